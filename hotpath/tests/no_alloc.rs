@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{instruments, raw, wait_until};
 use orion_hotpath::{
-    InputPayload, Layout, Pipeline, PipelineConfig, Polling, Producer, Timer, WaitStrategyKind,
+    InputPayload, Layout, Pipeline, PipelineConfig, Producer, Timer, WaitStrategyKind,
 };
 
 struct CountingAllocator;
@@ -70,11 +70,8 @@ fn assert_no_allocations(layout: Layout) {
     publish(50_000, 1_050_000);
     wait_until(|| counters.ticks_out.get() == 1_050_000);
     let mut drained = 0u64;
-    loop {
-        match pipeline.outputs.poll() {
-            Ok(mut events) => drained += (&mut events).count() as u64,
-            Err(Polling::NoEvents | Polling::Shutdown) => break,
-        }
+    while let Ok(mut events) = pipeline.outputs.poll() {
+        drained += (&mut events).count() as u64;
     }
     let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
     assert_eq!(
