@@ -58,7 +58,7 @@ fn malformed_packets_are_counted_and_the_pipeline_keeps_running() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        (0..(seed % 200) as usize + 1)
+        (0..(seed % 200) as usize + 24)
             .map(|i| (seed >> (i % 56)) as u8)
             .collect::<Vec<u8>>()
     };
