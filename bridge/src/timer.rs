@@ -9,6 +9,7 @@ use std::time::Duration;
 use orion_hotpath::{InputEvent, InputPayload, Producer, Timer};
 
 use crate::clock::unix_nanos;
+use crate::stats::SourceCounters;
 
 /// The running timer thread.
 pub struct TimerDriver {
@@ -18,7 +19,7 @@ pub struct TimerDriver {
 
 impl TimerDriver {
     /// Publishes `Timer { now }` every `interval` (skipped, not queued, when the ring is full).
-    pub fn start<P>(interval: Duration, mut producer: P) -> Self
+    pub fn start<P>(interval: Duration, mut producer: P, counters: Arc<SourceCounters>) -> Self
     where
         P: Producer<InputEvent> + Send + 'static,
     {
@@ -31,8 +32,12 @@ impl TimerDriver {
                     while !stop.load(Ordering::Relaxed) {
                         std::thread::sleep(interval);
                         let now = unix_nanos();
-                        let _ = producer
+                        let published = producer
                             .try_publish(|slot| slot.payload = InputPayload::Timer(Timer { now }));
+                        match published {
+                            Ok(_) => counters.published.incr(),
+                            Err(_) => counters.ring_full.incr(),
+                        }
                     }
                 })
                 .expect("spawn timer thread")

@@ -26,6 +26,12 @@ impl Counter {
         self.add(1);
     }
 
+    /// Raises the value to `value` (a position, e.g. a ring sequence). Single writer.
+    #[inline]
+    pub fn set(&self, value: u64) {
+        self.0.store(value, Ordering::Relaxed);
+    }
+
     /// The current value.
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
@@ -35,6 +41,9 @@ impl Counter {
 /// What the hot path has seen, by outcome. Every field has one writing stage (in brackets).
 #[derive(Debug, Default)]
 pub struct PipelineCounters {
+    /// Input-ring events consumed: the next sequence the first stage will read (first stage).
+    /// Published minus this is the ring's occupancy.
+    pub input_consumed: Counter,
     /// Ticks read from the input ring (normalize).
     pub ticks_in: Counter,
     /// Ticks applied to the latest-value table (coalesce).

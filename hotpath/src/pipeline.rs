@@ -192,6 +192,7 @@ macro_rules! wire_and_build {
         } = $parts;
         match config.layout {
             Layout::Fused { core } => {
+                let consumed = Arc::clone(&counters);
                 let mut sink = CoalesceSink::new(coalesce, output, counters);
                 let builder = $builder.thread_name("orion-md-fused");
                 let builder = match core {
@@ -200,7 +201,7 @@ macro_rules! wire_and_build {
                 };
                 builder
                     .handle_events_with(
-                        move |event: &InputEvent, _: Sequence, end_of_batch: bool| {
+                        move |event: &InputEvent, sequence: Sequence, end_of_batch: bool| {
                             match event.payload {
                                 InputPayload::Tick(raw) => {
                                     if let Some(tick) = normalize.handle_tick(&raw) {
@@ -214,6 +215,7 @@ macro_rules! wire_and_build {
                             }
                             if end_of_batch {
                                 sink.flush();
+                                consumed.input_consumed.set(sequence as u64 + 1);
                             }
                         },
                     )
@@ -223,6 +225,7 @@ macro_rules! wire_and_build {
                 normalize_core,
                 coalesce_core,
             } => {
+                let consumed = Arc::clone(&counters);
                 let mut sink = CoalesceSink::new(coalesce, output, counters);
                 let stage_builder =
                     build_single_producer(config.stage_ring_size, StageEvent::default, $wait)
@@ -249,7 +252,7 @@ macro_rules! wire_and_build {
                 };
                 builder
                     .handle_events_with(
-                        move |event: &InputEvent, _: Sequence, end_of_batch: bool| {
+                        move |event: &InputEvent, sequence: Sequence, end_of_batch: bool| {
                             match event.payload {
                                 InputPayload::Tick(raw) => {
                                     if let Some(tick) = normalize.handle_tick(&raw) {
@@ -263,6 +266,7 @@ macro_rules! wire_and_build {
                             }
                             if end_of_batch {
                                 forward.flush();
+                                consumed.input_consumed.set(sequence as u64 + 1);
                             }
                         },
                     )

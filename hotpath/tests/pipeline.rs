@@ -36,6 +36,7 @@ fn run_layout(layout: Layout) {
         .publish(|slot| slot.payload = InputPayload::Tick(raw(999, 1, 1)));
     let counters = pipeline.counters.clone();
     wait_until(|| counters.ticks_out.get() == 10_000 && counters.malformed.get() == 1);
+    wait_until(|| counters.input_consumed.get() == 10_001);
 
     for id in 0..100u32 {
         let snap = pipeline
