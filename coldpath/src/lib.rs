@@ -1,1 +1,41 @@
-//! placeholder
+//! Orion's cold path: every service that does I/O, and the `orion` binary's commands.
+//!
+//! Module map:
+//! - [`cli`] — commands, flags and environment variables.
+//! - [`server`] — start, serve, graceful shutdown.
+//! - [`platform`] — the hot-path pipeline with its bridge producers and drains.
+//! - [`http`] — the BFF's REST face: router, errors, auth, market data, ops.
+//! - [`stream`] — the trader WebSocket: protocol, per-window fan-out, sessions.
+//! - [`identity`] — the embedded identity provider and JWT validation.
+//! - [`market_view`] — the JSON shape of a market value (REST and WebSocket).
+//! - [`telemetry`] — JSON logs and Prometheus metrics.
+//! - [`replay`] — `orion replay`.
+#![deny(rustdoc::broken_intra_doc_links)]
+
+pub mod cli;
+pub mod http;
+pub mod identity;
+pub mod market_view;
+pub mod platform;
+pub mod replay;
+pub mod server;
+pub mod stream;
+pub mod telemetry;
+
+use bridge_sim::SimulatorConfig;
+use orion_bridge::simulator as bridge_sim;
+
+/// Runs a parsed command line.
+pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
+    match cli.command {
+        cli::Command::Up(up) => {
+            let simulator = (up.sim_rate > 0).then_some(SimulatorConfig {
+                seed: up.sim_seed,
+                rate_per_sec: up.sim_rate,
+                ..SimulatorConfig::default()
+            });
+            server::serve(&up.platform, simulator, |_| std::future::pending::<()>()).await
+        }
+        cli::Command::Replay(args) => replay::run(args).await,
+    }
+}

@@ -1,0 +1,59 @@
+//! The BFF's HTTP face: router, shared state, and the REST handlers by area.
+//!
+//! - [`error`] — `AppError` (CONTRACT.md error object) and the correlation-id middleware.
+//! - [`auth`] — login, refresh, `/me`, and the bearer-token extractor.
+//! - [`market`] — instruments and snapshots.
+//! - [`ops`] — health, readiness, metrics.
+//!
+//! The WebSocket stream lives in [`crate::stream`].
+
+pub mod auth;
+pub mod error;
+pub mod market;
+pub mod ops;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use axum::Router;
+use axum::routing::{get, post};
+use metrics_exporter_prometheus::PrometheusHandle;
+use orion_hotpath::{InstrumentTable, SnapshotTable};
+
+use crate::identity::Identity;
+use crate::stream::StreamHub;
+
+/// What handlers share. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Interned instruments.
+    pub instruments: Arc<InstrumentTable>,
+    /// Latest values, read lock-free.
+    pub snapshots: Arc<SnapshotTable>,
+    /// Token issuer and validator.
+    pub identity: Arc<Identity>,
+    /// Prometheus registry.
+    pub metrics: PrometheusHandle,
+    /// WebSocket fan-out.
+    pub hub: StreamHub,
+    /// Set once everything runs; cleared when shutting down.
+    pub ready: Arc<AtomicBool>,
+}
+
+/// The BFF router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/refresh", post(auth::refresh))
+        .route("/me", get(auth::me))
+        .route("/instruments", get(market::instruments))
+        .route("/market/snapshot", get(market::snapshot))
+        .route("/stream", get(crate::stream::upgrade))
+        .route("/stream/market", get(crate::stream::upgrade))
+        .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(error::correlation))
+        .with_state(state)
+}

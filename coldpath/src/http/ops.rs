@@ -1,0 +1,33 @@
+//! Operations endpoints: liveness, readiness, Prometheus metrics.
+
+use std::sync::atomic::Ordering;
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+
+use super::AppState;
+use super::error::AppError;
+
+/// `GET /healthz`: the process answers.
+pub async fn healthz() -> impl IntoResponse {
+    axum::Json(serde_json::json!({"status": "ok"}))
+}
+
+/// `GET /readyz`: 200 once the pipeline and fan-out run, 503 while starting or draining.
+pub async fn readyz(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
+    if state.ready.load(Ordering::Acquire) {
+        Ok(axum::Json(serde_json::json!({"status": "ready"})))
+    } else {
+        Err(AppError::Unavailable("not ready".into()))
+    }
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+}

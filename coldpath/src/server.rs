@@ -1,0 +1,136 @@
+//! Starting and stopping the whole process: platform, fan-out, BFF, graceful shutdown.
+//!
+//! Shutdown order on Ctrl-C (or when a replay without `--hold` is done): readiness goes false,
+//! sessions are told to close (they send a WebSocket close frame), the HTTP server drains its
+//! connections, then the producers stop and the stage threads drain the rings and exit.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context;
+use orion_bridge::simulator::SimulatorConfig;
+use tokio::sync::{broadcast, watch};
+
+use crate::cli::PlatformArgs;
+use crate::http::{AppState, router};
+use crate::identity::{DEMO_USERS, Identity, load_or_create_secret};
+use crate::platform::{MarketPlatform, PlatformConfig};
+use crate::stream::StreamHub;
+use crate::stream::fanout::{FrameTable, run_market_fanout, run_notifier};
+use crate::telemetry;
+
+/// Runs the platform until `stop` resolves or Ctrl-C. `on_started` gets the running platform
+/// (the replay uses it to attach its source).
+pub async fn serve<F, S>(
+    args: &PlatformArgs,
+    simulator: Option<SimulatorConfig>,
+    on_started: F,
+) -> anyhow::Result<()>
+where
+    F: FnOnce(&MarketPlatform) -> S,
+    S: Future<Output = ()> + Send + 'static,
+{
+    let metrics = telemetry::prometheus();
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("creating data dir {}", args.data_dir.display()))?;
+    let secret = load_or_create_secret(args.jwt_secret.as_deref(), &args.data_dir)
+        .context("loading the token secret")?;
+    let identity = Arc::new(Identity::new(&secret, args.demo_password.clone()));
+
+    let mut platform = MarketPlatform::start(&PlatformConfig {
+        pipeline: args.pipeline_config(),
+        simulator,
+        feed_addr: args.feed_addr,
+    })?;
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let (frames_tx, frames_rx) = watch::channel(Arc::new(FrameTable {
+        window: 0,
+        frames: vec![None; platform.instruments.len()],
+    }));
+    let (notify_tx, _) = broadcast::channel(1_024);
+    let fanout = tokio::spawn(run_market_fanout(
+        platform
+            .take_market_drain()
+            .expect("fresh platform has its drain"),
+        Arc::clone(&platform.instruments),
+        frames_tx,
+        args.ws_window(),
+        shutdown_rx.clone(),
+    ));
+    let notifier = tokio::spawn(run_notifier(
+        platform
+            .take_output_drain()
+            .expect("fresh platform has its drain"),
+        Arc::clone(&platform.instruments),
+        notify_tx.clone(),
+        shutdown_rx.clone(),
+    ));
+    let exporter = tokio::spawn(telemetry::export_counters(
+        Arc::clone(&platform.counters),
+        Arc::clone(&platform.stats),
+        Arc::clone(&platform.snapshots),
+        platform.input_ring_size,
+        metrics.clone(),
+    ));
+
+    let ready = Arc::new(AtomicBool::new(false));
+    let state = AppState {
+        instruments: Arc::clone(&platform.instruments),
+        snapshots: Arc::clone(&platform.snapshots),
+        identity,
+        metrics,
+        hub: StreamHub::new(frames_rx, notify_tx, shutdown_rx),
+        ready: Arc::clone(&ready),
+    };
+    let listener = tokio::net::TcpListener::bind(args.http_addr)
+        .await
+        .with_context(|| format!("binding {}", args.http_addr))?;
+    let addr = listener.local_addr()?;
+    print_banner(addr, args, platform.feed_addr());
+    let stop = on_started(&platform);
+    ready.store(true, Ordering::Release);
+    tracing::info!(addr = %addr, "orion up");
+
+    let signal = {
+        let ready = Arc::clone(&ready);
+        async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => tracing::info!("ctrl-c: shutting down"),
+                _ = stop => tracing::info!("source finished: shutting down"),
+            }
+            ready.store(false, Ordering::Release);
+            let _ = shutdown_tx.send(true);
+        }
+    };
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(signal)
+        .await
+        .context("http server")?;
+    let _ = fanout.await;
+    let _ = notifier.await;
+    exporter.abort();
+    tokio::task::spawn_blocking(move || platform.stop()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_banner(
+    addr: std::net::SocketAddr,
+    args: &PlatformArgs,
+    feed: Option<std::net::SocketAddr>,
+) {
+    println!("Orion is up: http://{addr}");
+    println!("  WebSocket: ws://{addr}/stream?access_token=<token from POST /auth/login>");
+    if let Some(feed) = feed {
+        println!("  UDP feed:  {feed}");
+    }
+    let users: Vec<&str> = DEMO_USERS.iter().map(|u| u.username).collect();
+    let password = if args.demo_password == "demo" {
+        "demo"
+    } else {
+        "(ORION_DEMO_PASSWORD)"
+    };
+    println!("  Demo logins: {} — password {password}", users.join(", "));
+    println!("  Ctrl-C stops.");
+}

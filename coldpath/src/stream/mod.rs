@@ -1,0 +1,94 @@
+//! The trader WebSocket (`/stream`, alias `/stream/market`): one socket per session,
+//! multiplexed subscriptions, snapshot first, coalesced ticks, latest-wins for slow clients.
+//!
+//! - [`protocol`] — client and server messages, independent of sockets.
+//! - [`fanout`] — per-window serialisation shared by all sessions; notifications.
+//! - [`session`] — one task per socket.
+//!
+//! The token is validated in the handshake (`?access_token=`, since browsers cannot set headers
+//! on a WebSocket); a bad one gets 401 before any upgrade.
+
+pub mod fanout;
+pub mod protocol;
+pub mod session;
+
+use std::sync::Arc;
+
+use axum::extract::{State, WebSocketUpgrade};
+use axum::response::Response;
+use serde::Deserialize;
+use tokio::sync::{broadcast, watch};
+
+use crate::http::AppState;
+use crate::http::error::{AppError, Query};
+use crate::identity::TokenKind;
+use fanout::{FrameTable, Notification};
+
+/// Read buffer per socket: client frames are small, so 4 KiB instead of tungstenite's 128 KiB.
+const READ_BUFFER: usize = 4 * 1024;
+/// Largest client message accepted.
+const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
+/// Most bytes queued for a client that does not read before the session ends.
+const MAX_WRITE_BUFFER: usize = 1024 * 1024;
+
+/// What every session subscribes to. Cheap to clone.
+#[derive(Clone)]
+pub struct StreamHub {
+    frames: watch::Receiver<Arc<FrameTable>>,
+    notifications: broadcast::Sender<Notification>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl StreamHub {
+    /// A hub over the fan-out's frame table and notification channel.
+    pub fn new(
+        frames: watch::Receiver<Arc<FrameTable>>,
+        notifications: broadcast::Sender<Notification>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Self {
+        Self {
+            frames,
+            notifications,
+            shutdown,
+        }
+    }
+}
+
+/// Handshake query.
+#[derive(Debug, Deserialize)]
+pub struct StreamQuery {
+    access_token: Option<String>,
+}
+
+/// `GET /stream`: validates the token, then upgrades.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    Query(query): Query<StreamQuery>,
+    ws: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    let token = query.access_token.ok_or(AppError::Unauthorized)?;
+    let claims = state
+        .identity
+        .validate(&token, TokenKind::Access)
+        .map_err(|_| AppError::Unauthorized)?;
+    Ok(ws
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        .max_message_size(MAX_CLIENT_MESSAGE)
+        .on_upgrade(move |socket| session::run(socket, claims, state)))
+}
+
+impl StreamHub {
+    pub(crate) fn frames(&self) -> watch::Receiver<Arc<FrameTable>> {
+        self.frames.clone()
+    }
+
+    pub(crate) fn notifications(&self) -> broadcast::Receiver<Notification> {
+        self.notifications.subscribe()
+    }
+
+    pub(crate) fn shutdown(&self) -> watch::Receiver<bool> {
+        self.shutdown.clone()
+    }
+}
