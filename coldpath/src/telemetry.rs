@@ -18,7 +18,8 @@ const LATENCY_BUCKETS: &[f64] = &[
     1.0, 2.5, 5.0,
 ];
 
-/// Installs the JSON log subscriber (filter from `RUST_LOG`, default `info`).
+/// Installs the JSON log subscriber on stderr (filter from `RUST_LOG`, default `info`); stdout
+/// is kept for what the user asked to see (the banner, replay summaries).
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -27,6 +28,7 @@ pub fn init_logging() {
         .flatten_event(true)
         .with_current_span(false)
         .with_env_filter(filter)
+        .with_writer(std::io::stderr)
         .try_init();
 }
 

@@ -1,0 +1,151 @@
+//! Starts a real `orion up` process on free ports and talks to it like a client would.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::Message;
+
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A running `orion up` child process, killed on drop.
+pub struct Orion {
+    pub child: Child,
+    pub http: SocketAddr,
+    pub feed: SocketAddr,
+    pub data_dir: std::path::PathBuf,
+    pub client: reqwest::Client,
+}
+
+impl Orion {
+    /// Starts `orion up` with extra flags; returns once it printed its banner.
+    pub fn start(extra: &[&str]) -> Orion {
+        let data_dir =
+            std::env::temp_dir().join(format!("orion-test-{}-{}", std::process::id(), uuid_like()));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_orion"))
+            .args([
+                "up",
+                "--http-addr",
+                "127.0.0.1:0",
+                "--feed-addr",
+                "127.0.0.1:0",
+            ])
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("orion binary starts");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let (mut http, mut feed) = (None, None);
+        while http.is_none() || feed.is_none() {
+            let line = lines.next().expect("banner line").expect("utf-8 banner");
+            if let Some(addr) = line.strip_prefix("Orion is up: http://") {
+                http = Some(addr.trim().parse().unwrap());
+            }
+            if let Some(addr) = line.trim().strip_prefix("UDP feed:") {
+                feed = Some(addr.trim().parse().unwrap());
+            }
+        }
+        std::thread::spawn(move || lines.for_each(drop));
+        Orion {
+            child,
+            http: http.unwrap(),
+            feed: feed.unwrap(),
+            data_dir,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.http, path)
+    }
+
+    pub async fn login(&self, user: &str) -> String {
+        let resp = self
+            .client
+            .post(self.url("/auth/login"))
+            .json(&serde_json::json!({"username": user, "password": "demo"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "login as {user}");
+        let body: Value = resp.json().await.unwrap();
+        body["accessToken"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.rsplit_once(' '))
+            .filter(|(key, _)| *key == name)
+            .map(|(_, v)| v.parse::<f64>().unwrap())
+            .sum()
+    }
+
+    pub async fn connect(&self, token: &str) -> Ws {
+        let url = format!("ws://{}/stream?access_token={token}", self.http);
+        tokio_tungstenite::connect_async(url)
+            .await
+            .expect("websocket handshake")
+            .0
+    }
+}
+
+impl Drop for Orion {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+fn uuid_like() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+pub async fn send_json(ws: &mut Ws, value: Value) {
+    ws.send(Message::Text(value.to_string().into()))
+        .await
+        .unwrap();
+}
+
+/// Next text frame as JSON, or `None` on timeout/close.
+pub async fn next_json(ws: &mut Ws, wait: Duration) -> Option<Value> {
+    loop {
+        match tokio::time::timeout(wait, ws.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) => return Some(serde_json::from_str(&text).unwrap()),
+            Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Err(_) => return None,
+            Ok(Some(Ok(_))) => continue,
+            Ok(Some(Err(e))) => panic!("websocket error: {e}"),
+        }
+    }
+}
