@@ -1,1 +1,14 @@
-//! placeholder
+//! Orion's benchmark harness: the same normalize + coalesce stages run over the disruptor
+//! (fused and split layouts) and over `crossbeam-channel` and `std::sync::mpsc`, so criterion
+//! benches and the load rig compare them in one process.
+//!
+//! - [`workload`] — deterministic tick streams over N instruments.
+//! - [`harness`] — the pipelines under test behind one [`harness::Harness`] interface.
+//! - [`latency`] — an hdrhistogram [`TickObserver`](orion_hotpath::TickObserver) measuring
+//!   publish → coalesce-applied, and percentile formatting.
+//! - [`machine`] — what the report header says about the machine and commit.
+
+pub mod harness;
+pub mod latency;
+pub mod machine;
+pub mod workload;

@@ -88,7 +88,10 @@ impl Snapshot {
     }
 }
 
+/// One instrument's seqlock: exactly one 64-byte cache line (version + 7 words), so 10,000
+/// instruments take 640 KiB rather than the 1.25 MiB 128-byte padding would.
 #[derive(Debug, Default)]
+#[repr(C, align(64))]
 struct SeqlockSlot {
     version: AtomicU64,
     words: [AtomicU64; WORDS],
@@ -97,7 +100,7 @@ struct SeqlockSlot {
 /// The per-instrument latest-value table shared between the coalesce stage and readers.
 #[derive(Debug)]
 pub struct SnapshotTable {
-    slots: Box<[CachePadded<SeqlockSlot>]>,
+    slots: Box<[SeqlockSlot]>,
     dirty: Box<[CachePadded<AtomicU64>]>,
 }
 
@@ -105,7 +108,7 @@ impl SnapshotTable {
     /// A table for `instruments` instruments, all empty.
     pub fn new(instruments: usize) -> Self {
         Self {
-            slots: (0..instruments).map(|_| CachePadded::default()).collect(),
+            slots: (0..instruments).map(|_| SeqlockSlot::default()).collect(),
             dirty: (0..instruments.div_ceil(64))
                 .map(|_| CachePadded::new(AtomicU64::new(0)))
                 .collect(),
@@ -202,6 +205,11 @@ mod tests {
             source: SourceId::UdpFeed,
             applied: seq,
         }
+    }
+
+    #[test]
+    fn a_slot_is_one_cache_line() {
+        assert_eq!(std::mem::size_of::<SeqlockSlot>(), 64);
     }
 
     #[test]
