@@ -23,8 +23,16 @@ fn stages(c: &mut Criterion) {
     let raw = ticks(25, TICKS);
     let counters = Arc::new(PipelineCounters::default());
     let mut normalize = NormalizeStage::new(&table, u64::MAX, Arc::clone(&counters));
-    let normalized: Vec<_> = raw.iter().filter_map(|t| normalize.handle_tick(t)).collect();
-    let mut coalesce = CoalesceStage::new(Arc::new(SnapshotTable::new(25)), u64::MAX, Arc::clone(&counters), ());
+    let normalized: Vec<_> = raw
+        .iter()
+        .filter_map(|t| normalize.handle_tick(t))
+        .collect();
+    let mut coalesce = CoalesceStage::new(
+        Arc::new(SnapshotTable::new(25)),
+        u64::MAX,
+        Arc::clone(&counters),
+        (),
+    );
     let mut group = c.benchmark_group("stages");
     group.throughput(Throughput::Elements(1));
     let mut i = 0usize;
@@ -71,7 +79,8 @@ fn instrument_scaling(c: &mut Criterion) {
         let raw = ticks(n, TICKS);
         let counters = Arc::new(PipelineCounters::default());
         let mut normalize = NormalizeStage::new(&table, u64::MAX, Arc::clone(&counters));
-        let mut coalesce = CoalesceStage::new(Arc::new(SnapshotTable::new(n)), u64::MAX, counters, ());
+        let mut coalesce =
+            CoalesceStage::new(Arc::new(SnapshotTable::new(n)), u64::MAX, counters, ());
         let mut i = 0usize;
         group.bench_with_input(BenchmarkId::new("fused", n), &n, |b, _| {
             b.iter(|| {
@@ -106,7 +115,8 @@ fn pipelines(c: &mut Criterion) {
     let mut group = c.benchmark_group("pipeline");
     group.throughput(Throughput::Elements(1));
     let mut measure = |name: String, variant: Variant, batch: usize| {
-        let mut pipeline = harness::start(variant, &table, (), Placement::for_machine(variant, cores));
+        let mut pipeline =
+            harness::start(variant, &table, (), Placement::for_machine(variant, cores));
         let mut published = 0u64;
         group.bench_function(name, |b| {
             b.iter_custom(|iters| {
@@ -133,8 +143,16 @@ fn pipelines(c: &mut Criterion) {
     for variant in Variant::ALL {
         measure(format!("{}/one-by-one", variant.name()), variant, 1);
     }
-    measure("disruptor-fused/batch-64".into(), Variant::DisruptorFused, 64);
-    measure("disruptor-split/batch-64".into(), Variant::DisruptorSplit, 64);
+    measure(
+        "disruptor-fused/batch-64".into(),
+        Variant::DisruptorFused,
+        64,
+    );
+    measure(
+        "disruptor-split/batch-64".into(),
+        Variant::DisruptorSplit,
+        64,
+    );
     group.finish();
 }
 

@@ -70,7 +70,10 @@ impl Variant {
 
     /// True for the two-thread layouts.
     pub fn is_split(self) -> bool {
-        matches!(self, Variant::DisruptorSplit | Variant::CrossbeamSplit | Variant::MpscSplit)
+        matches!(
+            self,
+            Variant::DisruptorSplit | Variant::CrossbeamSplit | Variant::MpscSplit
+        )
     }
 }
 
@@ -101,16 +104,28 @@ impl Placement {
     pub fn for_machine(variant: Variant, cores: usize) -> Self {
         let last = cores.checked_sub(1).filter(|&c| c > 0);
         if variant.is_split() {
-            let (first, second) = if cores >= 3 { (Some(1), Some(2)) } else { (last, None) };
-            Placement { first, second, idle: Idle::Yield }
+            let (first, second) = if cores >= 3 {
+                (Some(1), Some(2))
+            } else {
+                (last, None)
+            };
+            Placement {
+                first,
+                second,
+                idle: Idle::Yield,
+            }
         } else {
-            Placement { first: last, second: None, idle: Idle::Spin }
+            Placement {
+                first: last,
+                second: None,
+                idle: Idle::Spin,
+            }
         }
     }
 }
 
 /// A running pipeline the benchmarks publish into.
-pub trait Harness {
+pub trait Harness: Send {
     /// Publishes one tick (blocking when full: the benchmarks measure sustained throughput).
     fn publish(&mut self, tick: &RawTick);
     /// Publishes ticks as one batch where the transport can (disruptor `batch_publish`).
@@ -137,7 +152,9 @@ pub fn start<O: TickObserver>(
                         coalesce_core: placement.second,
                     }
                 } else {
-                    Layout::Fused { core: placement.first }
+                    Layout::Fused {
+                        core: placement.first,
+                    }
                 },
                 wait: match placement.idle {
                     Idle::Spin => WaitStrategyKind::SpinLoopHint,
@@ -152,11 +169,19 @@ pub fn start<O: TickObserver>(
             Box::new(DisruptorHarness { pipeline })
         }
         Variant::CrossbeamFused | Variant::CrossbeamSplit => {
-            Box::new(ChannelHarness::<Crossbeam>::start(variant.is_split(), instruments, observer, placement))
+            Box::new(ChannelHarness::<Crossbeam>::start(
+                variant.is_split(),
+                instruments,
+                observer,
+                placement,
+            ))
         }
-        Variant::MpscFused | Variant::MpscSplit => {
-            Box::new(ChannelHarness::<Mpsc>::start(variant.is_split(), instruments, observer, placement))
-        }
+        Variant::MpscFused | Variant::MpscSplit => Box::new(ChannelHarness::<Mpsc>::start(
+            variant.is_split(),
+            instruments,
+            observer,
+            placement,
+        )),
     }
 }
 
@@ -261,7 +286,11 @@ struct ChannelHarness<C: Chan> {
     counters: Arc<PipelineCounters>,
 }
 
-fn spawn_stage(name: &str, core: Option<usize>, body: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
+fn spawn_stage(
+    name: &str,
+    core: Option<usize>,
+    body: impl FnOnce() + Send + 'static,
+) -> JoinHandle<()> {
     std::thread::Builder::new()
         .name(name.into())
         .spawn(move || {
@@ -282,7 +311,12 @@ fn idle(how: Idle) {
 }
 
 /// Drains `rx`, handing items to `handle` and calling `flush` at the end of each run.
-fn consume<C: Chan, T: Send + 'static>(rx: C::Rx<T>, how: Idle, mut handle: impl FnMut(T), mut flush: impl FnMut()) {
+fn consume<C: Chan, T: Send + 'static>(
+    rx: C::Rx<T>,
+    how: Idle,
+    mut handle: impl FnMut(T),
+    mut flush: impl FnMut(),
+) {
     let mut pending = 0usize;
     loop {
         match C::try_recv(&rx) {
@@ -310,7 +344,12 @@ fn consume<C: Chan, T: Send + 'static>(rx: C::Rx<T>, how: Idle, mut handle: impl
 }
 
 impl<C: Chan> ChannelHarness<C> {
-    fn start<O: TickObserver>(split: bool, instruments: &InstrumentTable, observer: O, placement: Placement) -> Self {
+    fn start<O: TickObserver>(
+        split: bool,
+        instruments: &InstrumentTable,
+        observer: O,
+        placement: Placement,
+    ) -> Self {
         let counters = Arc::new(PipelineCounters::default());
         let mut normalize = NormalizeStage::new(instruments, u64::MAX, Arc::clone(&counters));
         let coalesce = CoalesceStage::new(

@@ -32,15 +32,19 @@ impl Clock {
 /// Records publish → applied latency into a histogram (1 ns … 10 s, 3 significant digits).
 pub struct LatencyObserver {
     clock: Clock,
+    /// Ticks stamped before this (warm-up: first lap of the rings, page faults) are not recorded.
+    record_from: u64,
     histogram: Histogram<u64>,
     done: Sender<Histogram<u64>>,
 }
 
 impl LatencyObserver {
-    /// An observer on `clock`, returning its histogram through `done` when dropped.
-    pub fn new(clock: Clock, done: Sender<Histogram<u64>>) -> Self {
+    /// An observer on `clock` recording ticks stamped at or after `record_from`, returning its
+    /// histogram through `done` when dropped.
+    pub fn new(clock: Clock, record_from: u64, done: Sender<Histogram<u64>>) -> Self {
         Self {
             clock,
+            record_from,
             histogram: Histogram::new_with_bounds(1, 10_000_000_000, 3).expect("valid bounds"),
             done,
         }
@@ -50,6 +54,9 @@ impl LatencyObserver {
 impl TickObserver for LatencyObserver {
     #[inline]
     fn on_applied(&mut self, tick: &Tick) {
+        if tick.receive_ts < self.record_from {
+            return;
+        }
         let latency = self.clock.now().saturating_sub(tick.receive_ts).max(1);
         self.histogram.saturating_record(latency);
     }
@@ -82,7 +89,11 @@ pub fn hgrm(h: &Histogram<u64>) -> String {
     for v in h.iter_quantiles(2) {
         total += v.count_since_last_iteration();
         let q = v.quantile_iterated_to();
-        let inverse = if q < 1.0 { format!("{:.2}", 1.0 / (1.0 - q)) } else { "inf".into() };
+        let inverse = if q < 1.0 {
+            format!("{:.2}", 1.0 / (1.0 - q))
+        } else {
+            "inf".into()
+        };
         let _ = writeln!(
             out,
             "{:12.3} {:14.12} {:10} {:>14}",

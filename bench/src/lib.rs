@@ -8,7 +8,11 @@
 //!   publish → coalesce-applied, and percentile formatting.
 //! - [`machine`] — what the report header says about the machine and commit.
 
+pub mod e2e;
+pub mod feed;
 pub mod harness;
 pub mod latency;
 pub mod machine;
+pub mod report;
+pub mod scenarios;
 pub mod workload;

@@ -17,7 +17,9 @@ pub fn cpu_model() -> String {
 
 /// Logical cores available to this process.
 pub fn cores() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 /// `git rev-parse --short HEAD`, with `-dirty` when the tree has changes.

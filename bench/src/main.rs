@@ -1,1 +1,214 @@
-fn main() {}
+//! `orion-rig`: Orion's load rig. Publishes the UDP feed, runs the in-process pipeline
+//! comparisons and the end-to-end scenario, and writes `perf-reports/`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use orion_bench::e2e::{self, E2eConfig};
+use orion_bench::latency::summary_us;
+
+use orion_bench::{feed, report, scenarios};
+
+#[derive(Parser)]
+#[command(name = "orion-rig", about = "Orion's load rig")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Send the UDP feed to a running orion (`orion up --feed-addr …`).
+    Feed {
+        /// Where the feed listens.
+        #[arg(long, default_value = "127.0.0.1:7400")]
+        target: SocketAddr,
+        /// Ticks per second.
+        #[arg(long, default_value_t = 10_000)]
+        rate: u64,
+        /// How long to send, seconds.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Ticks per datagram (≤ 45).
+        #[arg(long, default_value_t = 20)]
+        per_packet: usize,
+    },
+    /// In-process throughput of every pipeline variant.
+    Throughput {
+        /// Ticks per round.
+        #[arg(long, default_value_t = 5_000_000)]
+        ticks: usize,
+        /// Rounds per variant.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
+    /// In-process latency at a fixed offered rate, every variant.
+    Latency {
+        /// Offered ticks per second.
+        #[arg(long, default_value_t = 1_000_000)]
+        rate: u64,
+        /// Milliseconds per trial.
+        #[arg(long, default_value_t = LATENCY_TRIAL_MS)]
+        trial_ms: u64,
+        /// Trials per variant (interleaved).
+        #[arg(long, default_value_t = LATENCY_TRIALS)]
+        trials: usize,
+    },
+    /// UDP → WebSocket end to end against a real orion process.
+    E2e(E2eArgs),
+    /// Everything, written to perf-reports/hotpath.md (run the criterion benches first).
+    Report {
+        #[command(flatten)]
+        e2e: E2eArgs,
+        /// Output directory.
+        #[arg(long, default_value = "perf-reports")]
+        out: PathBuf,
+        /// Cargo target directory holding criterion's results.
+        #[arg(long, env = "CARGO_TARGET_DIR", default_value = "target")]
+        target_dir: PathBuf,
+    },
+}
+
+#[derive(clap::Args, Clone)]
+struct E2eArgs {
+    /// The orion binary.
+    #[arg(long, default_value = "target/release/orion")]
+    orion: PathBuf,
+    /// WebSocket clients.
+    #[arg(long, default_value_t = 1_000)]
+    clients: usize,
+    /// Instruments per client.
+    #[arg(long, default_value_t = 5)]
+    per_client: usize,
+    /// Feed ticks per second.
+    #[arg(long, default_value_t = 20_000)]
+    rate: u64,
+    /// Seconds of feed per run.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Coalescing windows to run, ms.
+    #[arg(long, value_delimiter = ',', default_value = "100,10")]
+    windows: Vec<u64>,
+}
+
+impl E2eArgs {
+    fn configs(&self) -> Vec<E2eConfig> {
+        self.windows
+            .iter()
+            .map(|&window_ms| E2eConfig {
+                orion: self.orion.clone(),
+                clients: self.clients,
+                per_client: self.per_client,
+                rate: self.rate,
+                duration: Duration::from_secs(self.seconds),
+                window_ms,
+            })
+            .collect()
+    }
+}
+
+/// Latency trials in the report: 21 × 200 ms per variant (short trials keep most of them clear
+/// of the scheduler slices that hit a 2-core machine a few times a second).
+const LATENCY_TRIALS: usize = 21;
+const LATENCY_TRIAL_MS: u64 = 200;
+
+fn print_latency(results: &[scenarios::LatencyResult]) {
+    for r in results {
+        let [_, _, p999, max] = summary_us(&r.histogram);
+        let (p50, p99) = (
+            r.median_trial(0.5) as f64 / 1e3,
+            r.median_trial(0.99) as f64 / 1e3,
+        );
+        println!(
+            "{:32} median trial: p50 {p50:8.2} µs  p99 {p99:8.2} µs | all trials: p99.9 {p999:9.1} µs  max {max:9.1} µs",
+            r.name
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    match Cli::parse().command {
+        Cmd::Feed {
+            target,
+            rate,
+            seconds,
+            per_packet,
+        } => {
+            let sent = feed::publish(target, rate, Duration::from_secs(seconds), per_packet)?;
+            println!("sent {} ticks in {} packets", sent.ticks, sent.packets);
+        }
+        Cmd::Throughput { ticks, rounds } => {
+            for t in scenarios::throughput(ticks, rounds, 64) {
+                println!(
+                    "{:32} median {:7.1} M ticks/s  rounds {:?}",
+                    t.name,
+                    t.median(),
+                    t.rounds_mps
+                );
+            }
+        }
+        Cmd::Latency {
+            rate,
+            trial_ms,
+            trials,
+        } => {
+            print_latency(&scenarios::latency(
+                rate,
+                Duration::from_millis(trial_ms),
+                64,
+                trials,
+            ));
+        }
+        Cmd::E2e(args) => {
+            for config in args.configs() {
+                let r = e2e::run(config).await?;
+                let [p50, p99, p999, max] = summary_us(&r.latency);
+                println!(
+                    "{} ms window: p50 {:.2} ms p99 {:.2} ms p99.9 {:.2} ms max {:.2} ms; {:.1} KiB/session; {} frames",
+                    r.config.window_ms,
+                    p50 / 1e3,
+                    p99 / 1e3,
+                    p999 / 1e3,
+                    max / 1e3,
+                    r.bytes_per_session() / 1024.0,
+                    r.frames
+                );
+            }
+        }
+        Cmd::Report {
+            e2e: args,
+            out,
+            target_dir,
+        } => {
+            let criterion = report::criterion_medians(&target_dir);
+            anyhow::ensure!(
+                !criterion.is_empty(),
+                "no criterion results under {}; run the benches first",
+                target_dir.display()
+            );
+            println!("throughput…");
+            let throughput = scenarios::throughput(5_000_000, 5, 64);
+            println!("latency…");
+            let rate = 1_000_000;
+            let latency = scenarios::latency(
+                rate,
+                Duration::from_millis(LATENCY_TRIAL_MS),
+                64,
+                LATENCY_TRIALS,
+            );
+            print_latency(&latency);
+            let mut e2e_results = Vec::new();
+            for config in args.configs() {
+                println!("end to end, {} ms window…", config.window_ms);
+                e2e_results.push(e2e::run(config).await?);
+            }
+            let path = report::write(&out, &criterion, &throughput, &latency, rate, &e2e_results)?;
+            println!("wrote {}", path.display());
+        }
+    }
+    Ok(())
+}
