@@ -1,6 +1,6 @@
 //! Starting and stopping the whole process: platform, fan-out, BFF, graceful shutdown.
 //!
-//! Shutdown order on Ctrl-C (or when a replay without `--hold` is done): readiness goes false,
+//! Shutdown order on Ctrl-C or SIGTERM (or when a replay without `--hold` is done): readiness goes false,
 //! sessions are told to close (they send a WebSocket close frame), the HTTP server drains its
 //! connections, then the producers stop and the stage threads drain the rings and exit.
 
@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use orion_bridge::simulator::SimulatorConfig;
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{broadcast, watch};
 
 use crate::cli::PlatformArgs;
@@ -75,18 +76,24 @@ where
     ));
 
     let ready = Arc::new(AtomicBool::new(false));
+    let hub = StreamHub::new(frames_rx, notify_tx, shutdown_rx);
     let state = AppState {
         instruments: Arc::clone(&platform.instruments),
         snapshots: Arc::clone(&platform.snapshots),
         identity,
         metrics,
-        hub: StreamHub::new(frames_rx, notify_tx, shutdown_rx),
+        hub: hub.clone(),
         ready: Arc::clone(&ready),
     };
     let listener = tokio::net::TcpListener::bind(args.http_addr)
         .await
         .with_context(|| format!("binding {}", args.http_addr))?;
     let addr = listener.local_addr()?;
+    // Install the signal handlers before announcing the address: a Ctrl-C that arrives any
+    // time after the banner drains gracefully instead of killing the process.
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    let mut terminate =
+        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     print_banner(addr, args, platform.feed_addr());
     let stop = on_started(&platform);
     ready.store(true, Ordering::Release);
@@ -96,7 +103,8 @@ where
         let ready = Arc::clone(&ready);
         async move {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => tracing::info!("ctrl-c: shutting down"),
+                _ = interrupt.recv() => tracing::info!("SIGINT: shutting down"),
+                _ = terminate.recv() => tracing::info!("SIGTERM: shutting down"),
                 _ = stop => tracing::info!("source finished: shutting down"),
             }
             ready.store(false, Ordering::Release);
@@ -107,6 +115,9 @@ where
         .with_graceful_shutdown(signal)
         .await
         .context("http server")?;
+    // Upgraded WebSocket connections outlive the HTTP server's own drain: wait for the sessions
+    // to send their close frames.
+    hub.drained(std::time::Duration::from_secs(5)).await;
     let _ = fanout.await;
     let _ = notifier.await;
     exporter.abort();

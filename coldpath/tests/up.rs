@@ -413,7 +413,10 @@ async fn ctrl_c_closes_sessions_and_exits_cleanly() {
             match ws.next().await {
                 Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
                 Some(Ok(_)) => continue,
-                _ => return None,
+                other => {
+                    eprintln!("stream ended without a close frame: {other:?}");
+                    return None;
+                }
             }
         }
     })

@@ -37,6 +37,15 @@ fn run_layout(layout: Layout) {
     let counters = pipeline.counters.clone();
     wait_until(|| counters.ticks_out.get() == 10_000 && counters.malformed.get() == 1);
     wait_until(|| counters.input_consumed.get() == 10_001);
+    // Values become visible when the stage flushes at the end of its batch.
+    wait_until(|| {
+        (0..100u32).all(|id| {
+            pipeline
+                .snapshots
+                .read(InstrumentId::from_index(id))
+                .is_some_and(|s| s.seq == 100)
+        })
+    });
 
     for id in 0..100u32 {
         let snap = pipeline
@@ -118,6 +127,12 @@ fn multi_producer_accepts_publishers_on_several_threads() {
         .collect();
     handles.into_iter().for_each(|h| h.join().unwrap());
     wait_until(|| counters.ticks_out.get() == 20_000);
+    wait_until(|| {
+        pipeline
+            .snapshots
+            .read(InstrumentId::from_index(6))
+            .is_some_and(|s| s.seq == 5_000)
+    });
     let snap = pipeline
         .snapshots
         .read(InstrumentId::from_index(6))

@@ -34,6 +34,8 @@ const MAX_WRITE_BUFFER: usize = 1024 * 1024;
 /// What every session subscribes to. Cheap to clone.
 #[derive(Clone)]
 pub struct StreamHub {
+    /// Sessions alive; shutdown waits for it to reach zero so close frames get out.
+    live: Arc<std::sync::atomic::AtomicUsize>,
     frames: watch::Receiver<Arc<FrameTable>>,
     notifications: broadcast::Sender<Notification>,
     shutdown: watch::Receiver<bool>,
@@ -47,9 +49,20 @@ impl StreamHub {
         shutdown: watch::Receiver<bool>,
     ) -> Self {
         Self {
+            live: Arc::default(),
             frames,
             notifications,
             shutdown,
+        }
+    }
+
+    /// Waits until every session has ended (they end on shutdown), at most `limit`.
+    pub async fn drained(&self, limit: std::time::Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.live.load(std::sync::atomic::Ordering::Acquire) > 0
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
     }
 }
@@ -86,6 +99,10 @@ impl StreamHub {
 
     pub(crate) fn notifications(&self) -> broadcast::Receiver<Notification> {
         self.notifications.subscribe()
+    }
+
+    pub(crate) fn live(&self) -> Arc<std::sync::atomic::AtomicUsize> {
+        Arc::clone(&self.live)
     }
 
     pub(crate) fn shutdown(&self) -> watch::Receiver<bool> {

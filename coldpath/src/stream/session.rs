@@ -8,6 +8,7 @@
 //! intermediate values instead of queueing them, and the skipped windows are counted.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
 use futures_util::SinkExt;
@@ -38,25 +39,27 @@ struct Session {
     last_window: u64,
 }
 
-/// Gauge guard: +1 session while alive.
-struct Live;
+/// Counts a session as live (gauge and shutdown drain) while it exists.
+struct Live(Arc<AtomicUsize>);
 
 impl Live {
-    fn new() -> Self {
+    fn new(count: Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
         gauge!("orion_ws_sessions").increment(1.0);
-        Live
+        Live(count)
     }
 }
 
 impl Drop for Live {
     fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
         gauge!("orion_ws_sessions").decrement(1.0);
     }
 }
 
 /// Runs a session until the client leaves or the server shuts down.
 pub async fn run(mut socket: WebSocket, claims: Claims, state: AppState) {
-    let _live = Live::new();
+    let _live = Live::new(state.hub.live());
     let mut frames = state.hub.frames();
     frames.mark_unchanged();
     let mut notifications = state.hub.notifications();
@@ -83,7 +86,11 @@ pub async fn run(mut socket: WebSocket, claims: Claims, state: AppState) {
                     let table = Arc::clone(&frames.borrow_and_update());
                     session.on_table(&mut socket, &table).await
                 }
-                Err(_) => break,
+                // The fan-out stopped: the server is shutting down.
+                Err(_) => {
+                    close_going_away(&mut socket).await;
+                    break;
+                }
             },
             note = notifications.recv(), if session.notifications => match note {
                 Ok(note) => session.on_notification(&mut socket, note).await,
@@ -94,19 +101,35 @@ pub async fn run(mut socket: WebSocket, claims: Claims, state: AppState) {
                 Err(RecvError::Closed) => break,
             },
             _ = shutdown.changed() => {
-                let _ = socket
-                    .send(Message::Close(Some(CloseFrame {
-                        code: close_code::AWAY,
-                        reason: "server shutting down".into(),
-                    })))
-                    .await;
+                tracing::debug!("closing session: server shutting down");
+                close_going_away(&mut socket).await;
                 break;
             }
         };
-        if sent.is_err() {
+        if let Err(err) = sent {
+            tracing::debug!(cause = %err, "session ended by a failed send");
             break;
         }
     }
+}
+
+/// Sends a going-away close frame and completes the closing handshake (RFC 6455 §7.1.1):
+/// waits briefly for the client's close so the TCP close does not cut off what it has not read.
+async fn close_going_away(socket: &mut WebSocket) {
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code: close_code::AWAY,
+            reason: "server shutting down".into(),
+        })))
+        .await;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), async {
+        while let Some(Ok(message)) = socket.recv().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 async fn send(socket: &mut WebSocket, text: Utf8Bytes) -> Result<(), axum::Error> {
