@@ -28,6 +28,7 @@ pub mod fixed;
 pub mod instrument;
 pub mod normalize;
 pub mod pipeline;
+pub mod rfq;
 pub mod snapshot;
 mod sync;
 
