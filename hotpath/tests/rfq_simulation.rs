@@ -13,6 +13,12 @@ const STEPS: u64 = 1_000_000;
 const T0: u64 = 1_700_000_000_000_000_000;
 const SECOND: u64 = 1_000_000_000;
 
+/// Picks a recent RFQ: mostly among the last few (likely still open), sometimes further back.
+fn pick(rng: &mut Rng, known: &[RfqId]) -> RfqId {
+    let window = if rng.chance(75) { 8 } else { 80 };
+    known[known.len() - 1 - rng.below(known.len().min(window) as u64) as usize]
+}
+
 struct Rng(u64);
 
 impl Rng {
@@ -193,8 +199,7 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
                 let (rfq, lp, lp_quote_id) = if rng.chance(8) && !sent_quotes.is_empty() {
                     sent_quotes[rng.below(sent_quotes.len() as u64) as usize]
                 } else {
-                    let rfq =
-                        known[known.len() - 1 - rng.below(known.len().min(80) as u64) as usize];
+                    let rfq = pick(&mut rng, &known);
                     (rfq, LpId(rng.below(lps.len() as u64 + 1) as u8), rng.next())
                 };
                 sent_quotes.push((rfq, lp, lp_quote_id));
@@ -202,7 +207,14 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
                     sent_quotes.drain(..2_048);
                 }
                 let view_size = engine.view(rfq).map_or(100, |v| v.size());
-                let mid = mids[rng.below(mids.len() as u64) as usize];
+                // Mostly near the RFQ's own mid (within ~40 bp), sometimes anywhere.
+                let mid = match engine.view(rfq) {
+                    Some(v) if rng.chance(90) => {
+                        let m = mids[v.instrument().index()];
+                        m + (rng.below(81) as i64 - 40) * (m / 10_000).max(1) - 100
+                    }
+                    _ => mids[rng.below(mids.len() as u64) as usize],
+                };
                 let command = Command::Quote {
                     rfq,
                     lp,
@@ -229,8 +241,7 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
                 let (rfq, quote) = if retry {
                     pending_accept.unwrap()
                 } else {
-                    let rfq =
-                        known[known.len() - 1 - rng.below(known.len().min(80) as u64) as usize];
+                    let rfq = pick(&mut rng, &known);
                     let quote = match engine.view(rfq) {
                         Some(v) if rng.chance(85) => {
                             v.best(now).map_or(QuoteId(rng.next()), |q| q.quote)
@@ -261,7 +272,7 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
                 if known.is_empty() {
                     continue;
                 }
-                let rfq = known[known.len() - 1 - rng.below(known.len().min(80) as u64) as usize];
+                let rfq = pick(&mut rng, &known);
                 let (tenant, user) = match model.get(&rfq) {
                     Some(m) if !rng.chance(5) => (m.tenant, m.user),
                     _ => (TenantId(0), UserId(0)),
@@ -276,7 +287,7 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
             }
             89..=94 => engine.handle_timer(now, &mut emit),
             95 => {
-                let enabled = rng.chance(30);
+                let enabled = rng.chance(15);
                 let scope = if rng.chance(30) {
                     kill_global = enabled;
                     KillScope::Global

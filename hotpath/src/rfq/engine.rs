@@ -915,6 +915,11 @@ impl RfqView<'_> {
         self.slot.size
     }
 
+    /// Instrument.
+    pub fn instrument(&self) -> InstrumentId {
+        InstrumentId::from_index(self.slot.instrument)
+    }
+
     /// Expiry.
     pub fn expires_at(&self) -> u64 {
         self.slot.expires_at
