@@ -164,7 +164,7 @@ pub fn start<O: TickObserver>(
                 stage_ring_size: CAPACITY,
                 ..PipelineConfig::default()
             };
-            let pipeline = Pipeline::start_single_producer(&config, instruments, observer)
+            let pipeline = Pipeline::start_single_producer(&config, instruments, None, observer)
                 .expect("valid benchmark configuration");
             Box::new(DisruptorHarness { pipeline })
         }

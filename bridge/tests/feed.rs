@@ -27,7 +27,7 @@ fn malformed_packets_are_counted_and_the_pipeline_keeps_running() {
         wait: WaitStrategyKind::Yield,
         ..PipelineConfig::default()
     };
-    let pipeline = Pipeline::start_multi_producer(&config, &table, ()).unwrap();
+    let pipeline = Pipeline::start_multi_producer(&config, &table, None, ()).unwrap();
     let (feed, source) = (
         Arc::new(FeedCounters::default()),
         Arc::new(SourceCounters::default()),

@@ -103,7 +103,7 @@ impl MarketPlatform {
     pub fn start(config: &PlatformConfig) -> anyhow::Result<Self> {
         let catalog = default_catalog();
         let instruments = Arc::new(instrument_table(&catalog));
-        let pipeline = Pipeline::start_multi_producer(&config.pipeline, &instruments, ())?;
+        let pipeline = Pipeline::start_multi_producer(&config.pipeline, &instruments, None, ())?;
         let Pipeline {
             input,
             outputs,

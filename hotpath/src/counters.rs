@@ -61,6 +61,10 @@ pub struct PipelineCounters {
     pub stale_detected: Counter,
     /// Output events that could not be published because the output ring was full (coalesce).
     pub outputs_dropped: Counter,
+    /// Engine commands processed (coalesce stage, where the engine runs).
+    pub commands: Counter,
+    /// Engine commands that arrived at a pipeline started without an engine (coalesce stage).
+    pub commands_ignored: Counter,
     /// Timer events processed (coalesce).
     pub timers: Counter,
 }

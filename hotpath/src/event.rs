@@ -3,10 +3,11 @@
 //! Every ring carries one fixed-size, `Copy`, cache-line-aligned slot type with no heap
 //! pointers: [`InputEvent`] on the input ring (what producers publish), [`StageEvent`] between
 //! the normalize and coalesce stages when they run on separate cores, and [`OutputEvent`] on the
-//! output ring drained by the bridge. Timestamps are nanoseconds since the Unix epoch, stamped
+//! output ring drained by the bridge. Ticks, timers and engine commands share the input slot. Timestamps are nanoseconds since the Unix epoch, stamped
 //! by whoever publishes; stages never read a clock.
 
 use crate::instrument::InstrumentId;
+use crate::rfq::{EngineCommand, RfqEvent};
 
 /// Where a tick came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -169,6 +170,8 @@ pub enum InputPayload {
     Tick(RawTick),
     /// Time passing.
     Timer(Timer),
+    /// A command for the RFQ engine, from the bridge's command gateway.
+    Command(EngineCommand),
 }
 
 /// A slot of the ring between normalize and coalesce (split layout).
@@ -189,6 +192,8 @@ pub enum StagePayload {
     Tick(Tick),
     /// Time passing.
     Timer(Timer),
+    /// A command for the RFQ engine, passed through unchanged.
+    Command(EngineCommand),
 }
 
 /// A slot of the output ring.
@@ -221,6 +226,8 @@ pub enum OutputPayload {
         /// Receive time of the tick that revived it.
         at: u64,
     },
+    /// A decision of the RFQ engine.
+    Rfq(RfqEvent),
 }
 
 #[cfg(test)]
@@ -229,10 +236,18 @@ mod tests {
     use std::mem::{align_of, size_of};
 
     #[test]
-    fn slots_are_one_cache_line() {
-        assert_eq!(size_of::<InputEvent>(), 64);
+    fn slots_are_cache_line_sized() {
+        assert_eq!(
+            size_of::<InputEvent>(),
+            64,
+            "ticks, timers and commands share one line"
+        );
         assert_eq!(size_of::<StageEvent>(), 64);
-        assert_eq!(size_of::<OutputEvent>(), 64);
+        assert_eq!(
+            size_of::<OutputEvent>(),
+            128,
+            "engine decisions take two lines"
+        );
         assert_eq!(align_of::<InputEvent>(), 64);
     }
 

@@ -10,6 +10,10 @@
 //! [`STAGE_BATCH`] with one `batch_publish`, so the second ring costs one sequence claim per
 //! batch, not per tick. Every stage flushes its latest values at the end of each ring batch.
 //!
+//! The last stage also runs the RFQ engine when one is given: commands travel the same rings as
+//! ticks (so the engine sees mids and commands in one total order), and its decisions leave on
+//! the output ring.
+//!
 //! Producers are the disruptor's own: [`Pipeline::start_single_producer`] for one publishing
 //! thread (benchmarks, replay), [`Pipeline::start_multi_producer`] for several (simulator, UDP
 //! feed and timer at once). Dropping every producer drains the rings and joins the stage threads;
@@ -31,6 +35,7 @@ use crate::event::{
 };
 use crate::instrument::InstrumentTable;
 use crate::normalize::NormalizeStage;
+use crate::rfq::RfqEngine;
 use crate::snapshot::SnapshotTable;
 
 /// Largest run of normalized ticks the split layout forwards with one `batch_publish`.
@@ -177,6 +182,7 @@ pub struct Pipeline<P> {
 struct Parts<O> {
     normalize: NormalizeStage,
     coalesce: CoalesceStage<O>,
+    engine: Option<RfqEngine>,
     output: OutputProducer,
     counters: Arc<PipelineCounters>,
 }
@@ -187,13 +193,14 @@ macro_rules! wire_and_build {
         let Parts {
             mut normalize,
             coalesce,
+            engine,
             output,
             counters,
         } = $parts;
         match config.layout {
             Layout::Fused { core } => {
                 let consumed = Arc::clone(&counters);
-                let mut sink = CoalesceSink::new(coalesce, output, counters);
+                let mut sink = CoalesceSink::new(coalesce, engine, output, counters);
                 let builder = $builder.thread_name("orion-md-fused");
                 let builder = match core {
                     Some(id) => builder.pin_at_core(id),
@@ -211,6 +218,9 @@ macro_rules! wire_and_build {
                                 InputPayload::Timer(timer) => {
                                     sink.handle(StagePayload::Timer(timer))
                                 }
+                                InputPayload::Command(command) => {
+                                    sink.handle(StagePayload::Command(command))
+                                }
                                 InputPayload::Empty => {}
                             }
                             if end_of_batch {
@@ -226,7 +236,7 @@ macro_rules! wire_and_build {
                 coalesce_core,
             } => {
                 let consumed = Arc::clone(&counters);
-                let mut sink = CoalesceSink::new(coalesce, output, counters);
+                let mut sink = CoalesceSink::new(coalesce, engine, output, counters);
                 let stage_builder =
                     build_single_producer(config.stage_ring_size, StageEvent::default, $wait)
                         .thread_name("orion-md-coalesce");
@@ -262,6 +272,9 @@ macro_rules! wire_and_build {
                                 InputPayload::Timer(timer) => {
                                     forward.push(StagePayload::Timer(timer))
                                 }
+                                InputPayload::Command(command) => {
+                                    forward.push(StagePayload::Command(command))
+                                }
                                 InputPayload::Empty => {}
                             }
                             if end_of_batch {
@@ -292,6 +305,7 @@ impl Pipeline<SingleInput> {
     pub fn start_single_producer<O: TickObserver>(
         config: &PipelineConfig,
         instruments: &InstrumentTable,
+        engine: Option<RfqEngine>,
         observer: O,
     ) -> Result<Self, ConfigError> {
         fn start<W: WaitStrategy + 'static, O: TickObserver>(
@@ -302,7 +316,7 @@ impl Pipeline<SingleInput> {
             let builder = build_single_producer(config.input_ring_size, InputEvent::default, wait);
             wire_and_build!(builder, config, parts, wait)
         }
-        let (parts, outputs, snapshots, counters) = prepare(config, instruments, observer)?;
+        let (parts, outputs, snapshots, counters) = prepare(config, instruments, engine, observer)?;
         let input = dispatch_wait!(config, start, config, parts);
         Ok(Pipeline {
             input,
@@ -318,6 +332,7 @@ impl Pipeline<MultiInput> {
     pub fn start_multi_producer<O: TickObserver>(
         config: &PipelineConfig,
         instruments: &InstrumentTable,
+        engine: Option<RfqEngine>,
         observer: O,
     ) -> Result<Self, ConfigError> {
         fn start<W: WaitStrategy + 'static, O: TickObserver>(
@@ -328,7 +343,7 @@ impl Pipeline<MultiInput> {
             let builder = build_multi_producer(config.input_ring_size, InputEvent::default, wait);
             wire_and_build!(builder, config, parts, wait)
         }
-        let (parts, outputs, snapshots, counters) = prepare(config, instruments, observer)?;
+        let (parts, outputs, snapshots, counters) = prepare(config, instruments, engine, observer)?;
         let input = dispatch_wait!(config, start, config, parts);
         Ok(Pipeline {
             input,
@@ -349,6 +364,7 @@ type Prepared<O> = (
 fn prepare<O: TickObserver>(
     config: &PipelineConfig,
     instruments: &InstrumentTable,
+    engine: Option<RfqEngine>,
     observer: O,
 ) -> Result<Prepared<O>, ConfigError> {
     config.validate()?;
@@ -374,6 +390,7 @@ fn prepare<O: TickObserver>(
     let parts = Parts {
         normalize,
         coalesce,
+        engine,
         output: output_builder.build(),
         counters: Arc::clone(&counters),
     };
@@ -384,9 +401,15 @@ fn duration_ns(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// The coalesce stage with its output ring: applies stage events, emits without blocking.
+/// The last stage: coalesce, then the RFQ engine, with the output ring.
+///
+/// Market-data outputs (stale/recovered) are published with `try_publish`: if the bridge is
+/// behind they are dropped and counted — the stale flag in the snapshot table still tells.
+/// Engine decisions are never dropped: they are what the cold path makes durable, so a full
+/// output ring makes this stage wait for the bridge (the journal-first rule of an exchange core).
 struct CoalesceSink<O> {
     coalesce: CoalesceStage<O>,
+    engine: Option<RfqEngine>,
     output: OutputProducer,
     counters: Arc<PipelineCounters>,
 }
@@ -394,11 +417,13 @@ struct CoalesceSink<O> {
 impl<O: TickObserver> CoalesceSink<O> {
     fn new(
         coalesce: CoalesceStage<O>,
+        engine: Option<RfqEngine>,
         output: OutputProducer,
         counters: Arc<PipelineCounters>,
     ) -> Self {
         Self {
             coalesce,
+            engine,
             output,
             counters,
         }
@@ -413,8 +438,29 @@ impl<O: TickObserver> CoalesceSink<O> {
             }
         };
         match payload {
-            StagePayload::Tick(tick) => self.coalesce.handle_tick(&tick, &mut emit),
-            StagePayload::Timer(timer) => self.coalesce.handle_timer(timer.now, &mut emit),
+            StagePayload::Tick(tick) => {
+                self.coalesce.handle_tick(&tick, &mut emit);
+                if let Some(engine) = &mut self.engine {
+                    engine.handle_mid(tick.instrument, tick.mid_x2);
+                }
+            }
+            StagePayload::Timer(timer) => {
+                self.coalesce.handle_timer(timer.now, &mut emit);
+                if let Some(engine) = &mut self.engine {
+                    engine.handle_timer(timer.now, &mut |event| {
+                        output.publish(|slot| slot.payload = OutputPayload::Rfq(event))
+                    });
+                }
+            }
+            StagePayload::Command(command) => {
+                self.counters.commands.incr();
+                match &mut self.engine {
+                    Some(engine) => engine.handle(&command, &mut |event| {
+                        output.publish(|slot| slot.payload = OutputPayload::Rfq(event))
+                    }),
+                    None => self.counters.commands_ignored.incr(),
+                }
+            }
             StagePayload::Empty => {}
         }
     }

@@ -244,25 +244,35 @@ mod tests {
     #[test]
     fn concurrent_reads_are_never_torn() {
         let table = Arc::new(SnapshotTable::new(1));
-        let done = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
         let writer = {
-            let (table, done) = (Arc::clone(&table), Arc::clone(&done));
+            let (table, stop) = (Arc::clone(&table), Arc::clone(&stop));
             std::thread::spawn(move || {
-                for seq in 1..200_000u64 {
+                let mut seq = 1u64;
+                while !stop.load(std::sync::atomic::Ordering::Acquire) {
                     table.write(&snap(0, seq, seq as i64 * 2));
+                    seq += 1;
                 }
-                done.store(true, std::sync::atomic::Ordering::Release);
+                seq
             })
         };
-        let mut reads = 0u64;
-        while !done.load(std::sync::atomic::Ordering::Acquire) {
+        let (mut reads, mut distinct, mut last) = (0u64, 0u64, 0u64);
+        while reads < 200_000 || distinct < 100 {
             if let Some(s) = table.read(InstrumentId::from_index(0)) {
-                assert_eq!(s, snap(0, s.seq, s.seq as i64 * 2));
+                assert_eq!(s, snap(0, s.seq, s.seq as i64 * 2), "torn read");
                 reads += 1;
+                if s.seq != last {
+                    distinct += 1;
+                    last = s.seq;
+                }
             }
         }
-        writer.join().unwrap();
-        assert!(reads > 0);
+        stop.store(true, std::sync::atomic::Ordering::Release);
+        let written = writer.join().unwrap();
+        assert!(
+            written > 1 && distinct > 1,
+            "reads overlapped writes ({distinct} distinct values seen)"
+        );
     }
 }
 

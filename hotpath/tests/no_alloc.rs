@@ -1,5 +1,6 @@
 //! Zero heap allocations per event: the whole pipeline (normalize, coalesce, flush, stale
-//! detection, output ring) runs under a counting global allocator.
+//! detection, the RFQ engine's create → quote → accept → trade, output ring) runs under a
+//! counting global allocator.
 
 mod common;
 
@@ -8,8 +9,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use common::{instruments, raw, wait_until};
+use std::sync::Arc;
+
+use orion_hotpath::rfq::engine::class_bit;
+use orion_hotpath::rfq::*;
 use orion_hotpath::{
-    InputPayload, Layout, Pipeline, PipelineConfig, Producer, Timer, WaitStrategyKind,
+    AssetClass, InputPayload, InstrumentId, Layout, OutputPayload, Pipeline, PipelineConfig,
+    Polling, Producer, Timer, WaitStrategyKind,
 };
 
 struct CountingAllocator;
@@ -40,6 +46,78 @@ unsafe impl GlobalAlloc for CountingAllocator {
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
 
+fn engine(instruments: usize) -> RfqEngine {
+    let fx = class_bit(AssetClass::Fx);
+    let refs: Vec<InstrumentRef> = (0..instruments)
+        .map(|_| InstrumentRef {
+            asset_class: AssetClass::Fx,
+            price_scale: 5,
+            size_scale: 2,
+        })
+        .collect();
+    let user = UserRef {
+        tenant: TenantId(0),
+        entitlements: fx,
+        max_notional: i64::MAX,
+        max_rfqs_per_sec: u32::MAX,
+    };
+    let lp = LpRef {
+        asset_classes: fx,
+        tenants: 1,
+        max_rfqs_per_sec: u32::MAX,
+        connected: true,
+    };
+    let config = EngineConfig {
+        capacity: 1_024,
+        ..EngineConfig::default()
+    };
+    RfqEngine::new(config, &refs, &[user], 1, &[lp, lp, lp]).unwrap()
+}
+
+/// One RFQ's life through the rings: create, three quotes, accept the first. Each cycle reuses
+/// slot 0 (freed by the trade) with the next serial; quotes are numbered 3 per cycle.
+fn rfq_cycle(cycle: u64, at: u64) -> [EngineCommand; 5] {
+    let rfq = RfqId::new(cycle + 1, 0).unwrap();
+    let quote = |lp: u8| EngineCommand {
+        at,
+        command: Command::Quote {
+            rfq,
+            lp: LpId(lp),
+            lp_quote_id: cycle,
+            price: 100 + i64::from(lp),
+            size: 1_000,
+            valid_until: at + 1_000_000_000,
+        },
+    };
+    [
+        EngineCommand {
+            at,
+            command: Command::CreateRfq {
+                request: RequestId(cycle),
+                tenant: TenantId(0),
+                user: UserId(0),
+                instrument: InstrumentId::from_index(0),
+                side: Side::Buy,
+                size: 1_000,
+                expires_at: at + 5_000_000_000,
+            },
+        },
+        quote(0),
+        quote(1),
+        quote(2),
+        EngineCommand {
+            at,
+            command: Command::Accept {
+                request: RequestId(cycle),
+                tenant: TenantId(0),
+                user: UserId(0),
+                rfq,
+                quote: QuoteId(3 * cycle + 1),
+            },
+        },
+    ]
+}
+
 fn assert_no_allocations(layout: Layout) {
     let table = instruments(1_000);
     let config = PipelineConfig {
@@ -48,18 +126,49 @@ fn assert_no_allocations(layout: Layout) {
         stale_after: Duration::from_nanos(10),
         ..PipelineConfig::default()
     };
-    let mut pipeline = Pipeline::start_single_producer(&config, &table, ()).unwrap();
-    let counters = pipeline.counters.clone();
+    let Pipeline {
+        mut input,
+        mut outputs,
+        counters,
+        ..
+    } = Pipeline::start_single_producer(&config, &table, Some(engine(1_000)), ()).unwrap();
+    let trades = Arc::new(AtomicU64::new(0));
+    let outputs_seen = Arc::new(AtomicU64::new(0));
+    let drain = {
+        let (trades, seen) = (Arc::clone(&trades), Arc::clone(&outputs_seen));
+        std::thread::spawn(move || {
+            loop {
+                match outputs.poll() {
+                    Ok(mut events) => {
+                        for event in &mut events {
+                            seen.fetch_add(1, Ordering::Relaxed);
+                            if matches!(
+                                event.payload,
+                                OutputPayload::Rfq(RfqEvent::TradeExecuted { .. })
+                            ) {
+                                trades.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                    Err(Polling::NoEvents) => std::thread::yield_now(),
+                    Err(Polling::Shutdown) => return,
+                }
+            }
+        })
+    };
+    let mut cycles = 0u64;
     let mut publish = |from: u64, to: u64| {
         for i in from..to {
             let tick = raw((i % 1_000) as u32, 100 + (i % 50) as i64, 1 + i);
-            pipeline
-                .input
-                .publish(|slot| slot.payload = InputPayload::Tick(tick));
+            input.publish(|slot| slot.payload = InputPayload::Tick(tick));
             if i % 10_000 == 0 {
-                pipeline
-                    .input
-                    .publish(|slot| slot.payload = InputPayload::Timer(Timer { now: 1 + i }));
+                input.publish(|slot| slot.payload = InputPayload::Timer(Timer { now: 1 + i }));
+            }
+            if i % 100 == 50 {
+                for command in rfq_cycle(cycles, 1 + i) {
+                    input.publish(|slot| slot.payload = InputPayload::Command(command));
+                }
+                cycles += 1;
             }
         }
     };
@@ -68,19 +177,19 @@ fn assert_no_allocations(layout: Layout) {
 
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     publish(50_000, 1_050_000);
-    wait_until(|| counters.ticks_out.get() == 1_050_000);
-    let mut drained = 0u64;
-    while let Ok(mut events) = pipeline.outputs.poll() {
-        drained += (&mut events).count() as u64;
-    }
+    wait_until(|| counters.ticks_out.get() == 1_050_000 && counters.commands.get() == 5 * 10_500);
+    wait_until(|| trades.load(Ordering::Relaxed) == 10_500);
     let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
     assert_eq!(
         allocations, 0,
-        "1,000,000 events allocated {allocations} times"
+        "1,000,000 ticks and 52,500 commands allocated {allocations} times"
     );
+    assert!(counters.stale_detected.get() > 0, "stale path exercised");
+    drop(input);
+    drain.join().unwrap();
     assert!(
-        counters.stale_detected.get() > 0 && drained > 0,
-        "stale path exercised"
+        outputs_seen.load(Ordering::Relaxed) > 5 * 10_500,
+        "every decision reached the output ring"
     );
 }
 

@@ -24,7 +24,7 @@ fn config(layout: Layout) -> PipelineConfig {
 
 fn run_layout(layout: Layout) {
     let table = instruments(100);
-    let mut pipeline = Pipeline::start_single_producer(&config(layout), &table, ()).unwrap();
+    let mut pipeline = Pipeline::start_single_producer(&config(layout), &table, None, ()).unwrap();
     for i in 0..10_000u64 {
         let tick = raw((i % 100) as u32, 100_000 + i as i64, 1 + i);
         pipeline
@@ -112,7 +112,8 @@ fn split_layout_coalesces_and_detects_stale() {
 fn multi_producer_accepts_publishers_on_several_threads() {
     let table = instruments(8);
     let pipeline =
-        Pipeline::start_multi_producer(&config(Layout::Fused { core: None }), &table, ()).unwrap();
+        Pipeline::start_multi_producer(&config(Layout::Fused { core: None }), &table, None, ())
+            .unwrap();
     let counters = pipeline.counters.clone();
     let handles: Vec<_> = (0..4u32)
         .map(|t| {
@@ -145,7 +146,7 @@ fn invalid_configuration_is_refused() {
     let table = instruments(1);
     let mut bad = config(Layout::Fused { core: None });
     bad.input_ring_size = 1000;
-    assert!(Pipeline::start_single_producer(&bad, &table, ()).is_err());
+    assert!(Pipeline::start_single_producer(&bad, &table, None, ()).is_err());
     let bad_core = config(Layout::Fused { core: Some(4096) });
-    assert!(Pipeline::start_single_producer(&bad_core, &table, ()).is_err());
+    assert!(Pipeline::start_single_producer(&bad_core, &table, None, ()).is_err());
 }

@@ -137,7 +137,9 @@ pub async fn run_notifier(
                     "updates resumed".into(),
                     at,
                 ),
-                OutputPayload::Empty => return,
+                // Engine decisions are not market-data notifications; the platform runs no
+                // engine yet, so none reach this drain.
+                OutputPayload::Empty | OutputPayload::Rfq(_) => return,
             };
             let Some(spec) = instruments.spec(instrument) else {
                 return;
