@@ -3,12 +3,14 @@
 //! benches and the load rig compare them in one process.
 //!
 //! - [`workload`] — deterministic tick streams over N instruments.
+//! - [`engine`] — the RFQ engine on one core: quotes/s, accept-decision latency.
 //! - [`harness`] — the pipelines under test behind one [`harness::Harness`] interface.
 //! - [`latency`] — an hdrhistogram [`TickObserver`](orion_hotpath::TickObserver) measuring
 //!   publish → coalesce-applied, and percentile formatting.
 //! - [`machine`] — what the report header says about the machine and commit.
 
 pub mod e2e;
+pub mod engine;
 pub mod feed;
 pub mod harness;
 pub mod latency;

@@ -57,6 +57,18 @@ enum Cmd {
         #[arg(long, default_value_t = LATENCY_TRIALS)]
         trials: usize,
     },
+    /// The RFQ engine on one core: quotes/s and accept latency; writes perf-reports/rfq.md.
+    Engine {
+        /// RFQ rounds (create, 10 quotes, accept).
+        #[arg(long, default_value_t = 1_000_000)]
+        rounds: u64,
+        /// Output directory for the report.
+        #[arg(long, default_value = "perf-reports")]
+        out: PathBuf,
+        /// Cargo target directory holding criterion's results.
+        #[arg(long, env = "CARGO_TARGET_DIR", default_value = "target")]
+        target_dir: PathBuf,
+    },
     /// UDP → WebSocket end to end against a real orion process.
     E2e(E2eArgs),
     /// Everything, written to perf-reports/hotpath.md (run the criterion benches first).
@@ -162,6 +174,22 @@ async fn main() -> Result<()> {
                 64,
                 trials,
             ));
+        }
+        Cmd::Engine {
+            rounds,
+            out,
+            target_dir,
+        } => {
+            let figures = orion_bench::engine::measure(rounds);
+            let criterion = report::criterion_medians(&target_dir);
+            let path = report::write_rfq(&out, &criterion, &figures)?;
+            println!(
+                "{:.1} M quotes/s; accept p50 {} ns p99 {} ns; wrote {}",
+                figures.quotes_per_sec / 1e6,
+                figures.accept.value_at_quantile(0.5),
+                figures.accept.value_at_quantile(0.99),
+                path.display()
+            );
         }
         Cmd::E2e(args) => {
             for config in args.configs() {
