@@ -19,6 +19,7 @@ pub mod market_view;
 pub mod platform;
 pub mod replay;
 pub mod server;
+pub mod store;
 pub mod stream;
 pub mod telemetry;
 

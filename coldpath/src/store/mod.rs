@@ -1,0 +1,92 @@
+//! The store: one set of SQL statements over SQLite (embedded default) or Postgres, through
+//! sqlx's `Any` driver.
+//!
+//! - [`Store::connect`] opens the pool for `sqlite://…` or `postgres://…` and runs the embedded
+//!   migrations (`coldpath/migrations/`), which both engines accept unchanged (BIGINT/TEXT only,
+//!   `$1` placeholders).
+//! - [`reference`] seeds tenants, users, roles, entitlements, instruments and LPs.
+//!
+//! Writes of engine decisions happen in [`crate::durability`], one transaction per batch.
+
+pub mod reference;
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, SqlSafeStr};
+
+/// Why the store could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Connecting or querying failed.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// The embedded migrations, in order.
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        Cow::Borrowed("rfq store"),
+        MigrationType::Simple,
+        include_str!("../../migrations/0001_rfq_store.sql").into_sql_str(),
+        false,
+    )])
+}
+
+/// A connection pool with the schema in place.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    /// True for SQLite (one writer at a time; the pool is sized accordingly).
+    sqlite: bool,
+}
+
+impl Store {
+    /// Opens `url` (`sqlite://path` creates the file) and migrates it.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        install_default_drivers();
+        let sqlite = url.starts_with("sqlite:");
+        let url = if sqlite && !url.contains('?') {
+            format!("{url}?mode=rwc")
+        } else {
+            url.to_owned()
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if sqlite { 1 } else { 8 })
+            .acquire_timeout(Duration::from_secs(2))
+            .connect(&url)
+            .await?;
+        if sqlite {
+            // WAL keeps readers off the writer's back; FULL sync makes a commit survive a crash.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
+            sqlx::query("PRAGMA synchronous = FULL")
+                .execute(&pool)
+                .await?;
+        }
+        migrator().run(&pool).await?;
+        Ok(Self { pool, sqlite })
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// True when the store is SQLite.
+    pub fn is_sqlite(&self) -> bool {
+        self.sqlite
+    }
+
+    /// Cheap liveness probe.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
