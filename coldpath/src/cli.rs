@@ -30,12 +30,18 @@ pub enum Command {
 /// Options shared by every command that runs the platform.
 #[derive(Debug, Clone, Args)]
 pub struct PlatformArgs {
-    /// Directory for local state (the JWT secret; later the SQLite database).
+    /// Directory for local state (the JWT secret, the SQLite database).
     #[arg(long, env = "ORION_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
     /// BFF address: REST, WebSocket, web UI, /metrics.
     #[arg(long, env = "ORION_HTTP_ADDR", default_value = "127.0.0.1:8080")]
     pub http_addr: SocketAddr,
+    /// Database: `postgres://…`, or `sqlite://path`; unset = SQLite in the data dir.
+    #[arg(long, env = "ORION_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Environment name, the prefix of every topic.
+    #[arg(long, env = "ORION_ENV", default_value = "dev")]
+    pub env: String,
     /// UDP market-data feed listener (e.g. 127.0.0.1:7400); unset = no feed.
     #[arg(long, env = "ORION_FEED_ADDR")]
     pub feed_addr: Option<SocketAddr>,
@@ -146,6 +152,13 @@ impl PlatformArgs {
             stale_after: Duration::from_millis(self.stale_after_ms),
             ..PipelineConfig::default()
         }
+    }
+
+    /// The database URL to use.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}/orion.db", self.data_dir.display()))
     }
 
     /// The WebSocket coalescing window.

@@ -13,11 +13,15 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod cli;
+pub mod durability;
 pub mod http;
 pub mod identity;
+pub mod lp_bots;
 pub mod market_view;
 pub mod platform;
+pub mod recovery;
 pub mod replay;
+pub mod rfq_service;
 pub mod server;
 pub mod store;
 pub mod stream;

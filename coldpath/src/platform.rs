@@ -100,10 +100,23 @@ pub struct MarketPlatform {
 
 impl MarketPlatform {
     /// Builds the instruments and starts the pipeline and the configured producers.
-    pub fn start(config: &PlatformConfig) -> anyhow::Result<Self> {
+    pub fn start(
+        config: &PlatformConfig,
+        engine: Option<orion_hotpath::rfq::RfqEngine>,
+    ) -> anyhow::Result<Self> {
         let catalog = default_catalog();
         let instruments = Arc::new(instrument_table(&catalog));
-        let pipeline = Pipeline::start_multi_producer(&config.pipeline, &instruments, None, ())?;
+        Self::start_with(config, catalog, instruments, engine)
+    }
+
+    /// Starts with a given catalog and its interned table (the engine was built against it).
+    pub fn start_with(
+        config: &PlatformConfig,
+        catalog: Vec<CatalogEntry>,
+        instruments: Arc<InstrumentTable>,
+        engine: Option<orion_hotpath::rfq::RfqEngine>,
+    ) -> anyhow::Result<Self> {
+        let pipeline = Pipeline::start_multi_producer(&config.pipeline, &instruments, engine, ())?;
         let Pipeline {
             input,
             outputs,

@@ -11,15 +11,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context;
 use orion_bridge::simulator::SimulatorConfig;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::cli::PlatformArgs;
+use crate::durability::{Committer, Ledger};
 use crate::http::{AppState, router};
 use crate::identity::{DEMO_USERS, Identity, load_or_create_secret};
 use crate::platform::{MarketPlatform, PlatformConfig};
+use crate::rfq_service::RfqService;
+use crate::store::{Store, reference};
 use crate::stream::StreamHub;
-use crate::stream::fanout::{FrameTable, run_market_fanout, run_notifier};
+use crate::stream::fanout::{FrameTable, run_market_fanout, spawn_output_router};
 use crate::telemetry;
+use crate::{lp_bots, recovery};
+use orion_bridge::gateway::CommandGateway;
+use orion_hotpath::rfq::{EngineConfig, LastLook};
 
 /// Runs the platform until `stop` resolves or Ctrl-C. `on_started` gets the running platform
 /// (the replay uses it to attach its source).
@@ -39,11 +45,54 @@ where
         .context("loading the token secret")?;
     let identity = Arc::new(Identity::new(&secret, args.demo_password.clone()));
 
-    let mut platform = MarketPlatform::start(&PlatformConfig {
-        pipeline: args.pipeline_config(),
-        simulator,
-        feed_addr: args.feed_addr,
-    })?;
+    let catalog = orion_bridge::catalog::default_catalog();
+    let instruments = Arc::new(orion_bridge::catalog::instrument_table(&catalog));
+    let store = Store::connect(&args.database_url())
+        .await
+        .context("opening the store (ORION_DATABASE_URL)")?;
+    reference::seed(&store, &instruments)
+        .await
+        .context("seeding reference data")?;
+    let (engine, recovered) = recovery::engine(&store, &instruments, engine_config())
+        .await
+        .context("rebuilding the engine from the store")?;
+    tracing::info!(
+        open_rfqs = recovered.open_rfqs,
+        quotes = recovered.quotes,
+        "engine recovered"
+    );
+    let mut platform = MarketPlatform::start_with(
+        &PlatformConfig {
+            pipeline: args.pipeline_config(),
+            simulator,
+            feed_addr: args.feed_addr,
+        },
+        catalog,
+        Arc::clone(&instruments),
+        Some(engine),
+    )?;
+    let ledger = Arc::new(Ledger::new(recovered.last_outbox_position));
+    let gateway = Arc::new(CommandGateway::new(
+        platform.input().expect("fresh platform has an input"),
+        1,
+    ));
+    let (decisions_tx, decisions_rx) = mpsc::unbounded_channel();
+    let committer = tokio::spawn(
+        Committer::new(
+            store.clone(),
+            Arc::clone(&ledger),
+            Arc::clone(&instruments),
+            args.env.clone(),
+        )
+        .run(decisions_rx),
+    );
+    lp_bots::start(Arc::clone(&gateway), &ledger, Arc::clone(&instruments));
+    let rfqs = Arc::new(RfqService::new(
+        Arc::clone(&gateway),
+        ledger,
+        store,
+        Arc::clone(&instruments),
+    ));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let (frames_tx, frames_rx) = watch::channel(Arc::new(FrameTable {
         window: 0,
@@ -59,14 +108,14 @@ where
         args.ws_window(),
         shutdown_rx.clone(),
     ));
-    let notifier = tokio::spawn(run_notifier(
+    let output_router = spawn_output_router(
         platform
             .take_output_drain()
             .expect("fresh platform has its drain"),
         Arc::clone(&platform.instruments),
         notify_tx.clone(),
-        shutdown_rx.clone(),
-    ));
+        decisions_tx,
+    );
     let exporter = tokio::spawn(telemetry::export_counters(
         Arc::clone(&platform.counters),
         Arc::clone(&platform.stats),
@@ -84,6 +133,7 @@ where
         metrics,
         hub: hub.clone(),
         ready: Arc::clone(&ready),
+        rfqs: Some(rfqs),
     };
     let listener = tokio::net::TcpListener::bind(args.http_addr)
         .await
@@ -119,11 +169,31 @@ where
     // to send their close frames.
     hub.drained(std::time::Duration::from_secs(5)).await;
     let _ = fanout.await;
-    let _ = notifier.await;
     exporter.abort();
-    tokio::task::spawn_blocking(move || platform.stop()).await?;
+    // Close the command gateway, stop the producers and let the rings drain; the router then
+    // ends, the committer writes what was decided, and only then the process exits.
+    gateway.close();
+    tokio::task::spawn_blocking(move || {
+        platform.stop();
+        let _ = output_router.join();
+    })
+    .await?;
+    let _ = committer.await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The engine's sizing and last-look rules in `orion up`.
+fn engine_config() -> EngineConfig {
+    EngineConfig {
+        capacity: 16_384,
+        min_expiry_ns: 1_000_000_000,
+        max_expiry_ns: crate::rfq_service::MAX_EXPIRY_SECONDS * 1_000_000_000,
+        last_look: LastLook {
+            max_quote_age_ns: 10_000_000_000,
+            max_drift_bp: 25,
+        },
+    }
 }
 
 fn print_banner(

@@ -4,6 +4,7 @@
 //! - [`auth`] — login, refresh, `/me`, and the bearer-token extractor.
 //! - [`market`] — instruments and snapshots.
 //! - [`ops`] — health, readiness, metrics.
+//! - [`rfq`] — RFQs, trades, kill switches and limits.
 //!
 //! The WebSocket stream lives in [`crate::stream`].
 
@@ -11,6 +12,7 @@ pub mod auth;
 pub mod error;
 pub mod market;
 pub mod ops;
+pub mod rfq;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -38,6 +40,8 @@ pub struct AppState {
     pub hub: StreamHub,
     /// Set once everything runs; cleared when shutting down.
     pub ready: Arc<AtomicBool>,
+    /// The RFQ service; `None` where trading is not enabled.
+    pub rfqs: Option<Arc<crate::rfq_service::RfqService>>,
 }
 
 /// The BFF router.
@@ -51,6 +55,15 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(auth::me))
         .route("/instruments", get(market::instruments))
         .route("/market/snapshot", get(market::snapshot))
+        .route("/rfqs", post(rfq::create).get(rfq::list))
+        .route("/rfqs/{id}", get(rfq::get))
+        .route("/rfqs/{id}/accept", post(rfq::accept))
+        .route("/rfqs/{id}/cancel", post(rfq::cancel))
+        .route("/trades", get(rfq::trades))
+        .route("/trades/{id}", get(rfq::trade))
+        .route("/admin/killswitch/enable", post(rfq::kill_switch_enable))
+        .route("/admin/killswitch/disable", post(rfq::kill_switch_disable))
+        .route("/admin/limits", post(rfq::limits))
         .route("/stream", get(crate::stream::upgrade))
         .route("/stream/market", get(crate::stream::upgrade))
         .fallback(error::not_found)

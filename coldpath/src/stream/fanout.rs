@@ -101,66 +101,79 @@ struct NotificationFrame<'a> {
     ts: String,
 }
 
-/// Drains the output ring every 50 ms and broadcasts market-data notifications.
-pub async fn run_notifier(
+/// Starts the output router: a thread draining the engine's output ring in batches, sending
+/// engine decisions to the group committer and broadcasting market-data notifications. It never
+/// waits on either (the committer's channel is unbounded: what it holds is bounded by the
+/// commands admitted), so the hot path is never held up by the cold path's pace.
+pub fn spawn_output_router(
     mut drain: OutputDrain,
     instruments: Arc<InstrumentTable>,
-    tx: broadcast::Sender<Notification>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let mut every = tokio::time::interval(Duration::from_millis(50));
-    loop {
-        tokio::select! {
-            _ = every.tick() => {}
-            _ = shutdown.changed() => break,
-        }
-        drain.drain(1_024, |event| {
-            let (instrument, event, severity, message, at) = match event {
-                OutputPayload::MarketDataStaleDetected {
-                    instrument,
-                    last_update_ts,
-                    detected_at,
-                } => (
-                    instrument,
-                    "MarketDataStaleDetected",
-                    "WARNING",
-                    format!(
-                        "no update for {} ms",
-                        detected_at.saturating_sub(last_update_ts) / 1_000_000
-                    ),
-                    detected_at,
-                ),
-                OutputPayload::MarketDataRecovered { instrument, at } => (
-                    instrument,
-                    "MarketDataRecovered",
-                    "INFO",
-                    "updates resumed".into(),
-                    at,
-                ),
-                // Engine decisions are not market-data notifications; the platform runs no
-                // engine yet, so none reach this drain.
-                OutputPayload::Empty | OutputPayload::Rfq(_) => return,
-            };
-            let Some(spec) = instruments.spec(instrument) else {
-                return;
-            };
-            tracing::info!(instrumentId = %spec.symbol, event, "market data {}", message);
-            let json = serde_json::to_string(&NotificationFrame {
-                kind: "NOTIFICATION",
-                event,
-                severity,
-                instrument_id: &spec.symbol,
-                message: format!("{}: {message}", spec.symbol),
-                ts: rfc3339(at),
-            })
-            .expect("notifications always serialise");
-            let _ = tx.send(Notification {
-                instrument,
-                bytes: json.into(),
-            });
-        });
-        if drain.is_closed() {
-            break;
-        }
-    }
+    notifications: broadcast::Sender<Notification>,
+    decisions: tokio::sync::mpsc::UnboundedSender<orion_hotpath::rfq::RfqEvent>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::Builder::new()
+        .name("orion-output-router".into())
+        .spawn(move || {
+            loop {
+                let routed = drain.drain(4_096, |payload| match payload {
+                    OutputPayload::Rfq(event) => {
+                        let _ = decisions.send(event);
+                    }
+                    other => {
+                        if let Some(note) = notification(&instruments, other) {
+                            let _ = notifications.send(note);
+                        }
+                    }
+                });
+                if routed == 0 {
+                    if drain.is_closed() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+            }
+        })
+        .expect("spawn output router")
+}
+
+fn notification(instruments: &InstrumentTable, event: OutputPayload) -> Option<Notification> {
+    let (instrument, event, severity, message, at) = match event {
+        OutputPayload::MarketDataStaleDetected {
+            instrument,
+            last_update_ts,
+            detected_at,
+        } => (
+            instrument,
+            "MarketDataStaleDetected",
+            "WARNING",
+            format!(
+                "no update for {} ms",
+                detected_at.saturating_sub(last_update_ts) / 1_000_000
+            ),
+            detected_at,
+        ),
+        OutputPayload::MarketDataRecovered { instrument, at } => (
+            instrument,
+            "MarketDataRecovered",
+            "INFO",
+            "updates resumed".to_owned(),
+            at,
+        ),
+        OutputPayload::Empty | OutputPayload::Rfq(_) => return None,
+    };
+    let spec = instruments.spec(instrument)?;
+    tracing::info!(instrumentId = %spec.symbol, event, "market data {}", message);
+    let json = serde_json::to_string(&NotificationFrame {
+        kind: "NOTIFICATION",
+        event,
+        severity,
+        instrument_id: &spec.symbol,
+        message: format!("{}: {message}", spec.symbol),
+        ts: rfc3339(at),
+    })
+    .expect("notifications always serialise");
+    Some(Notification {
+        instrument,
+        bytes: json.into(),
+    })
 }

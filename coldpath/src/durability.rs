@@ -1,0 +1,948 @@
+//! Ack only what is durable: the group committer between the engine and every client.
+//!
+//! The output router thread drains the engine's output ring into a channel; the committer task
+//! takes everything queued (up to [`MAX_BATCH`] decisions), writes their state rows, outbox
+//! envelopes, audit rows and idempotent responses in **one transaction**, commits, and only
+//! then completes the requests waiting on those decisions and tells the LP bots about new RFQs.
+//! When a commit fails the batch is retried with backoff and [`Ledger::is_healthy`] turns false,
+//! so new commands are refused with 503 instead of being accepted without durability; market
+//! data is untouched because the router keeps draining the ring meanwhile.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::Duration;
+
+use orion_hotpath::rfq::{KillScope, Reason, RequestId, RfqEvent, RfqId};
+use orion_hotpath::{InstrumentTable, Price};
+use serde_json::{Value, json};
+use sqlx::{Any, Transaction};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::market_view::rfc3339;
+use crate::store::Store;
+use crate::store::reference::{LPS, TENANTS};
+
+/// Most decisions written in one transaction.
+pub const MAX_BATCH: usize = 2_048;
+
+/// A client response decided by the engine and made durable: HTTP status and JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body.
+    pub body: Value,
+}
+
+/// A waiting request: what its decision's rows need, and where the answer goes.
+#[derive(Debug)]
+pub struct Pending {
+    /// Everything but the reply channel.
+    pub info: PendingInfo,
+    /// Completed after commit.
+    pub reply: oneshot::Sender<Outcome>,
+}
+
+/// What a waiting request's decision needs to be written.
+#[derive(Debug, Clone)]
+pub struct PendingInfo {
+    /// The request's correlation id (carried into events).
+    pub correlation_id: String,
+    /// Caller's tenant.
+    pub tenant: String,
+    /// Caller.
+    pub user: String,
+    /// `(operation, key)` when the request carried an `Idempotency-Key`.
+    pub idempotency: Option<(&'static str, String)>,
+    /// Extra rows to persist with the decision.
+    pub extra: PendingExtra,
+}
+
+/// Rows some commands persist beyond the engine's event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PendingExtra {
+    /// Nothing more.
+    None,
+    /// A user's limits.
+    UserLimits {
+        /// Tenant.
+        tenant: String,
+        /// User.
+        user: String,
+        /// Per-RFQ notional.
+        max_notional: i64,
+        /// RFQs per second.
+        max_rfqs_per_sec: i64,
+    },
+    /// A tenant's open-notional limit.
+    TenantLimit {
+        /// Tenant.
+        tenant: String,
+        /// Limit.
+        max_open_notional: i64,
+    },
+}
+
+/// A committed RFQ creation or trade, for the LP bots.
+#[derive(Debug, Clone, Copy)]
+pub struct CommittedRfq {
+    /// The engine's event.
+    pub event: RfqEvent,
+}
+
+/// Shared between request handlers and the committer.
+pub struct Ledger {
+    pending: Mutex<HashMap<RequestId, Pending>>,
+    healthy: AtomicBool,
+    next_position: AtomicI64,
+    committed: broadcast::Sender<CommittedRfq>,
+}
+
+impl Ledger {
+    /// A ledger whose outbox positions continue after `last_position`.
+    pub fn new(last_position: i64) -> Self {
+        Self {
+            pending: Mutex::new(HashMap::new()),
+            healthy: AtomicBool::new(true),
+            next_position: AtomicI64::new(last_position + 1),
+            committed: broadcast::channel(4_096).0,
+        }
+    }
+
+    /// Registers a request before its command enters the ring.
+    pub fn expect(&self, request: RequestId, pending: Pending) {
+        self.lock().insert(request, pending);
+    }
+
+    /// Forgets a request whose command never entered the ring.
+    pub fn forget(&self, request: RequestId) {
+        self.lock().remove(&request);
+    }
+
+    /// False while commits fail.
+    pub fn is_healthy(&self) -> bool {
+        self.healthy.load(Ordering::Acquire)
+    }
+
+    /// Committed RFQ creations and trades (LP notifications).
+    pub fn subscribe_rfqs(&self) -> broadcast::Receiver<CommittedRfq> {
+        self.committed.subscribe()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RequestId, Pending>> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Everything the committer needs to render rows.
+pub struct Committer {
+    store: Store,
+    ledger: std::sync::Arc<Ledger>,
+    instruments: std::sync::Arc<InstrumentTable>,
+    env: String,
+}
+
+struct RfqRow {
+    tenant: String,
+    correlation_id: String,
+    price_scale: u8,
+}
+
+impl RfqRow {
+    fn price(&self, units: i64) -> String {
+        Price::new(units, self.price_scale).to_string()
+    }
+}
+
+struct Written {
+    replies: Vec<(oneshot::Sender<Outcome>, Outcome)>,
+    created: Vec<RfqEvent>,
+}
+
+impl Committer {
+    /// A committer writing to `store`, topics prefixed with `env`.
+    pub fn new(
+        store: Store,
+        ledger: std::sync::Arc<Ledger>,
+        instruments: std::sync::Arc<InstrumentTable>,
+        env: String,
+    ) -> Self {
+        Self {
+            store,
+            ledger,
+            instruments,
+            env,
+        }
+    }
+
+    /// Commits decisions from `rx` in batches until the channel closes.
+    pub async fn run(self, mut rx: mpsc::UnboundedReceiver<RfqEvent>) {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        while let Some(first) = rx.recv().await {
+            batch.push(first);
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(event) => batch.push(event),
+                    Err(_) => break,
+                }
+            }
+            let mut backoff = Duration::from_millis(50);
+            let written = loop {
+                match self.write(&batch).await {
+                    Ok(written) => break written,
+                    Err(err) => {
+                        self.ledger.healthy.store(false, Ordering::Release);
+                        tracing::error!(cause = %err, decisions = batch.len(), "group commit failed; retrying");
+                        metrics::counter!("orion_group_commit_failures_total").increment(1);
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(2));
+                    }
+                }
+            };
+            self.ledger.healthy.store(true, Ordering::Release);
+            metrics::counter!("orion_group_commit_batches_total").increment(1);
+            metrics::counter!("orion_group_commit_events_total").increment(batch.len() as u64);
+            metrics::histogram!("orion_group_commit_batch_size").record(batch.len() as f64);
+            for (reply, outcome) in written.replies {
+                let _ = reply.send(outcome);
+            }
+            for event in written.created {
+                let _ = self.ledger.committed.send(CommittedRfq { event });
+            }
+            batch.clear();
+        }
+    }
+
+    async fn write(&self, batch: &[RfqEvent]) -> Result<Written, sqlx::Error> {
+        let mut tx = self.store.pool().begin().await?;
+        let mut answered: Vec<(RequestId, Outcome)> = Vec::new();
+        let mut created = Vec::new();
+        for event in batch {
+            let request = request_of(event);
+            // Copied, not taken: if this transaction fails the batch is retried with the same
+            // requests still waiting.
+            let pending = request.and_then(|r| self.ledger.lock().get(&r).map(|p| p.info.clone()));
+            if let Some(outcome) = self.apply(&mut tx, event, pending.as_ref()).await? {
+                if let (Some(p), Some(r)) = (&pending, request) {
+                    if let Some((operation, key)) = &p.idempotency {
+                        sqlx::query(
+                            "INSERT INTO idempotency_keys (tenant_id, user_id, operation, idem_key, status, response, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(p.tenant.as_str())
+                        .bind(p.user.as_str())
+                        .bind(*operation)
+                        .bind(key.as_str())
+                        .bind(i64::from(outcome.status))
+                        .bind(outcome.body.to_string())
+                        .bind(event_at(event) as i64)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    answered.push((r, outcome));
+                }
+            }
+            if matches!(
+                event,
+                RfqEvent::RfqCreated { .. } | RfqEvent::TradeExecuted { .. }
+            ) {
+                created.push(*event);
+            }
+        }
+        tx.commit().await?;
+        let mut ledger = self.ledger.lock();
+        let replies = answered
+            .into_iter()
+            .filter_map(|(r, outcome)| ledger.remove(&r).map(|p| (p.reply, outcome)))
+            .collect();
+        Ok(Written { replies, created })
+    }
+
+    /// Writes one decision's rows; returns the client outcome when the decision answers a request.
+    async fn apply(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        event: &RfqEvent,
+        pending: Option<&PendingInfo>,
+    ) -> Result<Option<Outcome>, sqlx::Error> {
+        let correlation = pending.map(|p| p.correlation_id.clone());
+        match *event {
+            RfqEvent::RfqCreated {
+                rfq,
+                tenant,
+                user,
+                instrument,
+                side,
+                size,
+                expires_at,
+                lps,
+                mid_x2,
+                at,
+                ..
+            } => {
+                let Some(p) = pending else {
+                    tracing::error!(rfq = rfq.raw(), "RFQ created without a waiting request");
+                    return Ok(None);
+                };
+                let spec = self
+                    .instruments
+                    .spec(instrument)
+                    .expect("engine instruments come from this table");
+                let size_text = orion_hotpath::Qty::new(size, spec.size_scale).to_string();
+                let mid = Price::mid(
+                    Price::new(mid_x2 / 2, spec.price_scale),
+                    Price::new(mid_x2 - mid_x2 / 2, spec.price_scale),
+                )
+                .map(|m| m.to_string());
+                let side = side_str(side);
+                let notional = orion_hotpath::rfq::engine::notional(
+                    size,
+                    mid_x2,
+                    orion_hotpath::rfq::InstrumentRef {
+                        asset_class: spec.asset_class,
+                        price_scale: spec.price_scale,
+                        size_scale: spec.size_scale,
+                    },
+                );
+                sqlx::query(
+                    "INSERT INTO rfqs (rfq_id, tenant_id, user_id, instrument_id, side, size, size_units, status, expires_at, \
+                     created_at, updated_at, notional, lps, mid, correlation_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'SENT', $8, $9, $9, $10, $11, $12, $13)",
+                )
+                .bind(rfq.raw() as i64)
+                .bind(p.tenant.as_str())
+                .bind(p.user.as_str())
+                .bind(spec.symbol.as_str())
+                .bind(side)
+                .bind(size_text.as_str())
+                .bind(size)
+                .bind(expires_at as i64)
+                .bind(at as i64)
+                .bind(notional)
+                .bind(lps as i64)
+                .bind(mid)
+                .bind(p.correlation_id.as_str())
+                .execute(&mut **tx)
+                .await?;
+                let _ = (tenant, user);
+                let payload = json!({
+                    "rfqId": rfq.raw().to_string(), "instrumentId": spec.symbol, "side": side, "size": size_text,
+                    "expiresAt": rfc3339(expires_at), "requester": p.user, "lpCount": lps.count_ones(),
+                });
+                self.outbox(
+                    tx,
+                    "RFQCreated",
+                    "rfq.lifecycle",
+                    &rfq.raw().to_string(),
+                    &p.tenant,
+                    &p.correlation_id,
+                    "RFQ",
+                    &rfq.raw().to_string(),
+                    1,
+                    payload,
+                    at,
+                )
+                .await?;
+                self.audit(
+                    tx,
+                    &p.tenant,
+                    &p.user,
+                    "RFQ_CREATED",
+                    "RFQ",
+                    &rfq.raw().to_string(),
+                    &p.correlation_id,
+                    "",
+                    at,
+                )
+                .await?;
+                Ok(Some(Outcome {
+                    status: 201,
+                    body: json!({"rfqId": rfq.raw().to_string(), "status": "SENT", "correlationId": p.correlation_id}),
+                }))
+            }
+            RfqEvent::Refused {
+                rfq, reason, at, ..
+            } => {
+                let Some(p) = pending else { return Ok(None) };
+                let entity = rfq.map(|r| r.raw().to_string()).unwrap_or_default();
+                self.audit(
+                    tx,
+                    &p.tenant,
+                    &p.user,
+                    "REFUSED",
+                    "RFQ",
+                    &entity,
+                    &p.correlation_id,
+                    reason.as_str(),
+                    at,
+                )
+                .await?;
+                Ok(Some(refusal(reason, &p.correlation_id)))
+            }
+            RfqEvent::RiskLimitBreached { reason, at, .. } => {
+                let Some(p) = pending else { return Ok(None) };
+                let payload =
+                    json!({"tenantId": p.tenant, "userId": p.user, "reason": reason.as_str()});
+                let event_id = uuid::Uuid::new_v4().to_string();
+                self.outbox(
+                    tx,
+                    "RiskLimitBreached",
+                    "risk.alerts",
+                    &p.tenant.clone(),
+                    &p.tenant,
+                    &p.correlation_id,
+                    "RiskLimit",
+                    &event_id,
+                    1,
+                    payload,
+                    at,
+                )
+                .await?;
+                // The refusal already answers the request.
+                Ok(None)
+            }
+            RfqEvent::QuoteReceived {
+                rfq,
+                quote,
+                lp,
+                lp_quote_id,
+                price,
+                size,
+                valid_until,
+                at,
+            } => {
+                let lp_name = LPS
+                    .get(usize::from(lp.0))
+                    .map_or("unknown", |(name, _)| *name);
+                let row = self.rfq_row(tx, rfq).await?;
+                let price_text = row.price(price);
+                sqlx::query(
+                    "INSERT INTO quotes (quote_id, tenant_id, rfq_id, lp_id, lp_index, lp_quote_id, price, price_units, size_units, \
+                     valid_until, received_at, status) \
+                     SELECT $1, tenant_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'LIVE' FROM rfqs WHERE rfq_id = $2",
+                )
+                .bind(quote.0 as i64)
+                .bind(rfq.raw() as i64)
+                .bind(lp_name)
+                .bind(i64::from(lp.0))
+                .bind(lp_quote_id.to_string())
+                .bind(price_text.as_str())
+                .bind(price)
+                .bind(size)
+                .bind(valid_until as i64)
+                .bind(at as i64)
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query("UPDATE rfqs SET status = 'QUOTING', updated_at = $2 WHERE rfq_id = $1 AND status = 'SENT'")
+                    .bind(rfq.raw() as i64)
+                    .bind(at as i64)
+                    .execute(&mut **tx)
+                    .await?;
+                let payload = json!({
+                    "rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(), "lpId": lp_name,
+                    "price": price_text, "validUntil": rfc3339(valid_until),
+                });
+                self.outbox(
+                    tx,
+                    "QuoteReceived",
+                    "rfq.quotes",
+                    &rfq.raw().to_string(),
+                    &row.tenant,
+                    &row.correlation_id,
+                    "RFQ",
+                    &rfq.raw().to_string(),
+                    1,
+                    payload,
+                    at,
+                )
+                .await?;
+                Ok(None)
+            }
+            RfqEvent::QuoteDiscarded { reason, .. } => {
+                metrics::counter!("orion_quotes_discarded_total", "reason" => reason.as_str())
+                    .increment(1);
+                Ok(None)
+            }
+            RfqEvent::QuoteAcceptanceRejected {
+                rfq,
+                quote,
+                reason,
+                at,
+                ..
+            } => {
+                sqlx::query("UPDATE quotes SET status = 'REJECTED' WHERE quote_id = $1")
+                    .bind(quote.0 as i64)
+                    .execute(&mut **tx)
+                    .await?;
+                let row = self.rfq_row(tx, rfq).await?;
+                let correlation_id = correlation.unwrap_or(row.correlation_id);
+                let payload = json!({"rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(), "reason": reason.as_str()});
+                self.outbox(
+                    tx,
+                    "QuoteAcceptanceRejected",
+                    "rfq.lifecycle",
+                    &rfq.raw().to_string(),
+                    &row.tenant,
+                    &correlation_id,
+                    "RFQ",
+                    &rfq.raw().to_string(),
+                    1,
+                    payload,
+                    at,
+                )
+                .await?;
+                let Some(p) = pending else { return Ok(None) };
+                self.audit(
+                    tx,
+                    &p.tenant,
+                    &p.user,
+                    "LAST_LOOK_REJECTED",
+                    "RFQ",
+                    &rfq.raw().to_string(),
+                    &p.correlation_id,
+                    reason.as_str(),
+                    at,
+                )
+                .await?;
+                Ok(Some(Outcome {
+                    status: 409,
+                    body: error_body(
+                        "QUOTE_REJECTED",
+                        &format!("the LP rejected the acceptance ({})", reason.as_str()),
+                        &p.correlation_id,
+                    ),
+                }))
+            }
+            RfqEvent::QuoteAccepted { quote, .. } => {
+                sqlx::query("UPDATE quotes SET status = 'ACCEPTED' WHERE quote_id = $1")
+                    .bind(quote.0 as i64)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(None)
+            }
+            RfqEvent::TradeExecuted {
+                trade,
+                rfq,
+                quote,
+                lp,
+                price,
+                at,
+                ..
+            } => {
+                let lp_name = LPS
+                    .get(usize::from(lp.0))
+                    .map_or("unknown", |(name, _)| *name);
+                let row = self.rfq_row(tx, rfq).await?;
+                let price_text = row.price(price);
+                let correlation_id = correlation.clone().unwrap_or(row.correlation_id.clone());
+                let tenant = row.tenant.clone();
+                sqlx::query(
+                    "INSERT INTO trades (trade_id, tenant_id, rfq_id, quote_id, user_id, lp_id, instrument_id, side, price, size, \
+                     executed_at, correlation_id, confirmation_status, settlement_status) \
+                     SELECT $1, tenant_id, rfq_id, $2, user_id, $3, instrument_id, side, $4, size, $5, $6, 'PENDING', 'PENDING' \
+                     FROM rfqs WHERE rfq_id = $7",
+                )
+                .bind(trade.0 as i64)
+                .bind(quote.0 as i64)
+                .bind(lp_name)
+                .bind(price_text.as_str())
+                .bind(at as i64)
+                .bind(correlation_id.as_str())
+                .bind(rfq.raw() as i64)
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query("UPDATE rfqs SET status = 'TRADED', trade_id = $2, updated_at = $3 WHERE rfq_id = $1")
+                    .bind(rfq.raw() as i64)
+                    .bind(trade.0 as i64)
+                    .bind(at as i64)
+                    .execute(&mut **tx)
+                    .await?;
+                let payload = json!({
+                    "tradeId": trade.0.to_string(), "rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(),
+                    "lpId": lp_name, "price": price_text, "executedAt": rfc3339(at),
+                });
+                self.outbox(
+                    tx,
+                    "TradeExecuted",
+                    "execution.trades",
+                    &trade.0.to_string(),
+                    &tenant,
+                    &correlation_id,
+                    "Trade",
+                    &trade.0.to_string(),
+                    1,
+                    payload,
+                    at,
+                )
+                .await?;
+                let Some(p) = pending else { return Ok(None) };
+                self.audit(
+                    tx,
+                    &p.tenant,
+                    &p.user,
+                    "TRADE_EXECUTED",
+                    "Trade",
+                    &trade.0.to_string(),
+                    &p.correlation_id,
+                    "",
+                    at,
+                )
+                .await?;
+                Ok(Some(Outcome {
+                    status: 200,
+                    body: json!({"rfqId": rfq.raw().to_string(), "status": "TRADED", "tradeId": trade.0.to_string(), "correlationId": p.correlation_id}),
+                }))
+            }
+            RfqEvent::RfqExpired { rfq, at } => {
+                self.close(tx, rfq, "EXPIRED", "RFQExpired", correlation, at)
+                    .await?;
+                Ok(None)
+            }
+            RfqEvent::RfqCancelled { rfq, at, .. } => {
+                self.close(tx, rfq, "CANCELLED", "RFQCancelled", correlation, at)
+                    .await?;
+                let Some(p) = pending else { return Ok(None) };
+                self.audit(
+                    tx,
+                    &p.tenant,
+                    &p.user,
+                    "RFQ_CANCELLED",
+                    "RFQ",
+                    &rfq.raw().to_string(),
+                    &p.correlation_id,
+                    "",
+                    at,
+                )
+                .await?;
+                Ok(Some(Outcome {
+                    status: 200,
+                    body: json!({"rfqId": rfq.raw().to_string(), "status": "CANCELLED", "correlationId": p.correlation_id}),
+                }))
+            }
+            RfqEvent::KillSwitchChanged {
+                scope, enabled, at, ..
+            } => {
+                let Some(p) = pending else { return Ok(None) };
+                let (key, tenant) = match scope {
+                    KillScope::Global => ("global".to_owned(), "*".to_owned()),
+                    KillScope::Tenant(t) => {
+                        let name = TENANTS.get(usize::from(t.0)).copied().unwrap_or("unknown");
+                        (format!("tenant:{name}"), name.to_owned())
+                    }
+                };
+                sqlx::query(
+                    "INSERT INTO kill_switches (scope, tenant_id, enabled, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (scope) DO UPDATE SET enabled = excluded.enabled, changed_at = excluded.changed_at, changed_by = excluded.changed_by",
+                )
+                .bind(key.as_str())
+                .bind(tenant.as_str())
+                .bind(i64::from(enabled))
+                .bind(at as i64)
+                .bind(p.user.as_str())
+                .execute(&mut **tx)
+                .await?;
+                let payload = json!({"scope": key, "enabled": enabled, "changedBy": p.user});
+                self.outbox(
+                    tx,
+                    "KillSwitchChanged",
+                    "admin.changes",
+                    &key,
+                    &p.tenant,
+                    &p.correlation_id,
+                    "KillSwitch",
+                    &key,
+                    1,
+                    payload,
+                    at,
+                )
+                .await?;
+                self.audit(
+                    tx,
+                    &p.tenant,
+                    &p.user,
+                    if enabled {
+                        "KILL_SWITCH_ON"
+                    } else {
+                        "KILL_SWITCH_OFF"
+                    },
+                    "KillSwitch",
+                    &key,
+                    &p.correlation_id,
+                    "",
+                    at,
+                )
+                .await?;
+                Ok(Some(Outcome {
+                    status: 200,
+                    body: json!({"scope": if matches!(scope, KillScope::Global) { "global" } else { "tenant" }, "tenantId": tenant, "enabled": enabled}),
+                }))
+            }
+            RfqEvent::LimitsChanged { at, .. } => {
+                let Some(p) = pending else { return Ok(None) };
+                match &p.extra {
+                    PendingExtra::UserLimits {
+                        tenant,
+                        user,
+                        max_notional,
+                        max_rfqs_per_sec,
+                    } => {
+                        sqlx::query(
+                            "INSERT INTO risk_limits (tenant_id, user_id, max_notional, max_rfqs_per_sec, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                             ON CONFLICT (tenant_id, user_id) DO UPDATE SET max_notional = excluded.max_notional, \
+                             max_rfqs_per_sec = excluded.max_rfqs_per_sec, updated_at = excluded.updated_at",
+                        )
+                        .bind(tenant.as_str())
+                        .bind(user.as_str())
+                        .bind(*max_notional)
+                        .bind(*max_rfqs_per_sec)
+                        .bind(at as i64)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    PendingExtra::TenantLimit {
+                        tenant,
+                        max_open_notional,
+                    } => {
+                        sqlx::query(
+                            "INSERT INTO tenant_limits (tenant_id, max_open_notional, updated_at) VALUES ($1, $2, $3) \
+                             ON CONFLICT (tenant_id) DO UPDATE SET max_open_notional = excluded.max_open_notional, updated_at = excluded.updated_at",
+                        )
+                        .bind(tenant.as_str())
+                        .bind(*max_open_notional)
+                        .bind(at as i64)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    PendingExtra::None => {}
+                }
+                self.audit(
+                    tx,
+                    &p.tenant,
+                    &p.user,
+                    "LIMITS_CHANGED",
+                    "RiskLimit",
+                    &p.tenant,
+                    &p.correlation_id,
+                    "",
+                    at,
+                )
+                .await?;
+                Ok(Some(Outcome {
+                    status: 200,
+                    body: json!({"status": "APPLIED", "correlationId": p.correlation_id}),
+                }))
+            }
+        }
+    }
+
+    async fn close(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        rfq: RfqId,
+        status: &str,
+        event_type: &str,
+        correlation: Option<String>,
+        at: u64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE rfqs SET status = $2, updated_at = $3 WHERE rfq_id = $1")
+            .bind(rfq.raw() as i64)
+            .bind(status)
+            .bind(at as i64)
+            .execute(&mut **tx)
+            .await?;
+        let row = self.rfq_row(tx, rfq).await?;
+        let correlation_id = correlation.unwrap_or(row.correlation_id);
+        let payload = json!({"rfqId": rfq.raw().to_string(), "status": status});
+        self.outbox(
+            tx,
+            event_type,
+            "rfq.lifecycle",
+            &rfq.raw().to_string(),
+            &row.tenant,
+            &correlation_id,
+            "RFQ",
+            &rfq.raw().to_string(),
+            1,
+            payload,
+            at,
+        )
+        .await
+    }
+
+    /// The RFQ's tenant, correlation id and price scale, from its row in this transaction.
+    async fn rfq_row(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        rfq: RfqId,
+    ) -> Result<RfqRow, sqlx::Error> {
+        let row: Option<(String, String, String)> = sqlx::query_as(
+            "SELECT tenant_id, correlation_id, instrument_id FROM rfqs WHERE rfq_id = $1",
+        )
+        .bind(rfq.raw() as i64)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let (tenant, correlation_id, instrument) =
+            row.unwrap_or_else(|| ("unknown".into(), String::new(), String::new()));
+        let price_scale = self
+            .instruments
+            .id(&instrument)
+            .and_then(|id| self.instruments.spec(id))
+            .map_or(0, |spec| spec.price_scale);
+        Ok(RfqRow {
+            tenant,
+            correlation_id,
+            price_scale,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn outbox(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        event_type: &str,
+        stream: &str,
+        key: &str,
+        tenant: &str,
+        correlation_id: &str,
+        entity_type: &str,
+        entity_id: &str,
+        sequence: i64,
+        payload: Value,
+        at: u64,
+    ) -> Result<(), sqlx::Error> {
+        let event_id = uuid::Uuid::new_v4().to_string();
+        let envelope = json!({
+            "eventId": event_id,
+            "eventType": event_type,
+            "eventVersion": 1,
+            "occurredAt": rfc3339(at),
+            "producer": "orion-core",
+            "tenantId": tenant,
+            "correlationId": correlation_id,
+            "causationId": correlation_id,
+            "entity": {"entityType": entity_type, "entityId": entity_id, "sequence": sequence},
+            "payload": payload,
+        });
+        let position = self.ledger.next_position.fetch_add(1, Ordering::Relaxed);
+        sqlx::query(
+            "INSERT INTO outbox_events (event_id, position, tenant_id, topic, message_key, event_type, envelope, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(event_id.as_str())
+        .bind(position)
+        .bind(tenant)
+        .bind(format!("{}.{stream}.v1", self.env))
+        .bind(key)
+        .bind(event_type)
+        .bind(envelope.to_string())
+        .bind(at as i64)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn audit(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        tenant: &str,
+        actor: &str,
+        action: &str,
+        entity_type: &str,
+        entity_id: &str,
+        correlation_id: &str,
+        detail: &str,
+        at: u64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO audit_log (audit_id, tenant_id, actor, action, entity_type, entity_id, correlation_id, detail, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(tenant)
+        .bind(actor)
+        .bind(action)
+        .bind(entity_type)
+        .bind(entity_id)
+        .bind(correlation_id)
+        .bind(detail)
+        .bind(at as i64)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+fn request_of(event: &RfqEvent) -> Option<RequestId> {
+    match *event {
+        RfqEvent::RfqCreated { request, .. }
+        | RfqEvent::Refused { request, .. }
+        | RfqEvent::RiskLimitBreached { request, .. }
+        | RfqEvent::QuoteAcceptanceRejected { request, .. }
+        | RfqEvent::QuoteAccepted { request, .. }
+        | RfqEvent::TradeExecuted { request, .. }
+        | RfqEvent::RfqCancelled { request, .. }
+        | RfqEvent::KillSwitchChanged { request, .. }
+        | RfqEvent::LimitsChanged { request, .. } => Some(request),
+        RfqEvent::QuoteReceived { .. }
+        | RfqEvent::QuoteDiscarded { .. }
+        | RfqEvent::RfqExpired { .. } => None,
+    }
+}
+
+fn event_at(event: &RfqEvent) -> u64 {
+    match *event {
+        RfqEvent::RfqCreated { at, .. }
+        | RfqEvent::Refused { at, .. }
+        | RfqEvent::RiskLimitBreached { at, .. }
+        | RfqEvent::QuoteReceived { at, .. }
+        | RfqEvent::QuoteDiscarded { at, .. }
+        | RfqEvent::QuoteAcceptanceRejected { at, .. }
+        | RfqEvent::QuoteAccepted { at, .. }
+        | RfqEvent::TradeExecuted { at, .. }
+        | RfqEvent::RfqExpired { at, .. }
+        | RfqEvent::RfqCancelled { at, .. }
+        | RfqEvent::KillSwitchChanged { at, .. }
+        | RfqEvent::LimitsChanged { at, .. } => at,
+    }
+}
+
+/// `BUY` or `SELL`.
+pub fn side_str(side: orion_hotpath::rfq::Side) -> &'static str {
+    match side {
+        orion_hotpath::rfq::Side::Buy => "BUY",
+        orion_hotpath::rfq::Side::Sell => "SELL",
+    }
+}
+
+/// The contract's error object.
+pub fn error_body(code: &str, message: &str, correlation_id: &str) -> Value {
+    json!({"error": {"code": code, "message": message, "correlationId": correlation_id}})
+}
+
+/// The HTTP answer to an engine refusal (CONTRACT.md status codes).
+pub fn refusal(reason: Reason, correlation_id: &str) -> Outcome {
+    let (status, message) = match reason {
+        Reason::UnknownRfq | Reason::NotOpen => (409, "the RFQ is no longer open"),
+        Reason::RfqExpired => (409, "the RFQ has expired"),
+        Reason::QuoteExpired => (409, "the quote has expired"),
+        Reason::NotOwner => (404, "no such RFQ"),
+        Reason::UnknownQuote => (404, "no such quote on this RFQ"),
+        Reason::NotEntitled => (403, "not entitled to this instrument"),
+        Reason::RateLimited => (429, "too many RFQs; slow down"),
+        Reason::KillSwitchTenant => (422, "trading is halted for your tenant (kill switch)"),
+        Reason::KillSwitchGlobal => (422, "trading is halted (global kill switch)"),
+        Reason::UserNotionalLimit => (422, "the RFQ's notional is above your limit"),
+        Reason::TenantNotionalLimit => (422, "your tenant's open notional limit would be exceeded"),
+        Reason::NoMarketData => (422, "no market data to value the RFQ"),
+        Reason::NoEligibleLp => (422, "no liquidity provider can quote this request now"),
+        Reason::Capacity => (503, "too many open RFQs; try again"),
+        Reason::Invalid => (400, "invalid request"),
+        _ => (409, "refused"),
+    };
+    Outcome {
+        status,
+        body: error_body(reason.as_str(), message, correlation_id),
+    }
+}
