@@ -1,11 +1,34 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace: formatting, lints, the hot path's dependency
-# rule, unit/property/integration tests (including `orion up` end to end), and compiles the
-# benchmarks. Installs nothing it does not need; today the suite needs only cargo.
+# rule, unit/property/integration tests (including `orion up` end to end on SQLite and on a real
+# Postgres), and compiles the benchmarks. Starts a Postgres when none is running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
+
+# A Postgres for the integration tests: the one on 127.0.0.1:5432 when it answers, else the
+# machine's cluster started, else a throwaway cluster (installed from Debian when missing).
+ensure_postgres() {
+  if [ -n "${ORION_TEST_POSTGRES_URL:-}" ]; then return; fi
+  export ORION_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/postgres"
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return; fi
+  if [ -d /etc/postgresql ] && command -v pg_ctlcluster >/dev/null; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start 2>/dev/null || true
+    for _ in $(seq 1 20); do pg_isready -q -h 127.0.0.1 -p 5432 && return; sleep 0.5; done
+  fi
+  if ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
+    apt-get install -y -q postgresql >/dev/null
+  fi
+  local bin dir port=55432
+  bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  dir=$(mktemp -d)
+  chown postgres: "$dir"
+  runuser -u postgres -- "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null
+  runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1" -w start >/dev/null
+  export ORION_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
 
 step "format"
 cargo fmt --all -- --check
@@ -21,6 +44,10 @@ if [ -n "$forbidden" ]; then
   exit 1
 fi
 echo "ok"
+
+step "postgres for the integration tests"
+ensure_postgres
+echo "$ORION_TEST_POSTGRES_URL"
 
 step "tests"
 cargo test --workspace --locked

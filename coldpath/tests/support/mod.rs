@@ -27,6 +27,11 @@ impl Orion {
     pub fn start(extra: &[&str]) -> Orion {
         let data_dir =
             std::env::temp_dir().join(format!("orion-test-{}-{}", std::process::id(), uuid_like()));
+        Self::start_in(data_dir, extra)
+    }
+
+    /// Starts `orion up` on an existing data directory (a restart).
+    pub fn start_in(data_dir: std::path::PathBuf, extra: &[&str]) -> Orion {
         let mut child = Command::new(env!("CARGO_BIN_EXE_orion"))
             .args([
                 "up",
@@ -85,6 +90,31 @@ impl Orion {
         body["accessToken"].as_str().unwrap().to_owned()
     }
 
+    pub async fn post(
+        &self,
+        path: &str,
+        token: &str,
+        body: Value,
+        key: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Kills the process without warning (SIGKILL) and keeps its data directory.
+    pub fn kill_hard(mut self) -> std::path::PathBuf {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::take(&mut self.data_dir)
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
@@ -125,7 +155,9 @@ impl Drop for Orion {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if !self.data_dir.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
     }
 }
 
