@@ -97,6 +97,40 @@ pub struct Ledger {
     healthy: AtomicBool,
     next_position: AtomicI64,
     committed: broadcast::Sender<CommittedRfq>,
+    updates: broadcast::Sender<UserUpdate>,
+}
+
+/// Which WebSocket channel an update belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateChannel {
+    /// `RFQ_UPDATE` frames.
+    Rfqs,
+    /// `TRADE` frames.
+    Trades,
+}
+
+/// A committed change for its owner's WebSocket sessions.
+#[derive(Debug, Clone)]
+pub struct UserUpdate {
+    /// Owner's tenant.
+    pub tenant: String,
+    /// Owner.
+    pub user: String,
+    /// Channel.
+    pub channel: UpdateChannel,
+    /// The serialised frame.
+    pub bytes: axum::extract::ws::Utf8Bytes,
+}
+
+impl UserUpdate {
+    fn new(tenant: &str, user: &str, channel: UpdateChannel, frame: Value) -> Self {
+        Self {
+            tenant: tenant.to_owned(),
+            user: user.to_owned(),
+            channel,
+            bytes: frame.to_string().into(),
+        }
+    }
 }
 
 impl Ledger {
@@ -107,6 +141,7 @@ impl Ledger {
             healthy: AtomicBool::new(true),
             next_position: AtomicI64::new(last_position + 1),
             committed: broadcast::channel(4_096).0,
+            updates: broadcast::channel(4_096).0,
         }
     }
 
@@ -123,6 +158,11 @@ impl Ledger {
     /// False while commits fail.
     pub fn is_healthy(&self) -> bool {
         self.healthy.load(Ordering::Acquire)
+    }
+
+    /// Committed changes for WebSocket sessions.
+    pub fn updates(&self) -> broadcast::Sender<UserUpdate> {
+        self.updates.clone()
     }
 
     /// Committed RFQ creations and trades (LP notifications).
@@ -145,6 +185,7 @@ pub struct Committer {
 
 struct RfqRow {
     tenant: String,
+    user: String,
     correlation_id: String,
     price_scale: u8,
 }
@@ -158,6 +199,7 @@ impl RfqRow {
 struct Written {
     replies: Vec<(oneshot::Sender<Outcome>, Outcome)>,
     created: Vec<RfqEvent>,
+    updates: Vec<UserUpdate>,
 }
 
 impl Committer {
@@ -207,6 +249,9 @@ impl Committer {
             for (reply, outcome) in written.replies {
                 let _ = reply.send(outcome);
             }
+            for update in written.updates {
+                let _ = self.ledger.updates.send(update);
+            }
             for event in written.created {
                 let _ = self.ledger.committed.send(CommittedRfq { event });
             }
@@ -218,12 +263,16 @@ impl Committer {
         let mut tx = self.store.pool().begin().await?;
         let mut answered: Vec<(RequestId, Outcome)> = Vec::new();
         let mut created = Vec::new();
+        let mut updates = Vec::new();
         for event in batch {
             let request = request_of(event);
             // Copied, not taken: if this transaction fails the batch is retried with the same
             // requests still waiting.
             let pending = request.and_then(|r| self.ledger.lock().get(&r).map(|p| p.info.clone()));
-            if let Some(outcome) = self.apply(&mut tx, event, pending.as_ref()).await? {
+            if let Some(outcome) = self
+                .apply(&mut tx, event, pending.as_ref(), &mut updates)
+                .await?
+            {
                 if let (Some(p), Some(r)) = (&pending, request) {
                     if let Some((operation, key)) = &p.idempotency {
                         sqlx::query(
@@ -256,7 +305,11 @@ impl Committer {
             .into_iter()
             .filter_map(|(r, outcome)| ledger.remove(&r).map(|p| (p.reply, outcome)))
             .collect();
-        Ok(Written { replies, created })
+        Ok(Written {
+            replies,
+            created,
+            updates,
+        })
     }
 
     /// Writes one decision's rows; returns the client outcome when the decision answers a request.
@@ -265,6 +318,7 @@ impl Committer {
         tx: &mut Transaction<'static, Any>,
         event: &RfqEvent,
         pending: Option<&PendingInfo>,
+        updates: &mut Vec<UserUpdate>,
     ) -> Result<Option<Outcome>, sqlx::Error> {
         let correlation = pending.map(|p| p.correlation_id.clone());
         match *event {
@@ -344,6 +398,11 @@ impl Committer {
                     at,
                 )
                 .await?;
+                updates.push(UserUpdate::new(&p.tenant, &p.user, UpdateChannel::Rfqs, json!({
+                    "type": "RFQ_UPDATE", "event": "RFQCreated", "rfqId": rfq.raw().to_string(), "status": "SENT",
+                    "instrumentId": spec.symbol, "side": side, "size": size_text, "expiresAt": rfc3339(expires_at),
+                    "correlationId": p.correlation_id,
+                })));
                 self.audit(
                     tx,
                     &p.tenant,
@@ -457,6 +516,10 @@ impl Committer {
                     at,
                 )
                 .await?;
+                updates.push(UserUpdate::new(&row.tenant, &row.user, UpdateChannel::Rfqs, json!({
+                    "type": "RFQ_UPDATE", "event": "QuoteReceived", "rfqId": rfq.raw().to_string(), "status": "QUOTING",
+                    "quote": {"quoteId": quote.0.to_string(), "lpId": lp_name, "price": price_text, "validUntil": rfc3339(valid_until)},
+                })));
                 Ok(None)
             }
             RfqEvent::QuoteDiscarded { reason, .. } => {
@@ -492,6 +555,10 @@ impl Committer {
                     at,
                 )
                 .await?;
+                updates.push(UserUpdate::new(&row.tenant, &row.user, UpdateChannel::Rfqs, json!({
+                    "type": "RFQ_UPDATE", "event": "QuoteAcceptanceRejected", "rfqId": rfq.raw().to_string(),
+                    "status": "QUOTING", "quoteId": quote.0.to_string(), "reason": reason.as_str(),
+                })));
                 let Some(p) = pending else { return Ok(None) };
                 self.audit(
                     tx,
@@ -576,6 +643,15 @@ impl Committer {
                     at,
                 )
                 .await?;
+                updates.push(UserUpdate::new(&row.tenant, &row.user, UpdateChannel::Rfqs, json!({
+                    "type": "RFQ_UPDATE", "event": "TradeExecuted", "rfqId": rfq.raw().to_string(), "status": "TRADED",
+                    "tradeId": trade.0.to_string(),
+                })));
+                updates.push(UserUpdate::new(&row.tenant, &row.user, UpdateChannel::Trades, json!({
+                    "type": "TRADE", "tradeId": trade.0.to_string(), "rfqId": rfq.raw().to_string(),
+                    "quoteId": quote.0.to_string(), "lpId": lp_name, "price": price_text, "executedAt": rfc3339(at),
+                    "correlationId": correlation_id,
+                })));
                 let Some(p) = pending else { return Ok(None) };
                 self.audit(
                     tx,
@@ -595,13 +671,21 @@ impl Committer {
                 }))
             }
             RfqEvent::RfqExpired { rfq, at } => {
-                self.close(tx, rfq, "EXPIRED", "RFQExpired", correlation, at)
+                self.close(tx, rfq, "EXPIRED", "RFQExpired", correlation, at, updates)
                     .await?;
                 Ok(None)
             }
             RfqEvent::RfqCancelled { rfq, at, .. } => {
-                self.close(tx, rfq, "CANCELLED", "RFQCancelled", correlation, at)
-                    .await?;
+                self.close(
+                    tx,
+                    rfq,
+                    "CANCELLED",
+                    "RFQCancelled",
+                    correlation,
+                    at,
+                    updates,
+                )
+                .await?;
                 let Some(p) = pending else { return Ok(None) };
                 self.audit(
                     tx,
@@ -744,6 +828,7 @@ impl Committer {
         event_type: &str,
         correlation: Option<String>,
         at: u64,
+        updates: &mut Vec<UserUpdate>,
     ) -> Result<(), sqlx::Error> {
         sqlx::query("UPDATE rfqs SET status = $2, updated_at = $3 WHERE rfq_id = $1")
             .bind(rfq.raw() as i64)
@@ -767,7 +852,11 @@ impl Committer {
             payload,
             at,
         )
-        .await
+        .await?;
+        updates.push(UserUpdate::new(&row.tenant, &row.user, UpdateChannel::Rfqs, json!({
+            "type": "RFQ_UPDATE", "event": event_type, "rfqId": rfq.raw().to_string(), "status": status,
+        })));
+        Ok(())
     }
 
     /// The RFQ's tenant, correlation id and price scale, from its row in this transaction.
@@ -776,14 +865,20 @@ impl Committer {
         tx: &mut Transaction<'static, Any>,
         rfq: RfqId,
     ) -> Result<RfqRow, sqlx::Error> {
-        let row: Option<(String, String, String)> = sqlx::query_as(
-            "SELECT tenant_id, correlation_id, instrument_id FROM rfqs WHERE rfq_id = $1",
+        let row: Option<(String, String, String, String)> = sqlx::query_as(
+            "SELECT tenant_id, correlation_id, instrument_id, user_id FROM rfqs WHERE rfq_id = $1",
         )
         .bind(rfq.raw() as i64)
         .fetch_optional(&mut **tx)
         .await?;
-        let (tenant, correlation_id, instrument) =
-            row.unwrap_or_else(|| ("unknown".into(), String::new(), String::new()));
+        let (tenant, correlation_id, instrument, user) = row.unwrap_or_else(|| {
+            (
+                "unknown".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+            )
+        });
         let price_scale = self
             .instruments
             .id(&instrument)
@@ -791,6 +886,7 @@ impl Committer {
             .map_or(0, |spec| spec.price_scale);
         Ok(RfqRow {
             tenant,
+            user,
             correlation_id,
             price_scale,
         })

@@ -87,6 +87,7 @@ where
         .run(decisions_rx),
     );
     lp_bots::start(Arc::clone(&gateway), &ledger, Arc::clone(&instruments));
+    let updates_tx = ledger.updates();
     let rfqs = Arc::new(RfqService::new(
         Arc::clone(&gateway),
         ledger,
@@ -125,7 +126,7 @@ where
     ));
 
     let ready = Arc::new(AtomicBool::new(false));
-    let hub = StreamHub::new(frames_rx, notify_tx, shutdown_rx);
+    let hub = StreamHub::new(frames_rx, notify_tx, updates_tx, shutdown_rx);
     let state = AppState {
         instruments: Arc::clone(&platform.instruments),
         snapshots: Arc::clone(&platform.snapshots),

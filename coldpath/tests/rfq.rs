@@ -127,6 +127,15 @@ async fn rfq_contract(extra: &[&str]) {
     // Let the simulator price EUR/USD first.
     tokio::time::sleep(Duration::from_millis(300)).await;
 
+    let mut trader_ws = orion.connect(&trader).await;
+    let globex_token = orion.login("trader@globex").await;
+    let mut globex_ws = orion.connect(&globex_token).await;
+    for ws in [&mut trader_ws, &mut globex_ws] {
+        support::send_json(ws, json!({"type": "SUBSCRIBE", "channel": "rfqs"})).await;
+        support::send_json(ws, json!({"type": "SUBSCRIBE", "channel": "trades"})).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
     let (rfq, quotes) = rfq_with_quotes(&orion, &trader, "EUR/USD", 3, "create-1").await;
     let lps: HashSet<_> = quotes
         .iter()

@@ -38,6 +38,7 @@ pub struct StreamHub {
     live: Arc<std::sync::atomic::AtomicUsize>,
     frames: watch::Receiver<Arc<FrameTable>>,
     notifications: broadcast::Sender<Notification>,
+    updates: broadcast::Sender<crate::durability::UserUpdate>,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -46,12 +47,14 @@ impl StreamHub {
     pub fn new(
         frames: watch::Receiver<Arc<FrameTable>>,
         notifications: broadcast::Sender<Notification>,
+        updates: broadcast::Sender<crate::durability::UserUpdate>,
         shutdown: watch::Receiver<bool>,
     ) -> Self {
         Self {
             live: Arc::default(),
             frames,
             notifications,
+            updates,
             shutdown,
         }
     }
@@ -99,6 +102,10 @@ impl StreamHub {
 
     pub(crate) fn notifications(&self) -> broadcast::Receiver<Notification> {
         self.notifications.subscribe()
+    }
+
+    pub(crate) fn updates(&self) -> broadcast::Receiver<crate::durability::UserUpdate> {
+        self.updates.subscribe()
     }
 
     pub(crate) fn live(&self) -> Arc<std::sync::atomic::AtomicUsize> {

@@ -36,6 +36,10 @@ struct Session {
     state: AppState,
     market: Vec<Subscription>,
     notifications: bool,
+    rfqs: bool,
+    trades: bool,
+    /// Committed RFQ and trade changes, subscribed on the first `rfqs`/`trades` subscription.
+    updates: Option<tokio::sync::broadcast::Receiver<crate::durability::UserUpdate>>,
     last_window: u64,
 }
 
@@ -69,6 +73,9 @@ pub async fn run(mut socket: WebSocket, claims: Claims, state: AppState) {
         state,
         market: Vec::new(),
         notifications: false,
+        rfqs: false,
+        trades: false,
+        updates: None,
         last_window: 0,
     };
     loop {
@@ -91,6 +98,14 @@ pub async fn run(mut socket: WebSocket, claims: Claims, state: AppState) {
                     close_going_away(&mut socket).await;
                     break;
                 }
+            },
+            update = next_update(&mut session.updates), if session.updates.is_some() => match update {
+                Ok(update) => session.on_update(&mut socket, update).await,
+                Err(RecvError::Lagged(n)) => {
+                    counter!("orion_ws_updates_skipped_total").increment(n);
+                    Ok(())
+                }
+                Err(RecvError::Closed) => break,
             },
             note = notifications.recv(), if session.notifications => match note {
                 Ok(note) => session.on_notification(&mut socket, note).await,
@@ -132,6 +147,16 @@ async fn close_going_away(socket: &mut WebSocket) {
     .await;
 }
 
+/// The next committed update, for a session that subscribed to updates.
+async fn next_update(
+    updates: &mut Option<tokio::sync::broadcast::Receiver<crate::durability::UserUpdate>>,
+) -> Result<crate::durability::UserUpdate, RecvError> {
+    match updates {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn send(socket: &mut WebSocket, text: Utf8Bytes) -> Result<(), axum::Error> {
     socket.send(Message::Text(text)).await
 }
@@ -164,7 +189,17 @@ impl Session {
                 self.notifications = true;
                 return Ok(());
             }
-            Some(Channel::Rfqs | Channel::Trades) | None => {
+            Some(channel @ (Channel::Rfqs | Channel::Trades)) => {
+                match channel {
+                    Channel::Rfqs => self.rfqs = true,
+                    _ => self.trades = true,
+                }
+                if self.updates.is_none() {
+                    self.updates = Some(self.state.hub.updates());
+                }
+                return Ok(());
+            }
+            None => {
                 let message = format!(
                     "channel {} is not available",
                     req.channel.as_deref().unwrap_or("market")
@@ -246,7 +281,15 @@ impl Session {
                 self.notifications = false;
                 Ok(())
             }
-            Some(Channel::Rfqs | Channel::Trades) | None => {
+            Some(Channel::Rfqs) => {
+                self.rfqs = false;
+                Ok(())
+            }
+            Some(Channel::Trades) => {
+                self.trades = false;
+                Ok(())
+            }
+            None => {
                 send(
                     socket,
                     protocol::error_frame(ErrorCode::UnknownChannel, "no such subscription").into(),
@@ -305,6 +348,22 @@ impl Session {
         if sent > 0 {
             counter!("orion_ws_frames_sent_total").increment(sent);
             socket.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn on_update(
+        &mut self,
+        socket: &mut WebSocket,
+        update: crate::durability::UserUpdate,
+    ) -> Result<(), axum::Error> {
+        use crate::durability::UpdateChannel;
+        let wanted = match update.channel {
+            UpdateChannel::Rfqs => self.rfqs,
+            UpdateChannel::Trades => self.trades,
+        };
+        if wanted && update.tenant == self.claims.tenant && update.user == self.claims.sub {
+            send(socket, update.bytes).await?;
         }
         Ok(())
     }
