@@ -820,6 +820,7 @@ impl Committer {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn close(
         &self,
         tx: &mut Transaction<'static, Any>,
