@@ -393,7 +393,6 @@ impl Committer {
                     &p.correlation_id,
                     "RFQ",
                     &rfq.raw().to_string(),
-                    1,
                     payload,
                     at,
                 )
@@ -453,7 +452,6 @@ impl Committer {
                     &p.correlation_id,
                     "RiskLimit",
                     &event_id,
-                    1,
                     payload,
                     at,
                 )
@@ -511,7 +509,6 @@ impl Committer {
                     &row.correlation_id,
                     "RFQ",
                     &rfq.raw().to_string(),
-                    1,
                     payload,
                     at,
                 )
@@ -550,7 +547,6 @@ impl Committer {
                     &correlation_id,
                     "RFQ",
                     &rfq.raw().to_string(),
-                    1,
                     payload,
                     at,
                 )
@@ -638,7 +634,6 @@ impl Committer {
                     &correlation_id,
                     "Trade",
                     &trade.0.to_string(),
-                    1,
                     payload,
                     at,
                 )
@@ -736,7 +731,6 @@ impl Committer {
                     &p.correlation_id,
                     "KillSwitch",
                     &key,
-                    1,
                     payload,
                     at,
                 )
@@ -849,7 +843,6 @@ impl Committer {
             &correlation_id,
             "RFQ",
             &rfq.raw().to_string(),
-            1,
             payload,
             at,
         )
@@ -904,10 +897,11 @@ impl Committer {
         correlation_id: &str,
         entity_type: &str,
         entity_id: &str,
-        sequence: i64,
         payload: Value,
         at: u64,
     ) -> Result<(), sqlx::Error> {
+        // The entity sequence is the event's outbox position: increasing per entity (and overall).
+        let position = self.ledger.next_position.fetch_add(1, Ordering::Relaxed);
         let event_id = uuid::Uuid::new_v4().to_string();
         let envelope = json!({
             "eventId": event_id,
@@ -918,10 +912,10 @@ impl Committer {
             "tenantId": tenant,
             "correlationId": correlation_id,
             "causationId": correlation_id,
-            "entity": {"entityType": entity_type, "entityId": entity_id, "sequence": sequence},
+            "entity": {"entityType": entity_type, "entityId": entity_id, "sequence": position},
             "payload": payload,
         });
-        let position = self.ledger.next_position.fetch_add(1, Ordering::Relaxed);
+
         sqlx::query(
             "INSERT INTO outbox_events (event_id, position, tenant_id, topic, message_key, event_type, envelope, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -121,7 +121,53 @@ async fn rfq_with_quotes(
     }
 }
 
-async fn rfq_contract(extra: &[&str]) {
+/// Every event in the outbox validates against `proto/schemas/v1` (envelope and its payload's
+/// schema) and carries a tenant and a correlation id.
+async fn assert_outbox_matches_schemas(url: &str) -> usize {
+    sqlx::any::install_default_drivers();
+    let schemas = concat!(env!("CARGO_MANIFEST_DIR"), "/../proto/schemas/v1");
+    let load = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(format!("{schemas}/{name}.json")).unwrap())
+            .unwrap()
+    };
+    let envelope = jsonschema::validator_for(&load("envelope")).unwrap();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap();
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT event_type, envelope FROM outbox_events ORDER BY position")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    let mut seen = HashSet::new();
+    for (event_type, text) in &rows {
+        let event: Value = serde_json::from_str(text).unwrap();
+        if let Err(e) = envelope.validate(&event) {
+            panic!("{event_type} envelope invalid: {e}: {event}");
+        }
+        let payload = jsonschema::validator_for(&load(event_type)).unwrap();
+        if let Err(e) = payload.validate(&event["payload"]) {
+            panic!("{event_type} payload invalid: {e}: {event}");
+        }
+        assert!(
+            !event["tenantId"].as_str().unwrap().is_empty()
+                && !event["correlationId"].as_str().unwrap().is_empty()
+        );
+        seen.insert(event_type.clone());
+    }
+    for expected in [
+        "RFQCreated",
+        "QuoteReceived",
+        "TradeExecuted",
+        "KillSwitchChanged",
+        "RiskLimitBreached",
+    ] {
+        assert!(seen.contains(expected), "{expected} emitted: {seen:?}");
+    }
+    rows.len()
+}
+
+async fn rfq_contract(extra: &[&str], database_url: Option<&str>) {
     let orion = Orion::start(extra);
     let trader = orion.login("trader@acme").await;
     // Let the simulator price EUR/USD first.
@@ -311,13 +357,13 @@ async fn rfq_contract(extra: &[&str]) {
 
 #[tokio::test]
 async fn rfq_to_trade_contract_on_sqlite() {
-    rfq_contract(&[]).await;
+    rfq_contract(&[], None).await;
 }
 
 #[tokio::test]
 async fn rfq_to_trade_contract_on_postgres() {
     let (_db, url) = PgDatabase::create().await;
-    rfq_contract(&["--database-url", &url]).await;
+    rfq_contract(&["--database-url", &url], Some(&url)).await;
 }
 
 /// Concurrent traders, then `kill -9`, then a restart on the same data: every acknowledged
