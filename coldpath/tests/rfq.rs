@@ -353,6 +353,10 @@ async fn rfq_contract(extra: &[&str], database_url: Option<&str>) {
     )
     .await;
     assert_eq!(status, 409, "a traded RFQ cannot be cancelled: {cancelled}");
+
+    let sqlite = format!("sqlite://{}/orion.db", orion.data_dir.display());
+    let events = assert_outbox_matches_schemas(database_url.unwrap_or(&sqlite)).await;
+    assert!(events >= 6, "{events} events in the outbox");
 }
 
 #[tokio::test]
