@@ -45,9 +45,24 @@ if [ -n "$forbidden" ]; then
 fi
 echo "ok"
 
+# tansu, a Kafka-protocol broker (Apache-2.0), built once per machine into a cache directory.
+ensure_tansu() {
+  if [ -n "${ORION_TANSU_BIN:-}" ] && [ -x "$ORION_TANSU_BIN" ]; then return; fi
+  local root="${ORION_TOOLS_DIR:-$HOME/.cache/orion-tools}/tansu"
+  if [ ! -x "$root/bin/tansu" ]; then
+    echo "installing tansu into $root (once per machine, several minutes)"
+    cargo install tansu --locked --features libsql --root "$root" --quiet
+  fi
+  export ORION_TANSU_BIN="$root/bin/tansu"
+}
+
 step "postgres for the integration tests"
 ensure_postgres
 echo "$ORION_TEST_POSTGRES_URL"
+
+step "kafka-protocol broker for the integration tests"
+ensure_tansu
+echo "$ORION_TANSU_BIN"
 
 step "tests"
 cargo test --workspace --locked

@@ -39,6 +39,9 @@ pub struct PlatformArgs {
     /// Database: `postgres://…`, or `sqlite://path`; unset = SQLite in the data dir.
     #[arg(long, env = "ORION_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Kafka-protocol brokers `host:port,…` for the outbox relay; unset = the embedded local bus.
+    #[arg(long, env = "ORION_KAFKA_BROKERS")]
+    pub kafka_brokers: Option<String>,
     /// Environment name, the prefix of every topic.
     #[arg(long, env = "ORION_ENV", default_value = "dev")]
     pub env: String,

@@ -20,6 +20,7 @@ pub mod lp_bots;
 pub mod market_view;
 pub mod platform;
 pub mod recovery;
+pub mod relay;
 pub mod replay;
 pub mod rfq_service;
 pub mod server;

@@ -23,7 +23,7 @@ use crate::store::{Store, reference};
 use crate::stream::StreamHub;
 use crate::stream::fanout::{FrameTable, run_market_fanout, spawn_output_router};
 use crate::telemetry;
-use crate::{lp_bots, recovery};
+use crate::{lp_bots, recovery, relay};
 use orion_bridge::gateway::CommandGateway;
 use orion_hotpath::rfq::{EngineConfig, LastLook};
 
@@ -88,6 +88,14 @@ where
     );
     lp_bots::start(Arc::clone(&gateway), &ledger, Arc::clone(&instruments));
     let updates_tx = ledger.updates();
+    let bus = match &args.kafka_brokers {
+        Some(brokers) => relay::Bus::kafka(brokers, &args.env)
+            .await
+            .with_context(|| format!("connecting to Kafka at {brokers}"))?,
+        None => relay::Bus::local(4_096),
+    };
+    let (relay_stop_tx, relay_stop_rx) = watch::channel(false);
+    let relay_task = tokio::spawn(relay::run(store.clone(), bus, relay_stop_rx));
     let rfqs = Arc::new(RfqService::new(
         Arc::clone(&gateway),
         ledger,
@@ -180,6 +188,10 @@ where
     })
     .await?;
     let _ = committer.await;
+    let _ = relay_stop_tx.send(true);
+    if let Ok(published) = relay_task.await {
+        tracing::info!(published, "outbox relay stopped");
+    }
     tracing::info!("stopped");
     Ok(())
 }
