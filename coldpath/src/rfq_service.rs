@@ -530,19 +530,7 @@ impl RfqService {
             .bind(caller.claims.tenant.as_str())
             .fetch_optional(self.store.pool())
             .await?;
-        Ok(row.map(|r| RfqRow {
-            rfq_id: r.get::<i64, _>(0) as u64,
-            status: r.get(1),
-            side: r.get(2),
-            instrument_id: r.get(3),
-            size: r.get(4),
-            expires_at: r.get::<i64, _>(5) as u64,
-            created_at: r.get::<i64, _>(6) as u64,
-            user_id: r.get(7),
-            trade_id: r.get::<Option<i64>, _>(8),
-            correlation_id: r.get(9),
-            mid: r.get::<Option<String>, _>(10),
-        }))
+        Ok(row.map(|r| RfqRow::from_row(&r)))
     }
 
     /// One RFQ with its quotes ranked best first and the time remaining.
@@ -619,22 +607,7 @@ impl RfqService {
         let now = orion_bridge::clock::unix_nanos();
         Ok(rows
             .iter()
-            .map(|r| {
-                RfqRow {
-                    rfq_id: r.get::<i64, _>(0) as u64,
-                    status: r.get(1),
-                    side: r.get(2),
-                    instrument_id: r.get(3),
-                    size: r.get(4),
-                    expires_at: r.get::<i64, _>(5) as u64,
-                    created_at: r.get::<i64, _>(6) as u64,
-                    user_id: r.get(7),
-                    trade_id: r.get::<Option<i64>, _>(8),
-                    correlation_id: r.get(9),
-                    mid: r.get::<Option<String>, _>(10),
-                }
-                .view(now)
-            })
+            .map(|r| RfqRow::from_row(&r).view(now))
             .collect())
     }
 
@@ -700,6 +673,22 @@ struct RfqRow {
 }
 
 impl RfqRow {
+    fn from_row(r: &sqlx::any::AnyRow) -> Self {
+        Self {
+            rfq_id: r.get::<i64, _>(0) as u64,
+            status: r.get(1),
+            side: r.get(2),
+            instrument_id: r.get(3),
+            size: r.get(4),
+            expires_at: r.get::<i64, _>(5) as u64,
+            created_at: r.get::<i64, _>(6) as u64,
+            user_id: r.get(7),
+            trade_id: r.get::<Option<i64>, _>(8),
+            correlation_id: r.get(9),
+            mid: r.get::<Option<String>, _>(10),
+        }
+    }
+
     fn view(&self, now: u64) -> Value {
         let open = matches!(self.status.as_str(), "SENT" | "QUOTING");
         json!({
