@@ -607,7 +607,7 @@ impl RfqService {
         let now = orion_bridge::clock::unix_nanos();
         Ok(rows
             .iter()
-            .map(|r| RfqRow::from_row(&r).view(now))
+            .map(|r| RfqRow::from_row(r).view(now))
             .collect())
     }
 
