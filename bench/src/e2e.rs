@@ -84,6 +84,8 @@ fn start_server(orion: &Path, window_ms: u64) -> Result<Server> {
             "127.0.0.1:0",
             "--feed-addr",
             "127.0.0.1:0",
+            "--quic-addr",
+            "127.0.0.1:0",
             "--sim-rate",
             "0",
         ])

@@ -45,6 +45,9 @@ pub struct PlatformArgs {
     /// Environment name, the prefix of every topic.
     #[arg(long, env = "ORION_ENV", default_value = "dev")]
     pub env: String,
+    /// QUIC LP gateway (UDP).
+    #[arg(long, env = "ORION_QUIC_ADDR", default_value = "127.0.0.1:4433")]
+    pub quic_addr: SocketAddr,
     /// UDP market-data feed listener (e.g. 127.0.0.1:7400); unset = no feed.
     #[arg(long, env = "ORION_FEED_ADDR")]
     pub feed_addr: Option<SocketAddr>,

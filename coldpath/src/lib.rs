@@ -16,7 +16,7 @@ pub mod cli;
 pub mod durability;
 pub mod http;
 pub mod identity;
-pub mod lp_bots;
+pub mod lp;
 pub mod market_view;
 pub mod platform;
 pub mod recovery;

@@ -70,7 +70,8 @@ pub async fn engine(
             asset_classes: every_class,
             tenants: (1 << TENANTS.len()) - 1,
             max_rfqs_per_sec: *throttle as u32,
-            connected: true,
+            // Connected when the LP says hello on the QUIC gateway.
+            connected: false,
         })
         .collect();
     let mut engine = RfqEngine::new(config, &refs, &users, TENANTS.len(), &lps)?;

@@ -605,10 +605,7 @@ impl RfqService {
         .fetch_all(self.store.pool())
         .await?;
         let now = orion_bridge::clock::unix_nanos();
-        Ok(rows
-            .iter()
-            .map(|r| RfqRow::from_row(r).view(now))
-            .collect())
+        Ok(rows.iter().map(|r| RfqRow::from_row(r).view(now)).collect())
     }
 
     /// One trade of the caller's tenant.

@@ -23,7 +23,7 @@ use crate::store::{Store, reference};
 use crate::stream::StreamHub;
 use crate::stream::fanout::{FrameTable, run_market_fanout, spawn_output_router};
 use crate::telemetry;
-use crate::{lp_bots, recovery, relay};
+use crate::{lp, recovery, relay};
 use orion_bridge::gateway::CommandGateway;
 use orion_hotpath::rfq::{EngineConfig, LastLook};
 
@@ -86,7 +86,19 @@ where
         )
         .run(decisions_rx),
     );
-    lp_bots::start(Arc::clone(&gateway), &ledger, Arc::clone(&instruments));
+    let lp_identity =
+        lp::tls::load_or_create(&args.data_dir).context("loading the LP gateway certificate")?;
+    let certificate = lp_identity.chain[0].clone();
+    let lp_gateway = lp::gateway::LpGateway::start(
+        args.quic_addr,
+        lp_identity,
+        Arc::clone(&gateway),
+        &ledger,
+        Arc::clone(&instruments),
+    )
+    .with_context(|| format!("binding the LP gateway on {}", args.quic_addr))?;
+    let quic_addr = lp_gateway.local_addr()?;
+    lp::bots::start(quic_addr, certificate, Arc::clone(&instruments))?;
     let updates_tx = ledger.updates();
     let bus = match &args.kafka_brokers {
         Some(brokers) => relay::Bus::kafka(brokers, &args.env)
@@ -153,7 +165,7 @@ where
     let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
     let mut terminate =
         signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    print_banner(addr, args, platform.feed_addr());
+    print_banner(addr, args, platform.feed_addr(), quic_addr);
     let stop = on_started(&platform);
     ready.store(true, Ordering::Release);
     tracing::info!(addr = %addr, "orion up");
@@ -182,6 +194,7 @@ where
     // Close the command gateway, stop the producers and let the rings drain; the router then
     // ends, the committer writes what was decided, and only then the process exits.
     gateway.close();
+    lp_gateway.close();
     tokio::task::spawn_blocking(move || {
         platform.stop();
         let _ = output_router.join();
@@ -213,9 +226,11 @@ fn print_banner(
     addr: std::net::SocketAddr,
     args: &PlatformArgs,
     feed: Option<std::net::SocketAddr>,
+    quic: std::net::SocketAddr,
 ) {
     println!("Orion is up: http://{addr}");
     println!("  WebSocket: ws://{addr}/stream?access_token=<token from POST /auth/login>");
+    println!("  LP gateway (QUIC): {quic}");
     if let Some(feed) = feed {
         println!("  UDP feed:  {feed}");
     }

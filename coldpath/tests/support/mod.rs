@@ -39,6 +39,8 @@ impl Orion {
                 "127.0.0.1:0",
                 "--feed-addr",
                 "127.0.0.1:0",
+                "--quic-addr",
+                "127.0.0.1:0",
             ])
             .arg("--data-dir")
             .arg(&data_dir)
