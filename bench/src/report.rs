@@ -154,6 +154,25 @@ pub fn write(
             );
         }
     }
+    let lat_q = |name: &str, q: f64| {
+        latency
+            .iter()
+            .find(|l| l.name == name)
+            .map(|l| l.median_trial(q) as f64 / 1e3)
+    };
+    for (label, q) in [("p50", 0.5), ("p90", 0.9)] {
+        if let (Some(d), Some(c)) = (
+            lat_q("disruptor-fused/one-by-one", q),
+            lat_q("crossbeam-fused/one-by-one", q),
+        ) {
+            let _ = writeln!(
+                md,
+                "| (for reference) disruptor {label} vs crossbeam {label} (fused, {} k ticks/s) | {d:.2} vs {c:.2} µs | {:.2}× |",
+                latency_rate / 1_000,
+                d / c
+            );
+        }
+    }
     if let Some(f) = get("stages/fused") {
         let _ = writeln!(
             md,
@@ -255,15 +274,16 @@ pub fn write(
          trial's (when the scheduler gives one of the two cores to another thread for a time slice — \
          ≈ 4 ms here — every tick offered meanwhile lands in that trial's tail), p99.9 and max are over all \
          trials merged and are dominated by those slices. Batched rows publish 64 ticks at \
-         once every 64 periods, like a feed packet.\n\n| variant | p50 | p99 | p99 per trial | p99.9 (all) | max (all) | samples | file |\n|---|---|---|---|---|---|---|---|",
+         once every 64 periods, like a feed packet.\n\n| variant | p50 | p90 | p99 | p99 per trial | p99.9 (all) | max (all) | samples | file |\n|---|---|---|---|---|---|---|---|---|",
         latency_rate / 1_000,
         crate::scenarios::WARMUP.as_millis(),
         latency.first().map_or(0, |l| l.trials.len())
     );
     for l in latency {
         let [_, _, p999, max] = summary_us(&l.histogram);
-        let (p50, p99) = (
+        let (p50, p90, p99) = (
             l.median_trial(0.5) as f64 / 1e3,
+            l.median_trial(0.9) as f64 / 1e3,
             l.median_trial(0.99) as f64 / 1e3,
         );
         let per_trial: Vec<String> = l
@@ -275,7 +295,7 @@ pub fn write(
         std::fs::write(out.join(&file), hgrm(&l.histogram))?;
         let _ = writeln!(
             md,
-            "| `{}` | {p50:.2} | {p99:.2} | {} | {p999:.1} | {max:.1} | {} | [{file}]({file}) |",
+            "| `{}` | {p50:.2} | {p90:.2} | {p99:.2} | {} | {p999:.1} | {max:.1} | {} | [{file}]({file}) |",
             l.name,
             per_trial.join(", "),
             l.histogram.len()
