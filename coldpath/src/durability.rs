@@ -621,9 +621,17 @@ impl Committer {
                     .bind(at as i64)
                     .execute(&mut **tx)
                     .await?;
+                let (instrument_id, side, size, requester): (String, String, String, String) =
+                    sqlx::query_as(
+                        "SELECT instrument_id, side, size, user_id FROM rfqs WHERE rfq_id = $1",
+                    )
+                    .bind(rfq.raw() as i64)
+                    .fetch_one(&mut **tx)
+                    .await?;
                 let payload = json!({
                     "tradeId": trade.0.to_string(), "rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(),
                     "lpId": lp_name, "price": price_text, "executedAt": rfc3339(at),
+                    "instrumentId": instrument_id, "side": side, "size": size, "requester": requester,
                 });
                 self.outbox(
                     tx,

@@ -19,6 +19,7 @@ pub mod identity;
 pub mod lp;
 pub mod market_view;
 pub mod platform;
+pub mod projections;
 pub mod recovery;
 pub mod relay;
 pub mod replay;

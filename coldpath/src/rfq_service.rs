@@ -588,7 +588,7 @@ impl RfqService {
         Ok(Some(view))
     }
 
-    /// The tenant's RFQs, newest first, optionally filtered.
+    /// The tenant's RFQ blotter (a read model), newest first, optionally filtered.
     pub async fn list_rfqs(
         &self,
         caller: &Caller,
@@ -596,16 +596,33 @@ impl RfqService {
         instrument: Option<&str>,
     ) -> Result<Vec<Value>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT rfq_id, status, side, instrument_id, size, expires_at, created_at, user_id, trade_id, correlation_id, mid FROM rfqs \
-             WHERE tenant_id = $1 AND ($2 = '' OR status = $2) AND ($3 = '' OR instrument_id = $3) ORDER BY created_at DESC LIMIT 500",
+            "SELECT rfq_id, status, instrument_id, side, size, requester, quote_count, last_quote, trade_id, correlation_id, updated_at \
+             FROM rm_rfq_blotter WHERE tenant_id = $1 AND ($2 = '' OR status = $2) AND ($3 = '' OR instrument_id = $3) \
+             ORDER BY updated_at DESC LIMIT 500",
         )
         .bind(caller.claims.tenant.as_str())
         .bind(status.unwrap_or(""))
         .bind(instrument.unwrap_or(""))
         .fetch_all(self.store.pool())
         .await?;
-        let now = orion_bridge::clock::unix_nanos();
-        Ok(rows.iter().map(|r| RfqRow::from_row(r).view(now)).collect())
+        Ok(rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "rfqId": r.get::<String, _>(0),
+                    "status": r.get::<String, _>(1),
+                    "instrumentId": r.get::<String, _>(2),
+                    "side": r.get::<String, _>(3),
+                    "size": r.get::<String, _>(4),
+                    "requester": r.get::<String, _>(5),
+                    "quoteCount": r.get::<i64, _>(6),
+                    "lastQuote": r.get::<Option<String>, _>(7),
+                    "tradeId": r.get::<Option<String>, _>(8),
+                    "correlationId": r.get::<String, _>(9),
+                    "updatedAt": r.get::<String, _>(10),
+                })
+            })
+            .collect())
     }
 
     /// One trade of the caller's tenant.
@@ -625,15 +642,32 @@ impl RfqService {
         Ok(row.map(|r| trade_view(&r)))
     }
 
-    /// The tenant's trades, newest first.
+    /// The tenant's trade blotter (a read model), newest first.
     pub async fn list_trades(&self, caller: &Caller) -> Result<Vec<Value>, sqlx::Error> {
-        let rows = sqlx::query(trade_select!(
-            "WHERE tenant_id = $1 ORDER BY executed_at DESC LIMIT 500"
-        ))
+        let rows = sqlx::query(
+            "SELECT trade_id, rfq_id, instrument_id, side, size, price, lp_id, requester, executed_at, correlation_id \
+             FROM rm_trade_blotter WHERE tenant_id = $1 ORDER BY executed_at DESC LIMIT 500",
+        )
         .bind(caller.claims.tenant.as_str())
         .fetch_all(self.store.pool())
         .await?;
-        Ok(rows.iter().map(trade_view).collect())
+        Ok(rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "tradeId": r.get::<String, _>(0),
+                    "rfqId": r.get::<String, _>(1),
+                    "instrumentId": r.get::<String, _>(2),
+                    "side": r.get::<String, _>(3),
+                    "size": r.get::<String, _>(4),
+                    "price": r.get::<String, _>(5),
+                    "lpId": r.get::<String, _>(6),
+                    "userId": r.get::<String, _>(7),
+                    "executedAt": r.get::<String, _>(8),
+                    "correlationId": r.get::<String, _>(9),
+                })
+            })
+            .collect())
     }
 }
 

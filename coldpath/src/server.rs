@@ -23,7 +23,7 @@ use crate::store::{Store, reference};
 use crate::stream::StreamHub;
 use crate::stream::fanout::{FrameTable, run_market_fanout, spawn_output_router};
 use crate::telemetry;
-use crate::{lp, recovery, relay};
+use crate::{lp, projections, recovery, relay};
 use orion_bridge::gateway::CommandGateway;
 use orion_hotpath::rfq::{EngineConfig, LastLook};
 
@@ -107,7 +107,17 @@ where
         None => relay::Bus::local(4_096),
     };
     let (relay_stop_tx, relay_stop_rx) = watch::channel(false);
-    let relay_task = tokio::spawn(relay::run(store.clone(), bus, relay_stop_rx));
+    let relay_task = tokio::spawn(relay::run(store.clone(), bus, relay_stop_rx.clone()));
+    let projection = projections::BlotterProjection::new(store.clone());
+    let projection_task = match &args.kafka_brokers {
+        Some(brokers) => tokio::spawn(projections::run_kafka(
+            projection,
+            brokers.clone(),
+            args.env.clone(),
+            relay_stop_rx,
+        )),
+        None => tokio::spawn(projections::run_local(projection, relay_stop_rx)),
+    };
     let rfqs = Arc::new(RfqService::new(
         Arc::clone(&gateway),
         ledger,
@@ -202,6 +212,7 @@ where
     .await?;
     let _ = committer.await;
     let _ = relay_stop_tx.send(true);
+    let _ = projection_task.await;
     if let Ok(published) = relay_task.await {
         tracing::info!(published, "outbox relay stopped");
     }

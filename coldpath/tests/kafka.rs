@@ -24,9 +24,15 @@ struct Broker {
 
 impl Broker {
     fn start() -> Broker {
-        let bin = std::env::var("ORION_TANSU_BIN").expect(
-            "ORION_TANSU_BIN names the tansu binary (scripts/test.sh installs and sets it)",
-        );
+        let default = std::env::var("HOME")
+            .map(|h| format!("{h}/.cache/orion-tools/tansu/bin/tansu"))
+            .unwrap_or_default();
+        let bin = std::env::var("ORION_TANSU_BIN")
+            .ok()
+            .or_else(|| std::path::Path::new(&default).exists().then_some(default))
+            .expect(
+                "a tansu binary: set ORION_TANSU_BIN, or run scripts/test.sh, which installs it",
+            );
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -292,5 +298,24 @@ async fn every_committed_event_reaches_kafka_even_across_a_kill_9() {
     ] {
         assert!(types.contains(expected), "{expected} on Kafka: {types:?}");
     }
-    drop(restarted);
+    // The blotters of the restarted process are fed by its own Kafka consumer group.
+    let trader = restarted.login("trader@acme").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let trades: Vec<Value> = restarted
+            .get("/trades", &trader)
+            .await
+            .json()
+            .await
+            .unwrap();
+        if trades.len() >= 10 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "trade blotter from Kafka has {} of 10 trades",
+            trades.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

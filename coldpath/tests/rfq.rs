@@ -435,12 +435,24 @@ async fn kill_9_under_load_loses_no_acknowledged_trade() {
 
     let restarted = Orion::start_in(data_dir, &[]);
     let trader = restarted.login("trader@acme").await;
-    let trades: Vec<Value> = restarted
-        .get("/trades", &trader)
-        .await
-        .json()
-        .await
-        .unwrap();
+    // The blotter is a read model: wait for the projection to catch up with the store.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let trades: Vec<Value> = loop {
+        let trades: Vec<Value> = restarted
+            .get("/trades", &trader)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let ids: HashSet<&str> = trades
+            .iter()
+            .map(|t| t["tradeId"].as_str().unwrap())
+            .collect();
+        if acked.iter().all(|(_, _, t)| ids.contains(t.as_str())) || Instant::now() > deadline {
+            break trades;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     let mut per_rfq: HashMap<String, usize> = HashMap::new();
     for t in &trades {
         *per_rfq
@@ -456,6 +468,13 @@ async fn kill_9_under_load_loses_no_acknowledged_trade() {
         assert!(
             ids.contains(trade.as_str()),
             "acknowledged trade {trade} survived the kill"
+        );
+        assert_eq!(
+            restarted
+                .get(&format!("/trades/{trade}"), &trader)
+                .await
+                .status(),
+            200
         );
     }
     let (rfq, key, trade) = &acked[0];

@@ -136,7 +136,7 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
     let mut counts: HashMap<&'static str, u64> = HashMap::new();
     let mut next_request = 1u64;
     let mut pending_create: HashMap<RequestId, (TenantId, UserId, u64, i64)> = HashMap::new();
-    let mut last_refusal: Option<(RequestId, Reason)> = None;
+    let mut last_breach: Option<(RequestId, Reason)> = None;
     let mut pending_accept: Option<(RfqId, QuoteId)> = None;
     let mut open = 0usize;
 
@@ -378,18 +378,20 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
                     if matches!(reason, Reason::KillSwitchGlobal) {
                         assert!(kill_global);
                     }
-                    last_refusal = Some((request, reason));
+                    if reason.is_risk_breach() {
+                        assert_eq!(
+                            last_breach.take(),
+                            Some((request, reason)),
+                            "a risk refusal follows its breach"
+                        );
+                    }
                     "refused"
                 }
                 RfqEvent::RiskLimitBreached {
                     request, reason, ..
                 } => {
-                    assert_eq!(
-                        last_refusal,
-                        Some((request, reason)),
-                        "a breach follows its refusal"
-                    );
                     assert!(reason.is_risk_breach());
+                    last_breach = Some((request, reason));
                     "breach"
                 }
                 RfqEvent::QuoteReceived {

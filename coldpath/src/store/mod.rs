@@ -30,13 +30,22 @@ pub enum StoreError {
 
 /// The embedded migrations, in order.
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        Cow::Borrowed("rfq store"),
-        MigrationType::Simple,
-        include_str!("../../migrations/0001_rfq_store.sql").into_sql_str(),
-        false,
-    )])
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            Cow::Borrowed("rfq store"),
+            MigrationType::Simple,
+            include_str!("../../migrations/0001_rfq_store.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            Cow::Borrowed("read models"),
+            MigrationType::Simple,
+            include_str!("../../migrations/0002_read_models.sql").into_sql_str(),
+            false,
+        ),
+    ])
 }
 
 /// A connection pool with the schema in place.

@@ -466,8 +466,8 @@ impl RfqEngine {
         at: u64,
         emit: &mut impl FnMut(RfqEvent),
     ) {
-        let refuse = |reason, emit: &mut dyn FnMut(RfqEvent)| {
-            emit(refused(request, None, reason, at));
+        // The event that answers a request comes last: the breach, then the refusal.
+        let refuse = |reason: Reason, emit: &mut dyn FnMut(RfqEvent)| {
             if reason.is_risk_breach() {
                 emit(RfqEvent::RiskLimitBreached {
                     request,
@@ -477,6 +477,7 @@ impl RfqEngine {
                     at,
                 });
             }
+            emit(refused(request, None, reason, at));
         };
         let (Some(spec), Some(user_state)) = (
             self.instruments.get(instrument.index()).copied(),
@@ -1350,11 +1351,11 @@ mod tests {
         assert!(matches!(
             create(&mut e, 100)[..],
             [
-                RfqEvent::Refused {
+                RfqEvent::RiskLimitBreached {
                     reason: Reason::KillSwitchTenant,
                     ..
                 },
-                RfqEvent::RiskLimitBreached {
+                RfqEvent::Refused {
                     reason: Reason::KillSwitchTenant,
                     ..
                 }
@@ -1373,11 +1374,11 @@ mod tests {
         assert!(matches!(
             create(&mut e, 10_000_000_000)[..],
             [
+                RfqEvent::RiskLimitBreached { .. },
                 RfqEvent::Refused {
                     reason: Reason::UserNotionalLimit,
                     ..
-                },
-                RfqEvent::RiskLimitBreached { .. }
+                }
             ]
         ));
         assert!(matches!(

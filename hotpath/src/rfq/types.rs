@@ -412,7 +412,8 @@ pub enum RfqEvent {
         /// Engine time.
         at: u64,
     },
-    /// A risk limit stopped a request (PRD FR-RISK-04).
+    /// A risk limit stopped a request (PRD FR-RISK-04); emitted just before its `Refused`, so the
+    /// event that answers the request is always the request's last.
     RiskLimitBreached {
         /// The refused request.
         request: RequestId,
