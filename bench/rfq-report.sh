@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
-cargo build --release -p orion-bench
+cargo build --release -p orion-bench -p orion-coldpath
 cargo bench -p orion-bench --bench rfq
-"$target/release/orion-rig" engine --target-dir "$target" --out perf-reports
+"$target/release/orion-rig" engine --target-dir "$target" --out perf-reports --load-with "$target/release/orion"

@@ -16,5 +16,6 @@ pub mod harness;
 pub mod latency;
 pub mod machine;
 pub mod report;
+pub mod rfq_load;
 pub mod scenarios;
 pub mod workload;

@@ -68,6 +68,18 @@ enum Cmd {
         /// Cargo target directory holding criterion's results.
         #[arg(long, env = "CARGO_TARGET_DIR", default_value = "target")]
         target_dir: PathBuf,
+        /// Also run the REST load scenario against this orion binary (SQLite, then Postgres).
+        #[arg(long)]
+        load_with: Option<PathBuf>,
+        /// Concurrent REST traders in the load scenario.
+        #[arg(long, default_value_t = 16)]
+        traders: usize,
+        /// Seconds per store in the load scenario.
+        #[arg(long, default_value_t = 10)]
+        load_seconds: u64,
+        /// Postgres admin URL used to create a fresh database for the load scenario.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+        postgres_admin: String,
     },
     /// UDP → WebSocket end to end against a real orion process.
     E2e(E2eArgs),
@@ -141,6 +153,23 @@ fn print_latency(results: &[scenarios::LatencyResult]) {
     }
 }
 
+/// Creates `orion_bench_<pid>` on the Postgres at `admin` with `psql`; returns its URL.
+fn fresh_postgres(admin: &str) -> Result<String> {
+    let name = format!("orion_bench_{}", std::process::id());
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        let status = std::process::Command::new("psql")
+            .arg(admin)
+            .args(["-qc", &sql])
+            .status()?;
+        anyhow::ensure!(status.success(), "psql {sql} failed");
+    }
+    let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+    Ok(format!("{base}/{name}"))
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     match Cli::parse().command {
@@ -179,10 +208,40 @@ async fn main() -> Result<()> {
             rounds,
             out,
             target_dir,
+            load_with,
+            traders,
+            load_seconds,
+            postgres_admin,
         } => {
             let figures = orion_bench::engine::measure(rounds);
             let criterion = report::criterion_medians(&target_dir);
-            let path = report::write_rfq(&out, &criterion, &figures)?;
+            let mut load = Vec::new();
+            if let Some(orion) = load_with {
+                let mut stores = vec![None];
+                match fresh_postgres(&postgres_admin) {
+                    Ok(url) => stores.push(Some(url)),
+                    Err(err) => eprintln!("no Postgres for the load scenario: {err:#}"),
+                }
+                for database_url in stores {
+                    let config = orion_bench::rfq_load::LoadConfig {
+                        orion: orion.clone(),
+                        database_url,
+                        traders,
+                        duration: Duration::from_secs(load_seconds),
+                    };
+                    let result = orion_bench::rfq_load::run(config).await?;
+                    println!(
+                        "{}: {:.0} RFQ→trade/s, accept p99 {:.2} ms, first quote p99 {:.2} ms, {} failures",
+                        result.store,
+                        result.trades as f64 / result.seconds,
+                        result.accept.value_at_quantile(0.99) as f64 / 1e6,
+                        result.first_quote.value_at_quantile(0.99) as f64 / 1e6,
+                        result.failures
+                    );
+                    load.push(result);
+                }
+            }
+            let path = report::write_rfq(&out, &criterion, &figures, &load)?;
             println!(
                 "{:.1} M quotes/s; accept p50 {} ns p99 {} ns; wrote {}",
                 figures.quotes_per_sec / 1e6,

@@ -364,6 +364,7 @@ pub fn write_rfq(
     out: &Path,
     criterion: &BTreeMap<String, f64>,
     figures: &crate::engine::EngineFigures,
+    load: &[crate::rfq_load::LoadResult],
 ) -> Result<PathBuf> {
     std::fs::create_dir_all(out)?;
     let mut md = String::new();
@@ -415,10 +416,36 @@ pub fn write_rfq(
         "| engine memory per open RFQ, released at terminal state | {} bytes per slot; slots return to the free list on trade, expiry or cancel (unit test `capacity_is_bounded_and_restores_put_rfqs_back`) | fixed by construction |",
         figures.bytes_per_rfq
     );
-    let _ = writeln!(
-        md,
-        "| REST RFQ→trade ≥ 2,000/s on Postgres, group commit ≥ 50 k events/s, relay ≥ 100 k events/s | not measured yet: the store, REST endpoints and relay exist and are tested, but the load-rig REST scenario and the group-commit and relay throughput benches are not written yet | — |\n"
-    );
+    for r in load {
+        let rate = r.trades as f64 / r.seconds;
+        let p99 = r.accept.value_at_quantile(0.99) as f64 / 1e6;
+        let _ = writeln!(
+            md,
+            "| ≥ 2,000 durable RFQ→trade/s via REST with p99 accept → 200 ≤ 20 ms ({}, {} traders) | {rate:.0}/s, p99 {p99:.2} ms | {} |",
+            r.store,
+            r.config.traders,
+            if r.store == "Postgres" {
+                verdict(
+                    rate >= 2_000.0 && p99 <= 20.0,
+                    format!("{:.2}× the rate", rate / 2_000.0),
+                )
+            } else {
+                "reference (the target is for Postgres)".into()
+            }
+        );
+        let _ = writeln!(
+            md,
+            "| group commit ≥ 50 k events/s; relay ≥ 100 k events/s ({}) | observed under this load: {:.0} and {:.0} events/s | not a capacity test: both ran at the offered load (see below) |",
+            r.store, r.commit_events_per_sec, r.relay_events_per_sec
+        );
+    }
+    if load.is_empty() {
+        let _ = writeln!(
+            md,
+            "| REST RFQ→trade, group commit, relay | not run (pass `--load-with <orion>`) | — |"
+        );
+    }
+    let _ = writeln!(md);
     let _ = writeln!(
         md,
         "## Accept decision latency (hdrhistogram, {} accepts, ns)\n\n| p50 | p90 | p99 | p99.9 | max |\n|---|---|---|---|---|\n| {} | {} | {} | {} | {} |\n\nEach accept is timed alone (`Instant` before and after), so every figure includes one clock \
@@ -453,6 +480,53 @@ pub fn write_rfq(
                 commands * 1e3 / ns
             );
         }
+    }
+    for r in load {
+        let file = format!("rfq-load-{}-accept.hgrm", r.store.to_lowercase());
+        std::fs::write(out.join(&file), hgrm(&r.accept))?;
+        let ms = |h: &hdrhistogram::Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1e6;
+        let _ = writeln!(
+            md,
+            "\n## REST load on {} ({} traders × {:.0} s, `orion up` release, LP bots over QUIC)\n\n\
+             Each trader: `POST /rfqs` → first `QuoteReceived` on its WebSocket → `POST /rfqs/{{id}}/accept` \
+             with an Idempotency-Key (200 = trade committed). Client and server share the 2 cores.\n\n\
+             | measure | p50 ms | p90 ms | p99 ms | max ms |\n|---|---|---|---|---|\n\
+             | create → first quote | {:.2} | {:.2} | {:.2} | {:.2} |\n\
+             | accept → 200 (durable trade) | {:.2} | {:.2} | {:.2} | {:.2} |\n\n\
+             {} round trips ({:.0}/s), {} failed or refused; group commit {:.0} events/s, relay {:.0} events/s \
+             observed. Raw: [{file}]({file}).",
+            r.store,
+            r.config.traders,
+            r.seconds,
+            ms(&r.first_quote, 0.5),
+            ms(&r.first_quote, 0.9),
+            ms(&r.first_quote, 0.99),
+            r.first_quote.max() as f64 / 1e6,
+            ms(&r.accept, 0.5),
+            ms(&r.accept, 0.9),
+            ms(&r.accept, 0.99),
+            r.accept.max() as f64 / 1e6,
+            r.trades,
+            r.trades as f64 / r.seconds,
+            r.failures,
+            r.commit_events_per_sec,
+            r.relay_events_per_sec
+        );
+    }
+    if !load.is_empty() {
+        let _ = writeln!(
+            md,
+            "\n## What limits the REST figures\n\n\
+             The engine is not the limit (tens of ns per decision, above). A durable round trip is \
+             bounded by the group committer, which still writes each decision with its own \
+             statements (a quote: one insert, one update, one outbox row; a trade: five) through \
+             sqlx's `Any` driver — several hundred round trips per second on Postgres, each a \
+             localhost network hop — and by the two cores that the server, its LP bots, the \
+             simulator and this load generator share. Closed-loop traders also wait out the LP \
+             bots' response times (15–60 ms by design) before each accept, so the rate grows with \
+             concurrency only until the committer saturates. Next: multi-row inserts per table \
+             per batch, and prepared statements on the Postgres driver directly."
+        );
     }
     let path = out.join("rfq.md");
     std::fs::write(&path, md)?;

@@ -48,6 +48,12 @@ pub struct PlatformArgs {
     /// QUIC LP gateway (UDP).
     #[arg(long, env = "ORION_QUIC_ADDR", default_value = "127.0.0.1:4433")]
     pub quic_addr: SocketAddr,
+    /// LP gateway certificate (DER); unset = a development certificate in the data dir.
+    #[arg(long, env = "ORION_QUIC_CERT", requires = "quic_key")]
+    pub quic_cert: Option<PathBuf>,
+    /// LP gateway private key (PKCS#8 DER), with `--quic-cert`.
+    #[arg(long, env = "ORION_QUIC_KEY", requires = "quic_cert")]
+    pub quic_key: Option<PathBuf>,
     /// UDP market-data feed listener (e.g. 127.0.0.1:7400); unset = no feed.
     #[arg(long, env = "ORION_FEED_ADDR")]
     pub feed_addr: Option<SocketAddr>,

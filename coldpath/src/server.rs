@@ -86,8 +86,11 @@ where
         )
         .run(decisions_rx),
     );
-    let lp_identity =
-        lp::tls::load_or_create(&args.data_dir).context("loading the LP gateway certificate")?;
+    let lp_identity = lp::tls::load_or_create(
+        &args.data_dir,
+        args.quic_cert.as_deref().zip(args.quic_key.as_deref()),
+    )
+    .context("loading the LP gateway certificate")?;
     let certificate = lp_identity.chain[0].clone();
     let lp_gateway = lp::gateway::LpGateway::start(
         args.quic_addr,

@@ -39,17 +39,17 @@ pub const PROFILES: [BotProfile; 3] = [
     BotProfile {
         extra_bp: 0.0,
         response: Duration::from_millis(15),
-        max_quotes_per_sec: 2_000,
+        max_quotes_per_sec: 10_000,
     },
     BotProfile {
         extra_bp: 0.3,
         response: Duration::from_millis(30),
-        max_quotes_per_sec: 2_000,
+        max_quotes_per_sec: 10_000,
     },
     BotProfile {
         extra_bp: 0.8,
         response: Duration::from_millis(60),
-        max_quotes_per_sec: 2_000,
+        max_quotes_per_sec: 10_000,
     },
 ];
 

@@ -10,7 +10,7 @@ use crate::identity::DEMO_USERS;
 pub const TENANTS: &[&str] = &["acme", "globex"];
 
 /// The LP bots in index order, with their per-second RFQ throttle.
-pub const LPS: &[(&str, i64)] = &[("lp-alpha", 500), ("lp-beta", 500), ("lp-gamma", 500)];
+pub const LPS: &[(&str, i64)] = &[("lp-alpha", 5_000), ("lp-beta", 5_000), ("lp-gamma", 5_000)];
 
 /// Writes reference rows that are missing.
 pub async fn seed(store: &Store, instruments: &InstrumentTable) -> Result<(), StoreError> {

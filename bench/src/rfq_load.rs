@@ -1,0 +1,295 @@
+//! The RFQ load scenario: concurrent REST traders against a real `orion up` (SQLite or Postgres)
+//! with the LP bots quoting over QUIC.
+//!
+//! Each trader holds a WebSocket subscribed to `rfqs` and loops: `POST /rfqs`, wait for the first
+//! `QuoteReceived` update of that RFQ (create → first quote), `POST /rfqs/{id}/accept` on that
+//! quote with an `Idempotency-Key` (accept → 200, the trade committed). Latencies go into
+//! hdrhistograms; durable trades per second, group-commit events per second and relay events per
+//! second come from the server's own counters over the same interval.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use futures_util::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use serde_json::{Value, json};
+use tokio::sync::{Mutex, oneshot};
+use tokio_tungstenite::tungstenite::Message;
+
+/// The scenario's parameters.
+#[derive(Debug, Clone)]
+pub struct LoadConfig {
+    /// The `orion` binary.
+    pub orion: PathBuf,
+    /// `None` = SQLite in a temporary data dir; `Some(url)` = that Postgres database.
+    pub database_url: Option<String>,
+    /// Concurrent traders.
+    pub traders: usize,
+    /// Measurement time.
+    pub duration: Duration,
+}
+
+/// What the scenario measured.
+pub struct LoadResult {
+    /// The configuration that ran.
+    pub config: LoadConfig,
+    /// `SQLite` or `Postgres`.
+    pub store: &'static str,
+    /// Durable RFQ → trade round trips completed.
+    pub trades: u64,
+    /// Seconds measured.
+    pub seconds: f64,
+    /// Create (request sent) → first quote pushed, ns.
+    pub first_quote: Histogram<u64>,
+    /// Accept request sent → 200 received, ns.
+    pub accept: Histogram<u64>,
+    /// Group-commit events per second over the run.
+    pub commit_events_per_sec: f64,
+    /// Outbox rows relayed per second over the run.
+    pub relay_events_per_sec: f64,
+    /// Requests that did not end in a trade (refusals, last look, timeouts).
+    pub failures: u64,
+}
+
+struct Server {
+    child: Child,
+    http: String,
+    dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn start(config: &LoadConfig) -> Result<Server> {
+    let dir = std::env::temp_dir().join(format!(
+        "orion-rfq-load-{}-{}",
+        std::process::id(),
+        config.database_url.is_some()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut command = Command::new(&config.orion);
+    command
+        .args([
+            "up",
+            "--http-addr",
+            "127.0.0.1:0",
+            "--quic-addr",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(&dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped());
+    if let Some(url) = &config.database_url {
+        command.args(["--database-url", url]);
+    }
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("starting {}", config.orion.display()))?;
+    let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
+    let http = loop {
+        let Some(line) = lines.next() else {
+            bail!("orion exited before its banner")
+        };
+        if let Some(addr) = line?.strip_prefix("Orion is up: http://") {
+            break addr.trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    Ok(Server { child, http, dir })
+}
+
+async fn metric(client: &reqwest::Client, http: &str, name: &str) -> f64 {
+    let Ok(resp) = client.get(format!("http://{http}/metrics")).send().await else {
+        return 0.0;
+    };
+    let text = resp.text().await.unwrap_or_default();
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit_once(' '))
+        .filter(|(k, _)| *k == name)
+        .map(|(_, v)| v.parse::<f64>().unwrap_or(0.0))
+        .sum()
+}
+
+async fn login(client: &reqwest::Client, http: &str, user: &str) -> Result<String> {
+    let body: Value = client
+        .post(format!("http://{http}/auth/login"))
+        .json(&json!({"username": user, "password": "demo"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(body["accessToken"].as_str().context("token")?.to_owned())
+}
+
+type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<String>>>>;
+
+/// Runs the scenario.
+pub async fn run(config: LoadConfig) -> Result<LoadResult> {
+    let server = start(&config)?;
+    let client = reqwest::Client::new();
+    let (http, token) = (
+        server.http.clone(),
+        login(&client, &server.http, "trader@acme").await?,
+    );
+    let risk = login(&client, &http, "risk@acme").await?;
+    let limits = client
+        .post(format!("http://{http}/admin/limits"))
+        .bearer_auth(&risk)
+        .json(&json!({"userId": "trader@acme", "maxNotional": 1_000_000_000_000i64, "maxRfqsPerSec": 1_000_000}))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        limits.status().is_success(),
+        "raising the trader's limits: {}",
+        limits.status()
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let deadline_holder = Arc::new(std::sync::Mutex::new(
+        Instant::now() + Duration::from_secs(3_600),
+    ));
+    let mut tasks = Vec::new();
+    for t in 0..config.traders {
+        let (client, http, token, deadline) = (
+            client.clone(),
+            http.clone(),
+            token.clone(),
+            Arc::clone(&deadline_holder),
+        );
+        let (ws, _) =
+            tokio_tungstenite::connect_async(format!("ws://{http}/stream?access_token={token}"))
+                .await?;
+        let (mut ws_tx, mut ws_rx) = ws.split();
+        ws_tx
+            .send(Message::Text(
+                json!({"type": "SUBSCRIBE", "channel": "rfqs"})
+                    .to_string()
+                    .into(),
+            ))
+            .await?;
+        let waiters: Waiters = Arc::default();
+        let reader_waiters = Arc::clone(&waiters);
+        tokio::spawn(async move {
+            while let Some(Ok(Message::Text(text))) = ws_rx.next().await {
+                let Ok(frame) = serde_json::from_str::<Value>(&text) else {
+                    continue;
+                };
+                if frame["event"] == "QuoteReceived" {
+                    let rfq = frame["rfqId"].as_str().unwrap_or_default().to_owned();
+                    if let Some(waiter) = reader_waiters.lock().await.remove(&rfq) {
+                        let _ = waiter.send(
+                            frame["quote"]["quoteId"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_owned(),
+                        );
+                    }
+                }
+            }
+            drop(ws_tx);
+        });
+        tasks.push(tokio::spawn(async move {
+            let mut first_quote = Histogram::<u64>::new_with_bounds(1_000, 60_000_000_000, 3).expect("bounds");
+            let mut accept = Histogram::<u64>::new_with_bounds(1_000, 60_000_000_000, 3).expect("bounds");
+            let (mut trades, mut failures, mut n) = (0u64, 0u64, 0u64);
+            let measuring_from = Instant::now() + Duration::from_secs(1);
+            while Instant::now() < *deadline.lock().unwrap_or_else(|p| p.into_inner()) {
+                n += 1;
+                let side = if n % 2 == 0 { "BUY" } else { "SELL" };
+                let started = Instant::now();
+                let created = client
+                    .post(format!("http://{http}/rfqs"))
+                    .bearer_auth(&token)
+                    .json(&json!({"instrumentId": "EUR/USD", "side": side, "size": "100000", "expirySeconds": 30}))
+                    .send()
+                    .await;
+                let Ok(created) = created else { failures += 1; continue };
+                if created.status() != 201 {
+                    failures += 1;
+                    continue;
+                }
+                let Ok(body) = created.json::<Value>().await else { failures += 1; continue };
+                let rfq = body["rfqId"].as_str().unwrap_or_default().to_owned();
+                let (tx, rx) = oneshot::channel();
+                waiters.lock().await.insert(rfq.clone(), tx);
+                let Ok(Ok(quote)) = tokio::time::timeout(Duration::from_secs(5), rx).await else {
+                    waiters.lock().await.remove(&rfq);
+                    failures += 1;
+                    continue;
+                };
+                let quoted = started.elapsed();
+                let accept_started = Instant::now();
+                let accepted = client
+                    .post(format!("http://{http}/rfqs/{rfq}/accept"))
+                    .bearer_auth(&token)
+                    .header("Idempotency-Key", format!("load-{t}-{n}"))
+                    .json(&json!({"quoteId": quote}))
+                    .send()
+                    .await;
+                let accepted_in = accept_started.elapsed();
+                match accepted {
+                    Ok(resp) if resp.status() == 200 => {
+                        if started >= measuring_from {
+                            trades += 1;
+                            first_quote.saturating_record(quoted.as_nanos() as u64);
+                            accept.saturating_record(accepted_in.as_nanos() as u64);
+                        }
+                    }
+                    _ => failures += 1,
+                }
+            }
+            (first_quote, accept, trades, failures)
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (commits_before, relayed_before) = (
+        metric(&client, &http, "orion_group_commit_events_total").await,
+        metric(&client, &http, "orion_outbox_published_total").await,
+    );
+    let measured = Instant::now();
+    tokio::time::sleep(config.duration).await;
+    let (commits_after, relayed_after) = (
+        metric(&client, &http, "orion_group_commit_events_total").await,
+        metric(&client, &http, "orion_outbox_published_total").await,
+    );
+    let seconds = measured.elapsed().as_secs_f64();
+    *deadline_holder.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+    let mut first_quote = Histogram::<u64>::new_with_bounds(1_000, 60_000_000_000, 3)?;
+    let mut accept = Histogram::<u64>::new_with_bounds(1_000, 60_000_000_000, 3)?;
+    let (mut trades, mut failures) = (0, 0);
+    for task in tasks {
+        let (q, a, t, f) = task.await?;
+        first_quote.add(&q)?;
+        accept.add(&a)?;
+        trades += t;
+        failures += f;
+    }
+    drop(server);
+    Ok(LoadResult {
+        store: if config.database_url.is_some() {
+            "Postgres"
+        } else {
+            "SQLite"
+        },
+        config,
+        trades,
+        seconds,
+        first_quote,
+        accept,
+        commit_events_per_sec: (commits_after - commits_before) / seconds,
+        relay_events_per_sec: (relayed_after - relayed_before) / seconds,
+        failures,
+    })
+}
