@@ -160,6 +160,40 @@ pub async fn run(config: LoadConfig) -> Result<LoadResult> {
     let deadline_holder = Arc::new(std::sync::Mutex::new(
         Instant::now() + Duration::from_secs(3_600),
     ));
+    // One WebSocket for all traders (they are the same user, so every session would receive every
+    // update): a dispatcher hands each RFQ's first quote to the trader waiting for it.
+    let waiters: Waiters = Arc::default();
+    let (ws, _) =
+        tokio_tungstenite::connect_async(format!("ws://{http}/stream?access_token={token}"))
+            .await?;
+    let (mut ws_tx, mut ws_rx) = ws.split();
+    ws_tx
+        .send(Message::Text(
+            json!({"type": "SUBSCRIBE", "channel": "rfqs"})
+                .to_string()
+                .into(),
+        ))
+        .await?;
+    let reader_waiters = Arc::clone(&waiters);
+    tokio::spawn(async move {
+        while let Some(Ok(Message::Text(text))) = ws_rx.next().await {
+            let Ok(frame) = serde_json::from_str::<Value>(&text) else {
+                continue;
+            };
+            if frame["event"] == "QuoteReceived" {
+                let rfq = frame["rfqId"].as_str().unwrap_or_default().to_owned();
+                if let Some(waiter) = reader_waiters.lock().await.remove(&rfq) {
+                    let _ = waiter.send(
+                        frame["quote"]["quoteId"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    );
+                }
+            }
+        }
+        drop(ws_tx);
+    });
     let mut tasks = Vec::new();
     for t in 0..config.traders {
         let (client, http, token, deadline) = (
@@ -168,38 +202,7 @@ pub async fn run(config: LoadConfig) -> Result<LoadResult> {
             token.clone(),
             Arc::clone(&deadline_holder),
         );
-        let (ws, _) =
-            tokio_tungstenite::connect_async(format!("ws://{http}/stream?access_token={token}"))
-                .await?;
-        let (mut ws_tx, mut ws_rx) = ws.split();
-        ws_tx
-            .send(Message::Text(
-                json!({"type": "SUBSCRIBE", "channel": "rfqs"})
-                    .to_string()
-                    .into(),
-            ))
-            .await?;
-        let waiters: Waiters = Arc::default();
-        let reader_waiters = Arc::clone(&waiters);
-        tokio::spawn(async move {
-            while let Some(Ok(Message::Text(text))) = ws_rx.next().await {
-                let Ok(frame) = serde_json::from_str::<Value>(&text) else {
-                    continue;
-                };
-                if frame["event"] == "QuoteReceived" {
-                    let rfq = frame["rfqId"].as_str().unwrap_or_default().to_owned();
-                    if let Some(waiter) = reader_waiters.lock().await.remove(&rfq) {
-                        let _ = waiter.send(
-                            frame["quote"]["quoteId"]
-                                .as_str()
-                                .unwrap_or_default()
-                                .to_owned(),
-                        );
-                    }
-                }
-            }
-            drop(ws_tx);
-        });
+        let waiters = Arc::clone(&waiters);
         tasks.push(tokio::spawn(async move {
             let mut first_quote = Histogram::<u64>::new_with_bounds(1_000, 60_000_000_000, 3).expect("bounds");
             let mut accept = Histogram::<u64>::new_with_bounds(1_000, 60_000_000_000, 3).expect("bounds");
