@@ -92,6 +92,15 @@ pub struct RfqService {
     in_flight: Mutex<HashSet<(String, String, &'static str, String)>>,
 }
 
+fn unavailable(correlation_id: &str) -> Outcome {
+    fail(
+        503,
+        "UNAVAILABLE",
+        "the store is unavailable; nothing was done",
+        correlation_id,
+    )
+}
+
 fn fail(status: u16, code: &str, message: &str, correlation_id: &str) -> Outcome {
     Outcome {
         status,
@@ -121,6 +130,11 @@ impl RfqService {
         &self.store
     }
 
+    /// True when commands can be made durable now.
+    pub fn is_healthy(&self) -> bool {
+        self.ledger.is_healthy()
+    }
+
     /// Sends `command` and waits for its committed outcome, honouring an idempotency key.
     async fn decide(
         &self,
@@ -131,18 +145,13 @@ impl RfqService {
         extra: PendingExtra,
         command: impl FnOnce(orion_hotpath::rfq::RequestId) -> Command,
     ) -> Result<Outcome, sqlx::Error> {
+        if !self.ledger.is_healthy() {
+            return Ok(unavailable(correlation_id));
+        }
         if let Some(key) = &key {
             if let Some(stored) = self.stored(caller, operation, key).await? {
                 return Ok(stored);
             }
-        }
-        if !self.ledger.is_healthy() {
-            return Ok(fail(
-                503,
-                "UNAVAILABLE",
-                "the store is unavailable; nothing was done",
-                correlation_id,
-            ));
         }
         let guard = key.clone().map(|k| {
             (
@@ -347,6 +356,9 @@ impl RfqService {
         key: Option<String>,
         correlation_id: &str,
     ) -> Result<Outcome, sqlx::Error> {
+        if !self.ledger.is_healthy() {
+            return Ok(unavailable(correlation_id));
+        }
         if let Some(key) = &key {
             if let Some(stored) = self.stored(caller, "accept", key).await? {
                 return Ok(stored);
@@ -396,6 +408,9 @@ impl RfqService {
         rfq_id: &str,
         correlation_id: &str,
     ) -> Result<Outcome, sqlx::Error> {
+        if !self.ledger.is_healthy() {
+            return Ok(unavailable(correlation_id));
+        }
         let Some(row) = self.rfq_row(caller, rfq_id).await? else {
             return Ok(fail(404, "NOT_FOUND", "no such RFQ", correlation_id));
         };

@@ -72,6 +72,27 @@ where
         Some(engine),
     )?;
     let ledger = Arc::new(Ledger::new(recovered.last_outbox_position));
+    // Probe the store twice a second: while it does not answer, commands are refused at once
+    // (503) instead of waiting on a pool that cannot connect.
+    let store_probe = {
+        let (store, ledger) = (store.clone(), Arc::clone(&ledger));
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_millis(500));
+            let mut was_up = true;
+            loop {
+                every.tick().await;
+                let up = tokio::time::timeout(std::time::Duration::from_millis(800), store.ping())
+                    .await
+                    .unwrap_or(false);
+                if up != was_up {
+                    tracing::warn!(up, "store health changed");
+                    was_up = up;
+                }
+                ledger.set_store_up(up);
+                metrics::gauge!("orion_store_up").set(if up { 1.0 } else { 0.0 });
+            }
+        })
+    };
     let gateway = Arc::new(CommandGateway::new(
         platform.input().expect("fresh platform has an input"),
         1,
@@ -204,6 +225,7 @@ where
     hub.drained(std::time::Duration::from_secs(5)).await;
     let _ = fanout.await;
     exporter.abort();
+    store_probe.abort();
     // Close the command gateway, stop the producers and let the rings drain; the router then
     // ends, the committer writes what was decided, and only then the process exits.
     gateway.close();

@@ -495,3 +495,111 @@ async fn kill_9_under_load_loses_no_acknowledged_trade() {
         "a retry after the crash returns the same trade"
     );
 }
+
+/// A Postgres outage: commands are refused at once with 503 and the error object, readiness
+/// drops, market data keeps flowing; when the database is back, commands succeed again.
+#[tokio::test]
+async fn store_outage_refuses_commands_fast_and_market_data_keeps_flowing() {
+    let (db, url) = PgDatabase::create().await;
+    let orion = Orion::start(&["--database-url", &url]);
+    let trader = orion.login("trader@acme").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let body =
+        json!({"instrumentId": "EUR/USD", "side": "BUY", "size": "1000", "expirySeconds": 10});
+    assert_eq!(
+        orion
+            .post("/rfqs", &trader, body.clone(), None)
+            .await
+            .status(),
+        201
+    );
+
+    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&db.admin)
+        .await
+        .unwrap();
+    let name = &db.name;
+    for sql in [
+        format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"),
+        format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut admin)
+            .await
+            .unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let started = Instant::now();
+        let (status, error, _) =
+            json_of(orion.post("/rfqs", &trader, body.clone(), None).await).await;
+        if status == 503 {
+            assert_eq!(error["error"]["code"], "UNAVAILABLE");
+            let started = Instant::now();
+            let (status, _, _) =
+                json_of(orion.post("/rfqs", &trader, body.clone(), None).await).await;
+            assert_eq!(status, 503);
+            assert!(
+                started.elapsed() < Duration::from_millis(500),
+                "refused fast: {:?}",
+                started.elapsed()
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "commands still accepted during the outage ({status} in {:?})",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        orion
+            .client
+            .get(orion.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        503
+    );
+    let seq = |v: Value| v["seq"].as_u64().unwrap();
+    let before = seq(orion
+        .get("/market/snapshot?instrumentId=EUR/USD", &trader)
+        .await
+        .json()
+        .await
+        .unwrap());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = seq(orion
+        .get("/market/snapshot?instrumentId=EUR/USD", &trader)
+        .await
+        .json()
+        .await
+        .unwrap());
+    assert!(
+        after > before,
+        "market data keeps flowing during the outage ({before} → {after})"
+    );
+
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "ALTER DATABASE {name} ALLOW_CONNECTIONS true"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let status = orion
+            .post("/rfqs", &trader, body.clone(), None)
+            .await
+            .status();
+        if status == 201 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "commands did not recover after the outage (last {status})"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -96,7 +96,10 @@ pub struct CommittedRfq {
 /// Shared between request handlers and the committer.
 pub struct Ledger {
     pending: Mutex<HashMap<RequestId, Pending>>,
+    /// False while commits fail.
     healthy: AtomicBool,
+    /// False while the store does not answer the health probe.
+    store_up: AtomicBool,
     next_position: AtomicI64,
     committed: broadcast::Sender<CommittedRfq>,
     updates: broadcast::Sender<UserUpdate>,
@@ -141,6 +144,7 @@ impl Ledger {
         Self {
             pending: Mutex::new(HashMap::new()),
             healthy: AtomicBool::new(true),
+            store_up: AtomicBool::new(true),
             next_position: AtomicI64::new(last_position + 1),
             committed: broadcast::channel(4_096).0,
             updates: broadcast::channel(4_096).0,
@@ -157,9 +161,14 @@ impl Ledger {
         self.lock().remove(&request);
     }
 
-    /// False while commits fail.
+    /// False while commits fail or the store does not answer its health probe.
     pub fn is_healthy(&self) -> bool {
-        self.healthy.load(Ordering::Acquire)
+        self.healthy.load(Ordering::Acquire) && self.store_up.load(Ordering::Acquire)
+    }
+
+    /// Records the store health probe's result.
+    pub fn set_store_up(&self, up: bool) {
+        self.store_up.store(up, Ordering::Release);
     }
 
     /// Committed changes for WebSocket sessions.

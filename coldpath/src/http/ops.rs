@@ -14,8 +14,12 @@ pub async fn healthz() -> impl IntoResponse {
     axum::Json(serde_json::json!({"status": "ok"}))
 }
 
-/// `GET /readyz`: 200 once the pipeline and fan-out run, 503 while starting or draining.
+/// `GET /readyz`: 200 once the pipeline and fan-out run and the store answers; 503 while
+/// starting, draining, or while commands cannot be made durable.
 pub async fn readyz(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
+    if state.rfqs.as_ref().is_some_and(|rfqs| !rfqs.is_healthy()) {
+        return Err(AppError::Unavailable("the store is unavailable".into()));
+    }
     if state.ready.load(Ordering::Acquire) {
         Ok(axum::Json(serde_json::json!({"status": "ready"})))
     } else {
