@@ -67,6 +67,9 @@ echo "$ORION_TANSU_BIN"
 step "tests"
 cargo test --workspace --locked
 
+step "docs build without warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+
 step "benchmarks compile"
 cargo bench --workspace --no-run --locked
 

@@ -1,4 +1,4 @@
-//! In-process scenarios over [`harness`](crate::harness): sustained throughput and latency at a
+//! In-process scenarios over the [`crate::harness`] pipelines: sustained throughput and latency at a
 //! fixed offered rate, every variant in the same run.
 
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
 //! The UDP feed handler: a `mio` event loop on its own thread.
 //!
-//! Reads datagrams of the [`wire`](crate::wire) format, turns each valid packet into one
+//! Reads datagrams of the [`crate::wire`] format, turns each valid packet into one
 //! `try_batch_publish` of its ticks (stamped with the receive time), and counts everything it
 //! refuses by reason. A full input ring drops the packet's ticks and counts them; a malformed
 //! packet is counted and skipped; nothing a sender does can stop the loop.

@@ -6,9 +6,9 @@
 //! feeds it and drains it, the `coldpath` crate owns every socket and file.
 //!
 //! Module map:
-//! - [`fixed`] — fixed-point [`Price`](fixed::Price) / [`Qty`](fixed::Qty) with exact decimal
+//! - [`fixed`] — fixed-point [`Price`] / [`Qty`] with exact decimal
 //!   strings; no floats in state.
-//! - [`instrument`] — instruments interned to dense [`InstrumentId`](instrument::InstrumentId)s.
+//! - [`instrument`] — instruments interned to dense [`InstrumentId`]s.
 //! - [`event`] — the `Copy`, cache-line-aligned ring slot types.
 //! - [`normalize`] — raw tick → canonical tick with quality flags; malformed input counted.
 //! - [`coalesce`] — latest value per instrument, per-instrument sequence, dirty set, stale

@@ -4,7 +4,7 @@
 //! - [`Store::connect`] opens the pool for `sqlite://…` or `postgres://…` and runs the embedded
 //!   migrations (`coldpath/migrations/`), which both engines accept unchanged (BIGINT/TEXT only,
 //!   `$1` placeholders).
-//! - [`reference`] seeds tenants, users, roles, entitlements, instruments and LPs.
+//! - [`reference`](mod@reference) seeds tenants, users, roles, entitlements, instruments and LPs.
 //!
 //! Writes of engine decisions happen in [`crate::durability`], one transaction per batch.
 
