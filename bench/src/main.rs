@@ -44,6 +44,9 @@ enum Cmd {
         /// Rounds per variant.
         #[arg(long, default_value_t = 5)]
         rounds: usize,
+        /// Only variants whose name contains this (e.g. `disruptor-split`).
+        #[arg(long)]
+        only: Option<String>,
     },
     /// In-process latency at a fixed offered rate, every variant.
     Latency {
@@ -182,8 +185,12 @@ async fn main() -> Result<()> {
             let sent = feed::publish(target, rate, Duration::from_secs(seconds), per_packet)?;
             println!("sent {} ticks in {} packets", sent.ticks, sent.packets);
         }
-        Cmd::Throughput { ticks, rounds } => {
-            for t in scenarios::throughput(ticks, rounds, 64) {
+        Cmd::Throughput {
+            ticks,
+            rounds,
+            only,
+        } => {
+            for t in scenarios::throughput_only(ticks, rounds, 64, only.as_deref()) {
                 println!(
                     "{:32} median {:7.1} M ticks/s  rounds {:?}",
                     t.name,

@@ -31,6 +31,16 @@ impl ThroughputResult {
 /// Publishes `per_round` ticks as fast as the pipeline takes them, `rounds` times, per variant
 /// (one by one, and in batches of `batch` where the transport has batches).
 pub fn throughput(per_round: usize, rounds: usize, batch: usize) -> Vec<ThroughputResult> {
+    throughput_only(per_round, rounds, batch, None)
+}
+
+/// [`throughput`] restricted to the variants whose name contains `only` (for profiling one).
+pub fn throughput_only(
+    per_round: usize,
+    rounds: usize,
+    batch: usize,
+    only: Option<&str>,
+) -> Vec<ThroughputResult> {
     let table = instruments(25);
     let raw = ticks(25, 1 << 14);
     let cores = crate::machine::cores();
@@ -38,6 +48,7 @@ pub fn throughput(per_round: usize, rounds: usize, batch: usize) -> Vec<Throughp
     let mut modes: Vec<(Variant, usize)> = Variant::ALL.iter().map(|v| (*v, 1)).collect();
     modes.push((Variant::DisruptorFused, batch));
     modes.push((Variant::DisruptorSplit, batch));
+    modes.retain(|(variant, _)| only.is_none_or(|o| variant.name().contains(o)));
     for (variant, batch) in modes {
         let mut pipeline =
             harness::start(variant, &table, (), Placement::for_machine(variant, cores));
