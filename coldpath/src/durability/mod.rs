@@ -192,6 +192,9 @@ pub struct Committer {
     ledger: std::sync::Arc<Ledger>,
     instruments: std::sync::Arc<InstrumentTable>,
     env: String,
+    /// The immutable facts of open RFQs (tenant, owner, correlation id, price scale), so a quote
+    /// or a trade does not read its RFQ's row again; dropped at the terminal state.
+    rows: Mutex<HashMap<orion_hotpath::rfq::RfqId, rows::RfqRow>>,
 }
 
 struct Written {
@@ -213,6 +216,7 @@ impl Committer {
             ledger,
             instruments,
             env,
+            rows: Mutex::new(HashMap::new()),
         }
     }
 

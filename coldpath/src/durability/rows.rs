@@ -16,6 +16,7 @@ use super::{
 use crate::market_view::rfc3339;
 use crate::store::reference::{LPS, TENANTS};
 
+#[derive(Debug, Clone)]
 pub(super) struct RfqRow {
     tenant: String,
     user: String,
@@ -373,6 +374,7 @@ impl Committer {
                     "quoteId": quote.0.to_string(), "lpId": lp_name, "price": price_text, "executedAt": rfc3339(at),
                     "correlationId": correlation_id,
                 })));
+                self.forget_row(rfq);
                 let Some(p) = pending else { return Ok(None) };
                 self.audit(
                     tx,
@@ -576,6 +578,7 @@ impl Committer {
         updates.push(UserUpdate::new(&row.tenant, &row.user, UpdateChannel::Rfqs, json!({
             "type": "RFQ_UPDATE", "event": event_type, "rfqId": rfq.raw().to_string(), "status": status,
         })));
+        self.forget_row(rfq);
         Ok(())
     }
 
@@ -585,6 +588,14 @@ impl Committer {
         tx: &mut Transaction<'static, Any>,
         rfq: RfqId,
     ) -> Result<RfqRow, sqlx::Error> {
+        if let Some(row) = self
+            .rows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&rfq)
+        {
+            return Ok(row.clone());
+        }
         let row: Option<(String, String, String, String)> = sqlx::query_as(
             "SELECT tenant_id, correlation_id, instrument_id, user_id FROM rfqs WHERE rfq_id = $1",
         )
@@ -604,12 +615,29 @@ impl Committer {
             .id(&instrument)
             .and_then(|id| self.instruments.spec(id))
             .map_or(0, |spec| spec.price_scale);
-        Ok(RfqRow {
+        let found = tenant != "unknown";
+        let row = RfqRow {
             tenant,
             user,
             correlation_id,
             price_scale,
-        })
+        };
+        if found {
+            let mut rows = self.rows.lock().unwrap_or_else(|p| p.into_inner());
+            if rows.len() > 100_000 {
+                rows.clear();
+            }
+            rows.insert(rfq, row.clone());
+        }
+        Ok(row)
+    }
+
+    /// Forgets a closed RFQ's cached facts.
+    fn forget_row(&self, rfq: RfqId) {
+        self.rows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&rfq);
     }
 
     #[allow(clippy::too_many_arguments)]
