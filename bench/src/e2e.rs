@@ -5,19 +5,16 @@
 //! `receive time − ts` for each `TICK` (same machine, same clock). RSS is read from
 //! `/proc/<pid>/status` before the clients connect and once they all stream.
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use orion_bridge::catalog::default_catalog;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::machine::rss_kib;
+use crate::orion_process::OrionProcess;
 
 /// The scenario's parameters.
 #[derive(Debug, Clone)]
@@ -60,65 +57,6 @@ impl E2eResult {
     }
 }
 
-struct Server {
-    child: Child,
-    http: SocketAddr,
-    feed: SocketAddr,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn start_server(orion: &Path, window_ms: u64) -> Result<Server> {
-    let dir = std::env::temp_dir().join(format!("orion-rig-{}-{window_ms}", std::process::id()));
-    let mut child = Command::new(orion)
-        .args([
-            "up",
-            "--http-addr",
-            "127.0.0.1:0",
-            "--feed-addr",
-            "127.0.0.1:0",
-            "--quic-addr",
-            "127.0.0.1:0",
-            "--sim-rate",
-            "0",
-        ])
-        .args(["--ws-window-ms", &window_ms.to_string()])
-        .arg("--data-dir")
-        .arg(&dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("starting {}", orion.display()))?;
-    let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
-    let (mut http, mut feed) = (None, None);
-    while http.is_none() || feed.is_none() {
-        let Some(line) = lines.next() else {
-            bail!("orion exited before its banner")
-        };
-        let line = line?;
-        if let Some(a) = line.strip_prefix("Orion is up: http://") {
-            http = Some(a.trim().parse()?);
-        }
-        if let Some(a) = line.trim().strip_prefix("UDP feed:") {
-            feed = Some(a.trim().parse()?);
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
-    Ok(Server {
-        child,
-        http: http.unwrap(),
-        feed: feed.unwrap(),
-        dir,
-    })
-}
-
 fn unix_nanos() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -128,7 +66,19 @@ fn unix_nanos() -> u64 {
 
 /// Runs the scenario.
 pub async fn run(config: E2eConfig) -> Result<E2eResult> {
-    let server = start_server(&config.orion, config.window_ms)?;
+    let window = config.window_ms.to_string();
+    let server = OrionProcess::start(
+        &config.orion,
+        &format!("e2e-{window}"),
+        &[
+            "--feed-addr",
+            "127.0.0.1:0",
+            "--sim-rate",
+            "0",
+            "--ws-window-ms",
+            &window,
+        ],
+    )?;
     let client = reqwest::Client::new();
     let login: serde_json::Value = client
         .post(format!("http://{}/auth/login", server.http))
@@ -144,7 +94,7 @@ pub async fn run(config: E2eConfig) -> Result<E2eResult> {
         .collect();
 
     // Prime every instrument so subscriptions start with a snapshot, then settle.
-    let feed = server.feed;
+    let feed = server.feed.context("feed address")?;
     tokio::task::spawn_blocking(move || {
         crate::feed::publish(feed, 2_000, Duration::from_millis(500), 20)
     })

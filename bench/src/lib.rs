@@ -15,6 +15,7 @@ pub mod feed;
 pub mod harness;
 pub mod latency;
 pub mod machine;
+pub mod orion_process;
 pub mod report;
 pub mod rfq_load;
 pub mod scenarios;

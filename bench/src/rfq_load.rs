@@ -8,13 +8,13 @@
 //! second come from the server's own counters over the same interval.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+
+use crate::orion_process::OrionProcess;
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
@@ -56,59 +56,6 @@ pub struct LoadResult {
     pub failures: u64,
 }
 
-struct Server {
-    child: Child,
-    http: String,
-    dir: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn start(config: &LoadConfig) -> Result<Server> {
-    let dir = std::env::temp_dir().join(format!(
-        "orion-rfq-load-{}-{}",
-        std::process::id(),
-        config.database_url.is_some()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    let mut command = Command::new(&config.orion);
-    command
-        .args([
-            "up",
-            "--http-addr",
-            "127.0.0.1:0",
-            "--quic-addr",
-            "127.0.0.1:0",
-        ])
-        .arg("--data-dir")
-        .arg(&dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped());
-    if let Some(url) = &config.database_url {
-        command.args(["--database-url", url]);
-    }
-    let mut child = command
-        .spawn()
-        .with_context(|| format!("starting {}", config.orion.display()))?;
-    let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
-    let http = loop {
-        let Some(line) = lines.next() else {
-            bail!("orion exited before its banner")
-        };
-        if let Some(addr) = line?.strip_prefix("Orion is up: http://") {
-            break addr.trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    Ok(Server { child, http, dir })
-}
-
 async fn metric(client: &reqwest::Client, http: &str, name: &str) -> f64 {
     let Ok(resp) = client.get(format!("http://{http}/metrics")).send().await else {
         return 0.0;
@@ -137,12 +84,19 @@ type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<String>>>>;
 
 /// Runs the scenario.
 pub async fn run(config: LoadConfig) -> Result<LoadResult> {
-    let server = start(&config)?;
+    let mut extra = Vec::new();
+    if let Some(url) = &config.database_url {
+        extra.extend(["--database-url", url.as_str()]);
+    }
+    let tag = if config.database_url.is_some() {
+        "rfq-load-pg"
+    } else {
+        "rfq-load-sqlite"
+    };
+    let server = OrionProcess::start(&config.orion, tag, &extra)?;
     let client = reqwest::Client::new();
-    let (http, token) = (
-        server.http.clone(),
-        login(&client, &server.http, "trader@acme").await?,
-    );
+    let http = server.http.to_string();
+    let token = login(&client, &http, "trader@acme").await?;
     let risk = login(&client, &http, "risk@acme").await?;
     let limits = client
         .post(format!("http://{http}/admin/limits"))

@@ -73,7 +73,10 @@ impl BlotterProjection {
             tx.rollback().await?;
             return Ok(false);
         }
-        let upsert = |status: &'static str| {
+        let upsert = |status: &'static str,
+                      quotes: i64,
+                      last_quote: Option<String>,
+                      trade_id: Option<String>| {
             sqlx::query(
                 "INSERT INTO rm_rfq_blotter (rfq_id, tenant_id, instrument_id, side, size, requester, status, status_rank, \
                  quote_count, last_quote, trade_id, correlation_id, updated_at) \
@@ -98,25 +101,18 @@ impl BlotterProjection {
             .bind(text(&p["requester"]))
             .bind(status)
             .bind(rank(status))
+            .bind(quotes)
+            .bind(last_quote)
+            .bind(trade_id)
+            .bind(correlation.clone())
+            .bind(at.clone())
         };
         match event_type.as_str() {
             "RFQCreated" => {
-                upsert("SENT")
-                    .bind(0i64)
-                    .bind(None::<String>)
-                    .bind(None::<String>)
-                    .bind(correlation.as_str())
-                    .bind(at.as_str())
-                    .execute(&mut *tx)
-                    .await?;
+                upsert("SENT", 0, None, None).execute(&mut *tx).await?;
             }
             "QuoteReceived" => {
-                upsert("QUOTING")
-                    .bind(1i64)
-                    .bind(Some(text(&p["price"])))
-                    .bind(None::<String>)
-                    .bind(correlation.as_str())
-                    .bind(at.as_str())
+                upsert("QUOTING", 1, Some(text(&p["price"])), None)
                     .execute(&mut *tx)
                     .await?;
             }
@@ -126,22 +122,10 @@ impl BlotterProjection {
                 } else {
                     "CANCELLED"
                 };
-                upsert(status)
-                    .bind(0i64)
-                    .bind(None::<String>)
-                    .bind(None::<String>)
-                    .bind(correlation.as_str())
-                    .bind(at.as_str())
-                    .execute(&mut *tx)
-                    .await?;
+                upsert(status, 0, None, None).execute(&mut *tx).await?;
             }
             "TradeExecuted" => {
-                upsert("TRADED")
-                    .bind(0i64)
-                    .bind(None::<String>)
-                    .bind(Some(text(&p["tradeId"])))
-                    .bind(correlation.as_str())
-                    .bind(at.as_str())
+                upsert("TRADED", 0, None, Some(text(&p["tradeId"])))
                     .execute(&mut *tx)
                     .await?;
                 sqlx::query(

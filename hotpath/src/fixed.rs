@@ -217,12 +217,19 @@ impl Price {
     /// The exact midpoint of `bid` and `ask` (one more digit of scale when needed),
     /// `None` on overflow or different scales.
     pub fn mid(bid: Price, ask: Price) -> Option<Price> {
-        if bid.scale != ask.scale || bid.scale >= MAX_SCALE {
+        if bid.scale != ask.scale {
             return None;
         }
-        let sum = bid.units.checked_add(ask.units)?;
-        let units = sum.checked_mul(5)?;
-        Some(Price::new(units, bid.scale + 1).trimmed(bid.scale))
+        Price::from_doubled(bid.units.checked_add(ask.units)?, bid.scale)
+    }
+
+    /// Half of `units_x2` units at `scale`, exact (one more digit of scale when odd) — the mid
+    /// from `bid + ask` as the hot path carries it. `None` on overflow or scale above 17.
+    pub fn from_doubled(units_x2: i64, scale: u8) -> Option<Price> {
+        if scale >= MAX_SCALE {
+            return None;
+        }
+        Some(Price::new(units_x2.checked_mul(5)?, scale + 1).trimmed(scale))
     }
 }
 

@@ -63,11 +63,7 @@ impl Committer {
                     .spec(instrument)
                     .expect("engine instruments come from this table");
                 let size_text = orion_hotpath::Qty::new(size, spec.size_scale).to_string();
-                let mid = Price::mid(
-                    Price::new(mid_x2 / 2, spec.price_scale),
-                    Price::new(mid_x2 - mid_x2 / 2, spec.price_scale),
-                )
-                .map(|m| m.to_string());
+                let mid = Price::from_doubled(mid_x2, spec.price_scale).map(|m| m.to_string());
                 let side = side_str(side);
                 let notional = orion_hotpath::rfq::engine::notional(
                     size,

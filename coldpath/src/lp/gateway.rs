@@ -194,12 +194,9 @@ impl LpGateway {
                     },
                 );
                 drop(routed);
-                let mid = Price::mid(
-                    Price::new(mid_x2 / 2, spec.price_scale),
-                    Price::new(mid_x2 - mid_x2 / 2, spec.price_scale),
-                )
-                .map(|m| m.to_string())
-                .unwrap_or_default();
+                let mid = Price::from_doubled(mid_x2, spec.price_scale)
+                    .map(|m| m.to_string())
+                    .unwrap_or_default();
                 let notification = RfqNotification {
                     rfq_id: rfq.raw().to_string(),
                     instrument_id: spec.symbol.clone(),

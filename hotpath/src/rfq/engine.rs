@@ -677,17 +677,10 @@ impl RfqEngine {
         at: u64,
         emit: &mut impl FnMut(RfqEvent),
     ) {
-        let Some(index) = self.find(rfq) else {
-            return emit(refused(request, Some(rfq), Reason::UnknownRfq, at));
+        let Some(index) = self.owned_live_slot(request, tenant, user, rfq, at, emit) else {
+            return;
         };
         let slot = &self.slots[index];
-        if slot.tenant != tenant.0 || slot.user != user.0 {
-            return emit(refused(request, Some(rfq), Reason::NotOwner, at));
-        }
-        if slot.expires_at <= at {
-            self.expire(index, at, emit);
-            return emit(refused(request, Some(rfq), Reason::RfqExpired, at));
-        }
         let Some(position) = slot.quotes[..usize::from(slot.quote_count)]
             .iter()
             .position(|q| q.id == quote.0)
@@ -760,19 +753,39 @@ impl RfqEngine {
         at: u64,
         emit: &mut impl FnMut(RfqEvent),
     ) {
+        let Some(index) = self.owned_live_slot(request, tenant, user, rfq, at, emit) else {
+            return;
+        };
+        emit(RfqEvent::RfqCancelled { request, rfq, at });
+        self.close(index, RfqState::Cancelled);
+    }
+
+    /// The slot of `rfq` when it is live, owned by `tenant`/`user` and unexpired at `at`;
+    /// otherwise emits the refusal (expiring the RFQ first when its time has come) and `None`.
+    fn owned_live_slot(
+        &mut self,
+        request: RequestId,
+        tenant: TenantId,
+        user: UserId,
+        rfq: RfqId,
+        at: u64,
+        emit: &mut impl FnMut(RfqEvent),
+    ) -> Option<usize> {
         let Some(index) = self.find(rfq) else {
-            return emit(refused(request, Some(rfq), Reason::UnknownRfq, at));
+            emit(refused(request, Some(rfq), Reason::UnknownRfq, at));
+            return None;
         };
         let slot = &self.slots[index];
         if slot.tenant != tenant.0 || slot.user != user.0 {
-            return emit(refused(request, Some(rfq), Reason::NotOwner, at));
+            emit(refused(request, Some(rfq), Reason::NotOwner, at));
+            return None;
         }
         if slot.expires_at <= at {
             self.expire(index, at, emit);
-            return emit(refused(request, Some(rfq), Reason::RfqExpired, at));
+            emit(refused(request, Some(rfq), Reason::RfqExpired, at));
+            return None;
         }
-        emit(RfqEvent::RfqCancelled { request, rfq, at });
-        self.close(index, RfqState::Cancelled);
+        Some(index)
     }
 
     fn expire(&mut self, index: usize, at: u64, emit: &mut impl FnMut(RfqEvent)) {
