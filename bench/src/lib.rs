@@ -19,4 +19,5 @@ pub mod orion_process;
 pub mod report;
 pub mod rfq_load;
 pub mod scenarios;
+pub mod store_load;
 pub mod workload;

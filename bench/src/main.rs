@@ -84,6 +84,18 @@ enum Cmd {
         #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
         postgres_admin: String,
     },
+    /// Group-commit and relay capacity on one store (decisions queued up front).
+    Store {
+        /// The store (`sqlite://…?mode=rwc` or `postgres://…`); a fresh one is best.
+        #[arg(long)]
+        database_url: String,
+        /// RFQ→trade cycles (6 decisions each).
+        #[arg(long, default_value_t = 20_000)]
+        rfqs: usize,
+        /// Relay to this Kafka broker instead of the local bus.
+        #[arg(long)]
+        kafka_brokers: Option<String>,
+    },
     /// UDP → WebSocket end to end against a real orion process.
     E2e(E2eArgs),
     /// Everything, written to perf-reports/hotpath.md (run the criterion benches first).
@@ -255,6 +267,25 @@ async fn main() -> Result<()> {
                 figures.accept.value_at_quantile(0.5),
                 figures.accept.value_at_quantile(0.99),
                 path.display()
+            );
+        }
+        Cmd::Store {
+            database_url,
+            rfqs,
+            kafka_brokers,
+        } => {
+            let f =
+                orion_bench::store_load::run(&database_url, rfqs, kafka_brokers.as_deref()).await?;
+            println!(
+                "{}: group commit {:.0} events/s ({} in {:.2} s); relay to {} {:.0} events/s ({} in {:.2} s)",
+                f.store,
+                f.commit_rate(),
+                f.events,
+                f.commit_seconds,
+                f.bus,
+                f.relay_rate(),
+                f.relayed,
+                f.relay_seconds
             );
         }
         Cmd::E2e(args) => {

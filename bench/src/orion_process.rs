@@ -36,6 +36,7 @@ impl OrionProcess {
             .arg(&dir)
             .args(extra)
             .env("RUST_LOG", "warn")
+            .env("ORION_WEB_BUILD", "off")
             .stdout(Stdio::piped())
             .spawn()
             .with_context(|| format!("starting {}", orion.display()))?;

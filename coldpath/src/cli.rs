@@ -8,6 +8,15 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use orion_hotpath::{Layout, PipelineConfig, WaitStrategyKind};
 
+/// Whether `orion` builds the web bundle itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WebBuild {
+    /// Build when `dist/` is missing or stale and npm is available.
+    Auto,
+    /// Serve whatever `dist/` holds.
+    Off,
+}
+
 /// Orion: low-latency market data and RFQ trading.
 #[derive(Debug, Parser)]
 #[command(name = "orion", version, about)]
@@ -83,6 +92,13 @@ pub struct PlatformArgs {
     /// WebSocket coalescing window in milliseconds: at most one TICK per instrument per window.
     #[arg(long, default_value_t = 100)]
     pub ws_window_ms: u64,
+    /// The web workstation's source folder; its `dist/` is served at `/`.
+    #[arg(long, env = "ORION_WEB_DIR", default_value = crate::web::DEFAULT_WEB_DIR)]
+    pub web_dir: PathBuf,
+    /// Build the web bundle at start when it is missing or older than its sources
+    /// (`auto`, needs npm), or never (`off`).
+    #[arg(long, env = "ORION_WEB_BUILD", value_enum, default_value_t = WebBuild::Auto)]
+    pub web_build: WebBuild,
     /// An instrument without a tick for this long is flagged stale.
     #[arg(long, default_value_t = 5_000)]
     pub stale_after_ms: u64,

@@ -10,6 +10,8 @@
 //! - [`market_view`] — the JSON shape of a market value (REST and WebSocket).
 //! - [`telemetry`] — JSON logs and Prometheus metrics.
 //! - [`replay`] — `orion replay`.
+//! - [`web`] — the web workstation's bundle, rebuilt when stale and served at `/`.
+//! - [`spread_history`] — per-instrument spread samples for the analytics panel.
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod cli;
@@ -25,9 +27,11 @@ pub mod relay;
 pub mod replay;
 pub mod rfq_service;
 pub mod server;
+pub mod spread_history;
 pub mod store;
 pub mod stream;
 pub mod telemetry;
+pub mod web;
 
 use bridge_sim::SimulatorConfig;
 use orion_bridge::simulator as bridge_sim;

@@ -19,6 +19,7 @@ use crate::http::{AppState, router};
 use crate::identity::{DEMO_USERS, Identity, load_or_create_secret};
 use crate::platform::{MarketPlatform, PlatformConfig};
 use crate::rfq_service::RfqService;
+use crate::spread_history::SpreadHistory;
 use crate::store::{Store, reference};
 use crate::stream::StreamHub;
 use crate::stream::fanout::{FrameTable, run_market_fanout, spawn_output_router};
@@ -45,6 +46,13 @@ where
         .context("loading the token secret")?;
     let identity = Arc::new(Identity::new(&secret, args.demo_password.clone()));
 
+    let web_dir = args.web_dir.clone();
+    let web_build = args.web_build;
+    if let Err(err) =
+        tokio::task::spawn_blocking(move || crate::web::ensure_bundle(&web_dir, web_build)).await?
+    {
+        tracing::warn!(cause = %err, "the web workstation is not built; serving the API only");
+    }
     let catalog = orion_bridge::catalog::default_catalog();
     let instruments = Arc::new(orion_bridge::catalog::instrument_table(&catalog));
     let store = Store::connect(&args.database_url())
@@ -179,6 +187,12 @@ where
         metrics.clone(),
     ));
 
+    let spreads = Arc::new(SpreadHistory::new(platform.instruments.len()));
+    let spread_sampler = tokio::spawn(crate::spread_history::run(
+        Arc::clone(&spreads),
+        Arc::clone(&platform.snapshots),
+        shutdown_rx.clone(),
+    ));
     let ready = Arc::new(AtomicBool::new(false));
     let hub = StreamHub::new(frames_rx, notify_tx, updates_tx, shutdown_rx);
     let state = AppState {
@@ -189,6 +203,7 @@ where
         hub: hub.clone(),
         ready: Arc::clone(&ready),
         rfqs: Some(rfqs),
+        spreads,
     };
     let listener = tokio::net::TcpListener::bind(args.http_addr)
         .await
@@ -216,7 +231,7 @@ where
             let _ = shutdown_tx.send(true);
         }
     };
-    axum::serve(listener, router(state))
+    axum::serve(listener, crate::web::serve(router(state), &args.web_dir))
         .with_graceful_shutdown(signal)
         .await
         .context("http server")?;
@@ -225,6 +240,7 @@ where
     hub.drained(std::time::Duration::from_secs(5)).await;
     let _ = fanout.await;
     exporter.abort();
+    spread_sampler.abort();
     store_probe.abort();
     // Close the command gateway, stop the producers and let the rings drain; the router then
     // ends, the committer writes what was decided, and only then the process exits.

@@ -5,20 +5,26 @@
 //! - [`market`] — instruments and snapshots.
 //! - [`ops`] — health, readiness, metrics.
 //! - [`rfq`] — RFQs, trades, kill switches and limits.
+//! - [`workstation`] — preferences, analytics, risk-panel reads for the web workstation.
+//! - [`openapi`] — `GET /openapi.json`.
 //!
 //! The WebSocket stream lives in [`crate::stream`].
 
 pub mod auth;
 pub mod error;
 pub mod market;
+pub mod openapi;
 pub mod ops;
 pub mod rfq;
+pub mod workstation;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use axum::Router;
 use axum::routing::{get, post};
+
+use crate::spread_history::SpreadHistory;
 use metrics_exporter_prometheus::PrometheusHandle;
 use orion_hotpath::{InstrumentTable, SnapshotTable};
 
@@ -42,6 +48,8 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
     /// The RFQ service; `None` where trading is not enabled.
     pub rfqs: Option<Arc<crate::rfq_service::RfqService>>,
+    /// Spread samples for the analytics panel.
+    pub spreads: Arc<SpreadHistory>,
 }
 
 /// The BFF router.
@@ -50,9 +58,14 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(openapi::openapi))
         .route("/auth/login", post(auth::login))
         .route("/auth/refresh", post(auth::refresh))
         .route("/me", get(auth::me))
+        .route(
+            "/me/preferences",
+            get(workstation::get_preferences).put(workstation::put_preferences),
+        )
         .route("/instruments", get(market::instruments))
         .route("/market/snapshot", get(market::snapshot))
         .route("/rfqs", post(rfq::create).get(rfq::list))
@@ -61,9 +74,13 @@ pub fn router(state: AppState) -> Router {
         .route("/rfqs/{id}/cancel", post(rfq::cancel))
         .route("/trades", get(rfq::trades))
         .route("/trades/{id}", get(rfq::trade))
+        .route("/analytics/spreads", get(workstation::spreads))
+        .route("/analytics/lp-response", get(workstation::lp_response))
+        .route("/analytics/volume", get(workstation::volume))
+        .route("/admin/killswitch", get(workstation::kill_switch_status))
         .route("/admin/killswitch/enable", post(rfq::kill_switch_enable))
         .route("/admin/killswitch/disable", post(rfq::kill_switch_disable))
-        .route("/admin/limits", post(rfq::limits))
+        .route("/admin/limits", post(rfq::limits).get(workstation::limits))
         .route("/stream", get(crate::stream::upgrade))
         .route("/stream/market", get(crate::stream::upgrade))
         .fallback(error::not_found)

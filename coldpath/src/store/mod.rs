@@ -45,6 +45,13 @@ fn migrator() -> Migrator {
             include_str!("../../migrations/0002_read_models.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            3,
+            Cow::Borrowed("workstation preferences"),
+            MigrationType::Simple,
+            include_str!("../../migrations/0003_preferences.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -45,6 +45,8 @@ impl Orion {
             .arg("--data-dir")
             .arg(&data_dir)
             .args(extra)
+            // Tests run many servers at once: none of them builds the web bundle.
+            .env("ORION_WEB_BUILD", "off")
             .env(
                 "RUST_LOG",
                 std::env::var("ORION_TEST_LOG").unwrap_or_else(|_| "warn".into()),

@@ -1,0 +1,210 @@
+//! Capacity of the durable tail: the group committer and the outbox relay, each driven as fast
+//! as it will go.
+//!
+//! A real engine (the one `orion up` builds, restored from the store under test) produces a
+//! realistic decision stream — per RFQ: created, three quotes, accepted, traded — with a waiting
+//! request registered in the ledger for every create and accept, exactly as the REST handlers
+//! do. The whole stream is queued before the committer starts, so every transaction is a full
+//! batch and the figure is the committer's capacity, not the offered load. The relay then
+//! publishes the outbox those commits wrote, on the local bus or on Kafka.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use orion_coldpath::durability::{Committer, Ledger, Pending, PendingExtra, PendingInfo};
+use orion_coldpath::relay::{self, Bus};
+use orion_coldpath::store::{Store, reference};
+use orion_hotpath::InstrumentId;
+use orion_hotpath::rfq::engine::EngineConfig;
+use orion_hotpath::rfq::*;
+use tokio::sync::{mpsc, oneshot};
+
+/// Quotes per RFQ in the generated stream.
+pub const QUOTES_PER_RFQ: usize = 3;
+
+/// What one capacity run measured.
+#[derive(Debug, Clone)]
+pub struct StoreFigures {
+    /// `sqlite` or `postgres`.
+    pub store: &'static str,
+    /// Decisions committed.
+    pub events: usize,
+    /// Seconds the committer took for all of them.
+    pub commit_seconds: f64,
+    /// Outbox rows relayed.
+    pub relayed: u64,
+    /// Seconds the relay took for all of them.
+    pub relay_seconds: f64,
+    /// `local bus` or `kafka`.
+    pub bus: &'static str,
+}
+
+impl StoreFigures {
+    /// Committed decisions per second.
+    pub fn commit_rate(&self) -> f64 {
+        self.events as f64 / self.commit_seconds
+    }
+
+    /// Relayed events per second.
+    pub fn relay_rate(&self) -> f64 {
+        self.relayed as f64 / self.relay_seconds
+    }
+}
+
+/// Commits `rfqs` RFQ→trade cycles into the store at `database_url`, then relays the outbox to
+/// Kafka at `brokers` (or the local bus).
+pub async fn run(database_url: &str, rfqs: usize, brokers: Option<&str>) -> Result<StoreFigures> {
+    let catalog = orion_bridge::catalog::default_catalog();
+    let instruments = Arc::new(orion_bridge::catalog::instrument_table(&catalog));
+    let store = Store::connect(database_url)
+        .await
+        .context("opening the store")?;
+    reference::seed(&store, &instruments).await?;
+    let config = EngineConfig {
+        capacity: 16_384,
+        ..EngineConfig::default()
+    };
+    let (mut engine, recovered) =
+        orion_coldpath::recovery::engine(&store, &instruments, config).await?;
+    let ledger = Arc::new(Ledger::new(recovered.last_outbox_position));
+    let events = decisions(&mut engine, &ledger, rfqs);
+    let count = events.len();
+
+    let (tx, rx) = mpsc::unbounded_channel();
+    for event in events {
+        tx.send(event).expect("receiver alive");
+    }
+    drop(tx);
+    let committer = Committer::new(store.clone(), ledger, instruments, "bench".into());
+    let start = Instant::now();
+    committer.run(rx).await;
+    let commit_seconds = start.elapsed().as_secs_f64();
+
+    let (bus, bus_name) = match brokers {
+        Some(b) => (Bus::kafka(b, "bench").await?, "kafka"),
+        None => (Bus::local(1 << 16), "local bus"),
+    };
+    let start = Instant::now();
+    let mut relayed = 0;
+    loop {
+        let n = relay::relay_once(&store, &bus).await?;
+        if n == 0 {
+            break;
+        }
+        relayed += n;
+    }
+    let relay_seconds = start.elapsed().as_secs_f64();
+    Ok(StoreFigures {
+        store: if store.is_sqlite() {
+            "sqlite"
+        } else {
+            "postgres"
+        },
+        events: count,
+        commit_seconds,
+        relayed,
+        relay_seconds,
+        bus: bus_name,
+    })
+}
+
+/// Drives `engine` through `rfqs` cycles and returns its decisions, registering a waiting
+/// request for every create and accept as the REST handlers would.
+fn decisions(engine: &mut RfqEngine, ledger: &Ledger, rfqs: usize) -> Vec<RfqEvent> {
+    let instrument = InstrumentId::from_index(0);
+    let (mid, step) = (108_425i64, 7i64);
+    engine.handle_mid(instrument, 2 * mid);
+    let mut at = orion_bridge::clock::unix_nanos();
+    let mut out = Vec::with_capacity(rfqs * (QUOTES_PER_RFQ + 3));
+    for lp in 0..3u8 {
+        let set = EngineCommand {
+            at,
+            command: Command::SetLpConnected {
+                lp: LpId(lp),
+                connected: true,
+            },
+        };
+        engine.handle(&set, &mut |e| out.push(e));
+    }
+    let mut next_request = 1u64;
+    let mut register = |request: u64, operation: &'static str| {
+        // The answers are dropped: nobody waits on them here.
+        let (reply, _) = oneshot::channel();
+        ledger.expect(
+            RequestId(request),
+            Pending {
+                info: PendingInfo {
+                    correlation_id: format!("bench-{request}"),
+                    tenant: "acme".into(),
+                    user: "trader@acme".into(),
+                    idempotency: Some((operation, format!("key-{request}"))),
+                    extra: PendingExtra::None,
+                },
+                reply,
+            },
+        );
+    };
+    for i in 0..rfqs {
+        // Spaced in engine time to stay inside the user's RFQ rate limit.
+        at += 25_000_000;
+        let request = next_request;
+        next_request += 1;
+        register(request, "create");
+        let mut rfq = None;
+        let create = EngineCommand {
+            at,
+            command: Command::CreateRfq {
+                request: RequestId(request),
+                tenant: TenantId(0),
+                user: UserId(0),
+                instrument,
+                side: Side::Buy,
+                size: 100_000_00,
+                expires_at: at + 10_000_000_000,
+            },
+        };
+        engine.handle(&create, &mut |e| {
+            if let RfqEvent::RfqCreated { rfq: id, .. } = e {
+                rfq = Some(id);
+            }
+            out.push(e);
+        });
+        let rfq = rfq.expect("the engine accepts the bench's RFQ");
+        let mut best = None;
+        for lp in 0..QUOTES_PER_RFQ as u8 {
+            let quote = EngineCommand {
+                at: at + 1_000_000,
+                command: Command::Quote {
+                    rfq,
+                    lp: LpId(lp),
+                    lp_quote_id: i as u64,
+                    price: mid + 5 + i64::from(lp) * step % 11,
+                    size: 100_000_00,
+                    valid_until: at + 5_000_000_000,
+                },
+            };
+            engine.handle(&quote, &mut |e| {
+                if let RfqEvent::QuoteReceived { quote, .. } = e {
+                    best.get_or_insert(quote);
+                }
+                out.push(e);
+            });
+        }
+        let request = next_request;
+        next_request += 1;
+        register(request, "accept");
+        let accept = EngineCommand {
+            at: at + 2_000_000,
+            command: Command::Accept {
+                request: RequestId(request),
+                tenant: TenantId(0),
+                user: UserId(0),
+                rfq,
+                quote: best.expect("quoted"),
+            },
+        };
+        engine.handle(&accept, &mut |e| out.push(e));
+    }
+    out
+}

@@ -1,0 +1,187 @@
+// The BFF's JSON shapes (CONTRACT.md). Prices and sizes are decimal strings, never floats.
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+}
+
+export interface Me {
+  user: string;
+  tenant: string;
+  roles: string[];
+  entitlements: string[];
+}
+
+export interface Instrument {
+  instrumentId: string;
+  assetClass: "fx" | "rates" | "credit";
+  tickSize: string;
+  priceScale: number;
+  sizeScale: number;
+}
+
+/** A SNAPSHOT or TICK frame, or a `GET /market/snapshot` entry. */
+export interface MarketFrame {
+  type?: "SNAPSHOT" | "TICK";
+  instrumentId: string;
+  bid: string;
+  ask: string;
+  mid: string;
+  spread: string;
+  ts: string;
+  receivedAt: string;
+  seq: number;
+  stale: boolean;
+  flags: string[];
+}
+
+export type Side = "BUY" | "SELL";
+
+export type RfqStatus =
+  | "CREATED"
+  | "SENT"
+  | "QUOTING"
+  | "ACCEPTED"
+  | "TRADED"
+  | "REJECTED"
+  | "EXPIRED"
+  | "CANCELLED";
+
+export interface Quote {
+  quoteId: string;
+  lpId: string;
+  price: string;
+  validUntil: string;
+  receivedAt?: string;
+  status?: string;
+  rank?: number;
+}
+
+/** `GET /rfqs/{id}`. */
+export interface RfqDetail {
+  rfqId: string;
+  status: RfqStatus;
+  instrumentId: string;
+  side: Side;
+  size: string;
+  expiresAt: string;
+  correlationId: string;
+  tradeId?: string | null;
+  quotes: Quote[];
+  [key: string]: unknown;
+}
+
+/** A row of the RFQ blotter (`GET /rfqs`, merged with RFQ_UPDATE frames). */
+export interface RfqRow {
+  rfqId: string;
+  status: RfqStatus;
+  instrumentId?: string;
+  side?: Side;
+  size?: string;
+  requester?: string;
+  quoteCount?: number;
+  lastQuote?: string | null;
+  tradeId?: string | null;
+  correlationId?: string;
+  updatedAt?: string;
+}
+
+export interface Trade {
+  tradeId: string;
+  rfqId: string;
+  quoteId?: string;
+  instrumentId: string;
+  side: Side;
+  size: string;
+  price: string;
+  lpId: string;
+  userId?: string;
+  executedAt: string;
+  correlationId: string;
+  confirmationStatus?: string;
+  settlementStatus?: string;
+}
+
+/** `RFQ_UPDATE` frames on the `rfqs` channel. */
+export interface RfqUpdate {
+  type: "RFQ_UPDATE";
+  event: string;
+  rfqId: string;
+  status: RfqStatus;
+  instrumentId?: string;
+  side?: Side;
+  size?: string;
+  expiresAt?: string;
+  correlationId?: string;
+  tradeId?: string;
+  quoteId?: string;
+  reason?: string;
+  quote?: Quote;
+}
+
+export interface TradeFrame {
+  type: "TRADE";
+  tradeId: string;
+  rfqId: string;
+  quoteId: string;
+  lpId: string;
+  price: string;
+  executedAt: string;
+  correlationId: string;
+}
+
+export interface NotificationFrame {
+  type: "NOTIFICATION";
+  event: string;
+  severity: "INFO" | "WARNING" | "ERROR";
+  instrumentId?: string;
+  message: string;
+  ts: string;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; correlationId: string };
+}
+
+export interface KillSwitchState {
+  enabled: boolean;
+  changedAt?: string;
+  changedBy?: string;
+}
+
+export interface KillSwitches {
+  tenantId: string;
+  tenant: KillSwitchState;
+  global: KillSwitchState;
+}
+
+export interface Limits {
+  tenantId: string;
+  maxOpenNotional: string | null;
+  users: { userId: string; maxNotional: string; maxRfqsPerSecond: number }[];
+}
+
+export interface SpreadSeries {
+  instrumentId: string;
+  intervalMs: number;
+  points: { t: number; spread: string }[];
+}
+
+export interface LpResponse {
+  sampleSize: number;
+  lps: {
+    lpId: string;
+    quotes: number;
+    p50Ms: number;
+    p90Ms: number;
+    p99Ms: number;
+    buckets: { leMs: number | null; count: number }[];
+  }[];
+}
+
+export interface Volume {
+  bucketMs: number;
+  buckets: { t: number; trades: number; notional: string }[];
+  byInstrument: { instrumentId: string; trades: number; notional: string }[];
+}

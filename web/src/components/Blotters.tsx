@@ -1,0 +1,117 @@
+// Blotters: RFQs (live state) and trades (live), on AG Grid — sort, filter, quick search and
+// CSV export built in. Correlation ids are shown for audit and copy with one click.
+import { useMemo, useRef, useState } from "react";
+import { AgGridReact } from "ag-grid-react";
+import {
+  AllCommunityModule,
+  ModuleRegistry,
+  colorSchemeDark,
+  themeQuartz,
+  type ColDef,
+  type ICellRendererParams,
+} from "ag-grid-community";
+import type { RfqRow, Trade } from "../api/types";
+import { usePrefs } from "../state/prefs";
+import { useRfqs } from "../state/rfqs";
+
+ModuleRegistry.registerModules([AllCommunityModule]);
+
+const darkTheme = themeQuartz.withPart(colorSchemeDark);
+
+function CopyCell(p: ICellRendererParams) {
+  const value = String(p.value ?? "");
+  return (
+    <span className="copy">
+      {value}{" "}
+      {value && (
+        <button className="link" aria-label="Copy correlationId" onClick={() => void navigator.clipboard?.writeText(value).catch(() => undefined)}>
+          copy
+        </button>
+      )}
+    </span>
+  );
+}
+
+const defaultColDef: ColDef = { sortable: true, filter: true, resizable: true, flex: 1, minWidth: 90 };
+
+const rfqColumns: ColDef<RfqRow>[] = [
+  { field: "rfqId", headerName: "RFQ" },
+  { field: "status", headerName: "Status" },
+  { field: "instrumentId", headerName: "Instrument" },
+  { field: "side", headerName: "Side", maxWidth: 90 },
+  { field: "size", headerName: "Size", type: "rightAligned" },
+  { field: "quoteCount", headerName: "Quotes", type: "rightAligned", maxWidth: 100 },
+  { field: "lastQuote", headerName: "Last quote", type: "rightAligned" },
+  { field: "tradeId", headerName: "Trade" },
+  { field: "updatedAt", headerName: "Updated", sort: "desc" },
+  { field: "correlationId", headerName: "Correlation id", cellRenderer: CopyCell, minWidth: 220 },
+];
+
+const tradeColumns: ColDef<Trade>[] = [
+  { field: "tradeId", headerName: "Trade" },
+  { field: "rfqId", headerName: "RFQ" },
+  { field: "instrumentId", headerName: "Instrument" },
+  { field: "side", headerName: "Side", maxWidth: 90 },
+  { field: "size", headerName: "Size", type: "rightAligned" },
+  { field: "price", headerName: "Price", type: "rightAligned" },
+  { field: "lpId", headerName: "LP" },
+  { field: "executedAt", headerName: "Executed", sort: "desc" },
+  { field: "correlationId", headerName: "Correlation id", cellRenderer: CopyCell, minWidth: 220 },
+];
+
+export function Blotters() {
+  const [tab, setTab] = useState<"rfqs" | "trades">("trades");
+  const [search, setSearch] = useState("");
+  const rfqMap = useRfqs((s) => s.rfqs);
+  const tradeMap = useRfqs((s) => s.trades);
+  const theme = usePrefs((s) => s.theme);
+  const rfqs = useMemo(() => Object.values(rfqMap), [rfqMap]);
+  const trades = useMemo(() => Object.values(tradeMap), [tradeMap]);
+  const rfqGrid = useRef<AgGridReact<RfqRow>>(null);
+  const tradeGrid = useRef<AgGridReact<Trade>>(null);
+  const gridTheme = theme === "dark" ? darkTheme : themeQuartz;
+
+  const exportCsv = () => {
+    const api = tab === "rfqs" ? rfqGrid.current?.api : tradeGrid.current?.api;
+    api?.exportDataAsCsv({ fileName: `orion-${tab}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-")}.csv` });
+  };
+
+  return (
+    <div>
+      <div className="tabs" role="tablist" aria-label="Blotters">
+        <button role="tab" aria-selected={tab === "rfqs"} className={tab === "rfqs" ? "active" : ""} onClick={() => setTab("rfqs")}>
+          RFQs ({rfqs.length})
+        </button>
+        <button role="tab" aria-selected={tab === "trades"} className={tab === "trades" ? "active" : ""} onClick={() => setTab("trades")}>
+          Trades ({trades.length})
+        </button>
+        <input placeholder="Search…" aria-label="Search blotter" value={search} onChange={(e) => setSearch(e.target.value)} style={{ marginLeft: "auto" }} />
+        <button onClick={exportCsv}>Export CSV</button>
+      </div>
+      <div className="grid-box" style={{ display: tab === "rfqs" ? "block" : "none" }} data-testid="rfq-blotter">
+        <AgGridReact<RfqRow>
+          ref={rfqGrid}
+          theme={gridTheme}
+          rowData={rfqs}
+          columnDefs={rfqColumns}
+          defaultColDef={defaultColDef}
+          getRowId={(p) => p.data.rfqId}
+          quickFilterText={tab === "rfqs" ? search : ""}
+          animateRows={false}
+        />
+      </div>
+      <div className="grid-box" style={{ display: tab === "trades" ? "block" : "none" }} data-testid="trade-blotter">
+        <AgGridReact<Trade>
+          ref={tradeGrid}
+          theme={gridTheme}
+          rowData={trades}
+          columnDefs={tradeColumns}
+          defaultColDef={defaultColDef}
+          getRowId={(p) => p.data.tradeId}
+          quickFilterText={tab === "trades" ? search : ""}
+          animateRows={false}
+        />
+      </div>
+    </div>
+  );
+}

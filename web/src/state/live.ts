@@ -1,0 +1,92 @@
+// Wires a signed-in session to the server: one StreamClient for the tab, frames routed to the
+// stores, subscriptions following the watchlists, and a REST reload after every reconnect.
+
+import { type ConnectionState, StreamClient } from "../api/stream";
+import type { MarketFrame, NotificationFrame, RfqUpdate, TradeFrame } from "../api/types";
+import { ingestMarket, resetMarket } from "./market";
+import { notify } from "./notifications";
+import { loadPrefs, resetPrefs, usePrefs } from "./prefs";
+import { applyRfqUpdate, applyTrade, loadBlotters, resetRfqs } from "./rfqs";
+import { refreshAccessToken, useSession } from "./session";
+
+let client: StreamClient | null = null;
+let unwatch: (() => void) | null = null;
+
+function streamUrl(token: string): string {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  return `${scheme}://${location.host}/stream?access_token=${encodeURIComponent(token)}`;
+}
+
+function watchedInstruments(): string[] {
+  const p = usePrefs.getState();
+  return [...new Set([...p.pinned, ...p.watchlists.flatMap((w) => w.instruments)])];
+}
+
+export function routeFrame(frame: { type: string; [key: string]: unknown }): void {
+  switch (frame.type) {
+    case "SNAPSHOT":
+    case "TICK":
+      ingestMarket(frame as unknown as MarketFrame);
+      break;
+    case "RFQ_UPDATE":
+      applyRfqUpdate(frame as unknown as RfqUpdate);
+      break;
+    case "TRADE":
+      applyTrade(frame as unknown as TradeFrame);
+      break;
+    case "NOTIFICATION": {
+      const n = frame as unknown as NotificationFrame;
+      notify(n.severity === "INFO" ? "INFO" : "WARNING", n.event === "MarketDataStaleDetected" ? "Market data stale" : "Market data", n.message);
+      break;
+    }
+    case "ERROR":
+      notify("ERROR", "Stream error", String(frame.message ?? frame.code ?? "error"));
+      break;
+  }
+}
+
+/** Starts the live session after login (idempotent). */
+export async function startLive(): Promise<void> {
+  if (client) return;
+  await loadPrefs();
+  let previous: ConnectionState = "connecting";
+  client = new StreamClient({
+    url: async () => {
+      const fresh = await refreshAccessToken();
+      const token = fresh ?? useSession.getState().tokens?.accessToken;
+      return token ? streamUrl(token) : null;
+    },
+    onFrame: routeFrame,
+    onStatus: (status) => {
+      useSession.getState().setStream(status);
+      if (status.state === previous) return;
+      if (status.state === "reconnecting" && previous === "live") {
+        notify("ERROR", "Connection lost", "reconnecting to the server…");
+      }
+      if (status.state === "live") {
+        if (previous === "reconnecting") notify("INFO", "Connection restored", "live again; blotters reloaded");
+        void loadBlotters().catch(() => undefined);
+      }
+      previous = status.state;
+    },
+  });
+  client.subscribeChannel("rfqs");
+  client.subscribeChannel("trades");
+  client.subscribeChannel("notifications");
+  client.subscribeMarket(watchedInstruments());
+  unwatch = usePrefs.subscribe(() => {
+    const wanted = new Set(watchedInstruments());
+    client?.subscribeMarket([...wanted]);
+  });
+  client.start();
+}
+
+export function stopLive(): void {
+  unwatch?.();
+  unwatch = null;
+  client?.stop();
+  client = null;
+  resetMarket();
+  resetRfqs();
+  resetPrefs();
+}
