@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace: formatting, lints, the hot path's dependency
 # rule, unit/property/integration tests (including `orion up` end to end on SQLite and on a real
-# Postgres), and compiles the benchmarks. Starts a Postgres when none is running.
+# Postgres and a real Kafka-protocol broker), the web workstation's type check, component tests
+# and end-to-end tests in real Chromium, and compiles the benchmarks. Starts or installs what
+# the tests need (Postgres, tansu, Node.js packages, Chromium) when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,6 +58,28 @@ ensure_tansu() {
   export ORION_TANSU_BIN="$root/bin/tansu"
 }
 
+# Node.js with npm for the web workstation, and Debian's Chromium for its end-to-end tests.
+ensure_web_tools() {
+  if ! command -v npm >/dev/null; then apt-get install -y -q nodejs npm >/dev/null; fi
+  if [ -z "${ORION_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+    echo "installing Debian's chromium (once per machine)"
+    apt-get install -y -q chromium >/dev/null
+  fi
+}
+
+step "web: packages, type check, component tests, bundle"
+ensure_web_tools
+(
+  cd web
+  # npm ci only when the lock file changed since the last install.
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  fi
+  npm run --silent typecheck
+  npm test --silent
+  npm run --silent build
+)
+
 step "postgres for the integration tests"
 ensure_postgres
 echo "$ORION_TEST_POSTGRES_URL"
@@ -66,6 +90,9 @@ echo "$ORION_TANSU_BIN"
 
 step "tests"
 cargo test --workspace --locked
+
+step "web: end to end in Chromium against orion up"
+(cd web && npm run --silent e2e)
 
 step "docs build without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet

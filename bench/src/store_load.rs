@@ -20,6 +20,9 @@ use orion_hotpath::rfq::engine::EngineConfig;
 use orion_hotpath::rfq::*;
 use tokio::sync::{mpsc, oneshot};
 
+/// 100,000.00 of EUR/USD in size units (two decimals).
+const SIZE_UNITS: i64 = 10_000_000;
+
 /// Quotes per RFQ in the generated stream.
 pub const QUOTES_PER_RFQ: usize = 3;
 
@@ -128,7 +131,7 @@ fn decisions(engine: &mut RfqEngine, ledger: &Ledger, rfqs: usize) -> Vec<RfqEve
         engine.handle(&set, &mut |e| out.push(e));
     }
     let mut next_request = 1u64;
-    let mut register = |request: u64, operation: &'static str| {
+    let register = |request: u64, operation: &'static str| {
         // The answers are dropped: nobody waits on them here.
         let (reply, _) = oneshot::channel();
         ledger.expect(
@@ -160,7 +163,7 @@ fn decisions(engine: &mut RfqEngine, ledger: &Ledger, rfqs: usize) -> Vec<RfqEve
                 user: UserId(0),
                 instrument,
                 side: Side::Buy,
-                size: 100_000_00,
+                size: SIZE_UNITS,
                 expires_at: at + 10_000_000_000,
             },
         };
@@ -180,7 +183,7 @@ fn decisions(engine: &mut RfqEngine, ledger: &Ledger, rfqs: usize) -> Vec<RfqEve
                     lp: LpId(lp),
                     lp_quote_id: i as u64,
                     price: mid + 5 + i64::from(lp) * step % 11,
-                    size: 100_000_00,
+                    size: SIZE_UNITS,
                     valid_until: at + 5_000_000_000,
                 },
             };

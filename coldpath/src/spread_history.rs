@@ -48,10 +48,13 @@ impl SpreadHistory {
             if s.flags.contains(orion_hotpath::QualityFlags::STALE) {
                 continue;
             }
-            push(series, SpreadPoint {
-                at_ms,
-                spread: s.ask - s.bid,
-            });
+            push(
+                series,
+                SpreadPoint {
+                    at_ms,
+                    spread: s.ask - s.bid,
+                },
+            );
         }
     }
 
@@ -77,7 +80,11 @@ impl SpreadHistory {
     }
 
     /// The samples of `instrument` as JSON: `{"t": unix ms, "spread": "0.00002"}`.
-    pub fn json(&self, instruments: &InstrumentTable, instrument: InstrumentId) -> serde_json::Value {
+    pub fn json(
+        &self,
+        instruments: &InstrumentTable,
+        instrument: InstrumentId,
+    ) -> serde_json::Value {
         let scale = instruments.spec(instrument).map_or(0, |s| s.price_scale);
         self.points(instrument)
             .iter()
@@ -119,18 +126,30 @@ mod tests {
     fn keeps_the_latest_points_per_instrument() {
         let history = SpreadHistory::new(2);
         history.sample(&SnapshotTable::new(2), 1);
-        assert!(history.points(InstrumentId::from_index(0)).is_empty(), "no value yet");
+        assert!(
+            history.points(InstrumentId::from_index(0)).is_empty(),
+            "no value yet"
+        );
         for i in 0..(POINTS as u64 + 10) {
             history.record(
                 InstrumentId::from_index(0),
-                SpreadPoint { at_ms: i, spread: 2 + (i % 3) as i64 },
+                SpreadPoint {
+                    at_ms: i,
+                    spread: 2 + (i % 3) as i64,
+                },
             );
         }
         let points = history.points(InstrumentId::from_index(0));
         assert_eq!(points.len(), POINTS);
         assert_eq!(points.first().unwrap().at_ms, 10);
-        assert_eq!(points.last().unwrap().spread, 2 + ((POINTS as u64 + 9) % 3) as i64);
+        assert_eq!(
+            points.last().unwrap().spread,
+            2 + ((POINTS as u64 + 9) % 3) as i64
+        );
         assert!(history.points(InstrumentId::from_index(1)).is_empty());
-        assert!(history.points(InstrumentId::from_index(7)).is_empty(), "unknown instrument");
+        assert!(
+            history.points(InstrumentId::from_index(7)).is_empty(),
+            "unknown instrument"
+        );
     }
 }

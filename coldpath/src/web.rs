@@ -11,9 +11,9 @@ use std::process::Command;
 use std::time::SystemTime;
 
 use axum::Router;
+use axum::handler::HandlerWithoutStateExt;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
-use axum::handler::HandlerWithoutStateExt;
 use tower_http::services::ServeDir;
 
 use crate::cli::WebBuild;
@@ -85,7 +85,10 @@ fn npm(web: &Path, args: &[&str]) -> Result<(), WebError> {
     if status.success() {
         Ok(())
     } else {
-        Err(WebError::Step(format!("npm {}", args.join(" ")), web.to_owned()))
+        Err(WebError::Step(
+            format!("npm {}", args.join(" ")),
+            web.to_owned(),
+        ))
     }
 }
 

@@ -48,32 +48,197 @@ use HttpMethod::{Get, Post, Put};
 
 /// Every REST route of the BFF.
 const ROUTES: &[Route] = &[
-    Route { auth: false, ..route(Get, "/healthz", "ops", "Liveness", &["200"]) },
-    Route { auth: false, ..route(Get, "/readyz", "ops", "Readiness: 503 while starting, stopping or while the store is down", &["200", "503"]) },
-    Route { auth: false, ..route(Get, "/metrics", "ops", "Prometheus metrics", &["200"]) },
-    Route { auth: false, ..route(Get, "/openapi.json", "ops", "This document", &["200"]) },
-    Route { auth: false, ..route(Post, "/auth/login", "auth", "Embedded identity provider: {username, password} → {accessToken, refreshToken, expiresIn}", &["200"]) },
-    Route { auth: false, ..route(Post, "/auth/refresh", "auth", "{refreshToken} → a new token pair", &["200"]) },
-    route(Get, "/me", "auth", "User, tenant, roles, entitlements", &["200"]),
-    route(Get, "/me/preferences", "workstation", "The caller's workstation preferences (watchlists, pinned instruments, layout, theme); {} when none", &["200"]),
-    route(Put, "/me/preferences", "workstation", "Replace the caller's preferences (a JSON object, ≤ 64 KiB)", &["200"]),
-    route(Get, "/instruments", "market", "Reference data the caller is entitled to", &["200"]),
-    Route { query: &["instrumentId"], ..route(Get, "/market/snapshot", "market", "Latest bid/ask/mid/spread, timestamps, age, quality flags, stale", &["200"]) },
-    route(Post, "/rfqs", "rfq", "Create an RFQ {instrumentId, side, size, expirySeconds, minSize?, partialAllowed?} with an optional Idempotency-Key", &["201", "409", "422", "429", "503"]),
-    Route { query: &["status", "instrumentId"], ..route(Get, "/rfqs", "rfq", "RFQ blotter (read model), newest first", &["200"]) },
-    route(Get, "/rfqs/{id}", "rfq", "One RFQ with its quotes ranked best first and time remaining", &["200"]),
-    route(Post, "/rfqs/{id}/accept", "rfq", "Accept a quote {quoteId} with an Idempotency-Key; 200 once the trade is durable", &["200", "409", "503"]),
-    route(Post, "/rfqs/{id}/cancel", "rfq", "Cancel an open RFQ", &["200", "409", "503"]),
-    route(Get, "/trades", "trades", "Trade blotter (read model), newest first", &["200"]),
-    route(Get, "/trades/{id}", "trades", "One trade with confirmation and settlement status", &["200"]),
-    Route { query: &["instrumentId"], ..route(Get, "/analytics/spreads", "analytics", "Spread samples of one instrument, one per second, last 15 minutes", &["200"]) },
-    route(Get, "/analytics/lp-response", "analytics", "Per-LP time from RFQ creation to quote over the tenant's latest 5,000 quotes: p50/p90/p99 and buckets", &["200"]),
-    route(Get, "/analytics/volume", "analytics", "The tenant's trades and notional per minute over the last hour, and per instrument", &["200"]),
-    route(Get, "/admin/killswitch", "admin", "Kill switch state for the caller's tenant and global (ROLE_RISK or ROLE_ADMIN)", &["200"]),
-    route(Post, "/admin/killswitch/enable", "admin", "Enable a kill switch {scope: tenant|global} (ROLE_RISK or ROLE_ADMIN)", &["200", "503"]),
-    route(Post, "/admin/killswitch/disable", "admin", "Disable a kill switch {scope: tenant|global} (ROLE_RISK or ROLE_ADMIN)", &["200", "503"]),
-    route(Get, "/admin/limits", "admin", "The tenant's open-notional limit and each user's limits (ROLE_RISK or ROLE_ADMIN)", &["200"]),
-    route(Post, "/admin/limits", "admin", "Set a user's limits or the tenant's open-notional limit (ROLE_RISK or ROLE_ADMIN)", &["200", "503"]),
+    Route {
+        auth: false,
+        ..route(Get, "/healthz", "ops", "Liveness", &["200"])
+    },
+    Route {
+        auth: false,
+        ..route(
+            Get,
+            "/readyz",
+            "ops",
+            "Readiness: 503 while starting, stopping or while the store is down",
+            &["200", "503"],
+        )
+    },
+    Route {
+        auth: false,
+        ..route(Get, "/metrics", "ops", "Prometheus metrics", &["200"])
+    },
+    Route {
+        auth: false,
+        ..route(Get, "/openapi.json", "ops", "This document", &["200"])
+    },
+    Route {
+        auth: false,
+        ..route(
+            Post,
+            "/auth/login",
+            "auth",
+            "Embedded identity provider: {username, password} → {accessToken, refreshToken, expiresIn}",
+            &["200"],
+        )
+    },
+    Route {
+        auth: false,
+        ..route(
+            Post,
+            "/auth/refresh",
+            "auth",
+            "{refreshToken} → a new token pair",
+            &["200"],
+        )
+    },
+    route(
+        Get,
+        "/me",
+        "auth",
+        "User, tenant, roles, entitlements",
+        &["200"],
+    ),
+    route(
+        Get,
+        "/me/preferences",
+        "workstation",
+        "The caller's workstation preferences (watchlists, pinned instruments, layout, theme); {} when none",
+        &["200"],
+    ),
+    route(
+        Put,
+        "/me/preferences",
+        "workstation",
+        "Replace the caller's preferences (a JSON object, ≤ 64 KiB)",
+        &["200"],
+    ),
+    route(
+        Get,
+        "/instruments",
+        "market",
+        "Reference data the caller is entitled to",
+        &["200"],
+    ),
+    Route {
+        query: &["instrumentId"],
+        ..route(
+            Get,
+            "/market/snapshot",
+            "market",
+            "Latest bid/ask/mid/spread, timestamps, age, quality flags, stale",
+            &["200"],
+        )
+    },
+    route(
+        Post,
+        "/rfqs",
+        "rfq",
+        "Create an RFQ {instrumentId, side, size, expirySeconds, minSize?, partialAllowed?} with an optional Idempotency-Key",
+        &["201", "409", "422", "429", "503"],
+    ),
+    Route {
+        query: &["status", "instrumentId"],
+        ..route(
+            Get,
+            "/rfqs",
+            "rfq",
+            "RFQ blotter (read model), newest first",
+            &["200"],
+        )
+    },
+    route(
+        Get,
+        "/rfqs/{id}",
+        "rfq",
+        "One RFQ with its quotes ranked best first and time remaining",
+        &["200"],
+    ),
+    route(
+        Post,
+        "/rfqs/{id}/accept",
+        "rfq",
+        "Accept a quote {quoteId} with an Idempotency-Key; 200 once the trade is durable",
+        &["200", "409", "503"],
+    ),
+    route(
+        Post,
+        "/rfqs/{id}/cancel",
+        "rfq",
+        "Cancel an open RFQ",
+        &["200", "409", "503"],
+    ),
+    route(
+        Get,
+        "/trades",
+        "trades",
+        "Trade blotter (read model), newest first",
+        &["200"],
+    ),
+    route(
+        Get,
+        "/trades/{id}",
+        "trades",
+        "One trade with confirmation and settlement status",
+        &["200"],
+    ),
+    Route {
+        query: &["instrumentId"],
+        ..route(
+            Get,
+            "/analytics/spreads",
+            "analytics",
+            "Spread samples of one instrument, one per second, last 15 minutes",
+            &["200"],
+        )
+    },
+    route(
+        Get,
+        "/analytics/lp-response",
+        "analytics",
+        "Per-LP time from RFQ creation to quote over the tenant's latest 5,000 quotes: p50/p90/p99 and buckets",
+        &["200"],
+    ),
+    route(
+        Get,
+        "/analytics/volume",
+        "analytics",
+        "The tenant's trades and notional per minute over the last hour, and per instrument",
+        &["200"],
+    ),
+    route(
+        Get,
+        "/admin/killswitch",
+        "admin",
+        "Kill switch state for the caller's tenant and global (ROLE_RISK or ROLE_ADMIN)",
+        &["200"],
+    ),
+    route(
+        Post,
+        "/admin/killswitch/enable",
+        "admin",
+        "Enable a kill switch {scope: tenant|global} (ROLE_RISK or ROLE_ADMIN)",
+        &["200", "503"],
+    ),
+    route(
+        Post,
+        "/admin/killswitch/disable",
+        "admin",
+        "Disable a kill switch {scope: tenant|global} (ROLE_RISK or ROLE_ADMIN)",
+        &["200", "503"],
+    ),
+    route(
+        Get,
+        "/admin/limits",
+        "admin",
+        "The tenant's open-notional limit and each user's limits (ROLE_RISK or ROLE_ADMIN)",
+        &["200"],
+    ),
+    route(
+        Post,
+        "/admin/limits",
+        "admin",
+        "Set a user's limits or the tenant's open-notional limit (ROLE_RISK or ROLE_ADMIN)",
+        &["200", "503"],
+    ),
 ];
 
 fn document() -> OpenApi {
@@ -83,11 +248,11 @@ fn document() -> OpenApi {
             .summary(Some(r.summary))
             .tag(r.tag)
             .response(
-                "default",
-                ResponseBuilder::new().description(
-                    "Error object {\"error\": {code, message, correlationId}} (400, 401, 403, 404, …)",
-                ),
-            );
+            "default",
+            ResponseBuilder::new().description(
+                "Error object {\"error\": {code, message, correlationId}} (400, 401, 403, 404, …)",
+            ),
+        );
         for code in r.ok {
             op = op.response(*code, ResponseBuilder::new().description(*code));
         }
@@ -141,7 +306,10 @@ fn document() -> OpenApi {
 pub async fn openapi() -> impl IntoResponse {
     static DOC: OnceLock<String> = OnceLock::new();
     let body = DOC.get_or_init(|| document().to_json().expect("the document serialises"));
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], body.as_str())
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body.as_str(),
+    )
 }
 
 #[cfg(test)]
@@ -152,14 +320,23 @@ mod tests {
     fn every_routed_path_is_documented() {
         let source = include_str!("mod.rs");
         let doc: serde_json::Value = serde_json::from_str(&document().to_json().unwrap()).unwrap();
-        for line in source.lines().filter(|l| l.trim_start().starts_with(".route(\"")) {
+        for line in source
+            .lines()
+            .filter(|l| l.trim_start().starts_with(".route(\""))
+        {
             let path = line.split('"').nth(1).unwrap();
             if path.starts_with("/stream") {
                 continue;
             }
-            assert!(doc["paths"][path].is_object(), "{path} is routed but not documented");
+            assert!(
+                doc["paths"][path].is_object(),
+                "{path} is routed but not documented"
+            );
         }
         assert!(doc["paths"]["/rfqs/{id}/accept"]["post"]["security"].is_array());
-        assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
     }
 }

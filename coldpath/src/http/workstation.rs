@@ -51,12 +51,13 @@ pub async fn get_preferences(
     State(state): State<AppState>,
     AuthUser(claims): AuthUser,
 ) -> Result<axum::Json<Value>, AppError> {
-    let row = sqlx::query("SELECT prefs FROM user_preferences WHERE tenant_id = $1 AND user_id = $2")
-        .bind(claims.tenant.as_str())
-        .bind(claims.sub.as_str())
-        .fetch_optional(store(&state)?.pool())
-        .await
-        .map_err(db)?;
+    let row =
+        sqlx::query("SELECT prefs FROM user_preferences WHERE tenant_id = $1 AND user_id = $2")
+            .bind(claims.tenant.as_str())
+            .bind(claims.sub.as_str())
+            .fetch_optional(store(&state)?.pool())
+            .await
+            .map_err(db)?;
     let prefs = row
         .and_then(|r| serde_json::from_str(&r.get::<String, _>(0)).ok())
         .unwrap_or_else(|| json!({}));
@@ -70,7 +71,9 @@ pub async fn put_preferences(
     Json(prefs): Json<Value>,
 ) -> Result<axum::Json<Value>, AppError> {
     if !prefs.is_object() {
-        return Err(AppError::BadRequest("preferences must be a JSON object".into()));
+        return Err(AppError::BadRequest(
+            "preferences must be a JSON object".into(),
+        ));
     }
     let text = prefs.to_string();
     if text.len() > MAX_PREFS_BYTES {
@@ -178,7 +181,10 @@ pub async fn lp_response(
             .or_default()
             .push(nanos.max(0) as u64 / 1_000_000);
     }
-    let lps: Vec<Value> = by_lp.into_iter().map(|(lp, ms)| lp_summary(&lp, ms)).collect();
+    let lps: Vec<Value> = by_lp
+        .into_iter()
+        .map(|(lp, ms)| lp_summary(&lp, ms))
+        .collect();
     Ok(axum::Json(json!({"sampleSize": rows.len(), "lps": lps})))
 }
 
@@ -222,7 +228,9 @@ pub async fn volume(
         .into_iter()
         .map(|(id, (trades, notional))| json!({"instrumentId": id, "trades": trades, "notional": notional.to_string()}))
         .collect();
-    Ok(axum::Json(json!({"bucketMs": 60_000, "buckets": buckets, "byInstrument": instruments})))
+    Ok(axum::Json(
+        json!({"bucketMs": 60_000, "buckets": buckets, "byInstrument": instruments}),
+    ))
 }
 
 fn risk_reader(claims: &crate::identity::Claims) -> Result<(), AppError> {
@@ -247,15 +255,16 @@ pub async fn kill_switch_status(
     .await
     .map_err(db)?;
     let view = |scope: &str| {
-        rows.iter()
-            .find(|r| r.get::<String, _>(0) == scope)
-            .map_or(json!({"enabled": false}), |r| {
+        rows.iter().find(|r| r.get::<String, _>(0) == scope).map_or(
+            json!({"enabled": false}),
+            |r| {
                 json!({
                     "enabled": r.get::<i64, _>(1) != 0,
                     "changedAt": rfc3339(r.get::<i64, _>(2) as u64),
                     "changedBy": r.get::<String, _>(3),
                 })
-            })
+            },
+        )
     };
     Ok(axum::Json(json!({
         "tenantId": claims.tenant,
@@ -278,11 +287,13 @@ pub async fn limits(
         .await
         .map_err(db)?
         .map(|r| r.get::<i64, _>(0));
-    let rows = sqlx::query("SELECT user_id, max_notional, max_rfqs_per_sec FROM risk_limits WHERE tenant_id = $1")
-        .bind(claims.tenant.as_str())
-        .fetch_all(pool)
-        .await
-        .map_err(db)?;
+    let rows = sqlx::query(
+        "SELECT user_id, max_notional, max_rfqs_per_sec FROM risk_limits WHERE tenant_id = $1",
+    )
+    .bind(claims.tenant.as_str())
+    .fetch_all(pool)
+    .await
+    .map_err(db)?;
     let users: Vec<Value> = crate::identity::DEMO_USERS
         .iter()
         .filter(|u| u.tenant == claims.tenant)

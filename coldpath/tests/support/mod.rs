@@ -128,6 +128,30 @@ impl Orion {
             .unwrap()
     }
 
+    /// Waits until the three LP bots are connected and `instrument` has a price, so an RFQ is
+    /// routed to every LP.
+    pub async fn wait_ready_to_trade(&self, token: &str, instrument: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let priced = self
+                .get(
+                    &format!("/market/snapshot?instrumentId={instrument}"),
+                    token,
+                )
+                .await
+                .status()
+                == 200;
+            if priced && self.metric("orion_lp_connections").await >= 3.0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "LP bots or prices did not come up"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn metric(&self, name: &str) -> f64 {
         let text = self
             .client

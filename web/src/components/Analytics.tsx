@@ -45,7 +45,7 @@ export function Analytics({ instrumentId }: { instrumentId: string }) {
       height: 180,
       legend: { show: false },
       scales: { x: { time: true } },
-      axes: [{ ...axis }, { ...axis, size: 70 }],
+      axes: [{ ...axis }, { ...axis, size: 80, values: (_u, vals) => vals.map((v) => (v === 0 ? "0" : String(+v.toPrecision(3)))) }],
       series: [{}, { label: "spread", stroke: "#4ea1ff", width: 1.5 }],
     }),
     // eslint-disable-next-line react-hooks/exhaustive-deps

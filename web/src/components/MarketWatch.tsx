@@ -109,7 +109,7 @@ export function MarketWatch({ instruments, selected, onSelect }: {
             {w.name}
           </button>
         ))}
-        <button onClick={create} aria-label="New watchlist">＋</button>
+        <button onClick={create} aria-label="New watchlist">+ New</button>
         {active && (
           <>
             <button onClick={rename} aria-label="Rename watchlist">Rename</button>

@@ -10,6 +10,7 @@ import { applyRfqUpdate, applyTrade, loadBlotters, resetRfqs } from "./rfqs";
 import { refreshAccessToken, useSession } from "./session";
 
 let client: StreamClient | null = null;
+let starting: Promise<void> | null = null;
 let unwatch: (() => void) | null = null;
 
 function streamUrl(token: string): string {
@@ -45,10 +46,15 @@ export function routeFrame(frame: { type: string; [key: string]: unknown }): voi
   }
 }
 
-/** Starts the live session after login (idempotent). */
-export async function startLive(): Promise<void> {
-  if (client) return;
+/** Starts the live session after login (idempotent, also while a start is under way). */
+export function startLive(): Promise<void> {
+  starting ??= start();
+  return starting;
+}
+
+async function start(): Promise<void> {
   await loadPrefs();
+  if (!starting || !useSession.getState().tokens) return; // signed out meanwhile
   let previous: ConnectionState = "connecting";
   client = new StreamClient({
     url: async () => {
@@ -82,6 +88,7 @@ export async function startLive(): Promise<void> {
 }
 
 export function stopLive(): void {
+  starting = null;
   unwatch?.();
   unwatch = null;
   client?.stop();

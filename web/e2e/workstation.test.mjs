@@ -1,0 +1,106 @@
+// End to end in real Chromium against the real `orion up`: only the visible UI is used.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { Orion, eventually, launchBrowser, midOf, openPage, signIn, webDir } from "./harness.mjs";
+
+let orion;
+let browser;
+
+before(async () => {
+  orion = await Orion.start();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await orion?.stop();
+});
+
+/** Sends an RFQ for the selected instrument from the ticket. */
+async function sendRfq(page, instrument = "EUR/USD") {
+  await page.locator(`tr[data-instrument="${instrument}"]`).first().click();
+  await page.getByRole("button", { name: "Send RFQ" }).click();
+}
+
+test("a trader sees prices move, trades an RFQ from the ticket and finds it in the blotter and the CSV export", async () => {
+  const { page, errors, context } = await openPage(browser, orion.url);
+  await signIn(page, "trader@acme");
+  const header = page.getByLabel("Signed in user");
+  assert.match(await header.innerText(), /trader@acme[\s\S]*acme[\s\S]*ROLE_TRADER/);
+
+  const first = await eventually("a EUR/USD price", async () => {
+    const mid = await midOf(page, "EUR/USD");
+    return /\d/.test(mid) ? mid : null;
+  });
+  await eventually("the EUR/USD price to change", async () => (await midOf(page, "EUR/USD")) !== first);
+
+  await sendRfq(page);
+  const quotes = page.getByRole("table", { name: "Quotes" }).locator("tbody tr[aria-label^='Quote from']");
+  await eventually("quotes from three LPs", async () => (await quotes.count()) >= 3, 10_000);
+  assert.match(await quotes.first().innerText(), /BEST/);
+  await page.getByRole("button", { name: "Accept best" }).click();
+  const outcome = page.getByTestId("rfq-outcome");
+  const tradeId = await eventually("the trade", async () => (await outcome.innerText()).match(/Traded — trade (\d+)/)?.[1]);
+
+  await page.getByRole("tab", { name: /Trades/ }).click();
+  const blotterRow = page.getByTestId("trade-blotter").locator(".ag-row", { hasText: tradeId });
+  await blotterRow.first().waitFor({ timeout: 10_000 });
+  assert.match(await blotterRow.first().innerText(), /EUR\/USD/);
+
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
+  const csv = readFileSync(await download.path(), "utf8");
+  assert.match(download.suggestedFilename(), /^orion-trades-.*\.csv$/);
+  assert.ok(csv.includes(`"${tradeId}"`), `the CSV holds trade ${tradeId}:\n${csv.slice(0, 500)}`);
+
+  mkdirSync(join(webDir, "test-results"), { recursive: true });
+  await page.screenshot({ path: join(webDir, "test-results", "workstation.png") });
+  assert.deepEqual(errors, [], "no console errors");
+  await context.close();
+});
+
+test("an admin enables the tenant kill switch and the trader's RFQ is refused with the reason", async () => {
+  const admin = await openPage(browser, orion.url);
+  await signIn(admin.page, "admin@acme");
+  // The refusal is the expected answer: Chromium logs it, the test allows exactly that one.
+  const trader = await openPage(browser, orion.url, ["POST /rfqs 422"]);
+  await signIn(trader.page, "trader@acme");
+
+  const status = admin.page.getByTestId("killswitch-tenant");
+  await eventually("the kill switch status", async () => /off/.test(await status.innerText()));
+  await admin.page.getByRole("button", { name: "Enable tenant kill switch" }).click();
+  await eventually("the kill switch to be on", async () => /ON/.test(await status.innerText()));
+
+  await sendRfq(trader.page);
+  const outcome = trader.page.getByTestId("rfq-outcome");
+  await outcome.waitFor({ timeout: 10_000 });
+  assert.match(await outcome.innerText(), /halted for your tenant \(kill switch\)/);
+
+  await admin.page.getByRole("button", { name: "Disable tenant kill switch" }).click();
+  await eventually("the kill switch to be off", async () => /off/.test(await status.innerText()));
+  await sendRfq(trader.page);
+  await eventually("an RFQ accepted again", async () => /SENT|QUOTING/.test(await trader.page.getByTestId("rfq-status").innerText()));
+
+  assert.deepEqual(admin.errors, [], "no console errors (admin)");
+  assert.deepEqual(trader.errors, [], "no console errors (trader)");
+  await admin.context.close();
+  await trader.context.close();
+});
+
+test("the page recovers by itself when the server restarts", async () => {
+  const { page, context } = await openPage(browser, orion.url);
+  await signIn(page, "trader@acme");
+  const state = page.getByTestId("connection-state");
+
+  await orion.stop();
+  await eventually("the page to notice", async () => /Reconnecting|Connecting/.test(await state.innerText()), 10_000);
+  await orion.spawn();
+  await eventually("the page to be live again", async () => (await state.innerText()) === "Live", 30_000);
+  const before = await midOf(page, "EUR/USD");
+  await eventually("prices to flow again", async () => (await midOf(page, "EUR/USD")) !== before, 15_000);
+  await page.getByText("Connection restored").first().waitFor({ timeout: 5_000 });
+  await context.close();
+});
