@@ -20,7 +20,7 @@ try {
   await page.locator('tr[data-instrument="GBP/USD"]').first().click();
   await page.getByRole("button", { name: "Send RFQ" }).click();
   await eventually("quotes", async () => (await page.locator("tbody tr[aria-label^='Quote from']").count()) >= 3);
-  await sleep(4_000);
+  await sleep(1_000);
   const path = join(webDir, "..", "docs", "workstation.png");
   await page.screenshot({ path, fullPage: true });
   console.log(`wrote ${path}`);

@@ -57,21 +57,35 @@ export function Analytics({ instrumentId }: { instrumentId: string }) {
   );
 
   const lpNames = lps?.lps.map((l) => l.lpId) ?? [];
+  // Buckets are evenly spaced on the x axis and labelled with their upper edge.
+  const bucketLabels = useMemo(
+    () => lps?.lps[0]?.buckets.map((b, i, all) => (b.leMs === null ? `>${all[i - 1]?.leMs ?? 0}` : `≤${b.leMs}`)) ?? [],
+    [lps],
+  );
   const lpOpts = useMemo<Omit<uPlot.Options, "width">>(
     () => ({
       height: 180,
       scales: { x: { time: false } },
-      axes: [{ ...axis, label: "≤ ms" }, { ...axis }],
-      series: [{ label: "ms" }, ...lpNames.map((name, i) => ({ label: name, stroke: LP_COLORS[i % LP_COLORS.length], width: 2, points: { show: true } }))],
+      axes: [
+        {
+          ...axis,
+          label: "response time, ms",
+          splits: () => bucketLabels.map((_, i) => i),
+          values: (_u, vals) => vals.map((v) => bucketLabels[v] ?? ""),
+        },
+        { ...axis, label: "quotes" },
+      ],
+      series: [
+        { label: "bucket", value: (_u, v) => (v === null ? "--" : (bucketLabels[v] ?? "")) },
+        ...lpNames.map((name, i) => ({ label: name, stroke: LP_COLORS[i % LP_COLORS.length], width: 2, points: { show: true } })),
+      ],
     }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [theme, lpNames.join(",")],
+    [theme, lpNames.join(","), bucketLabels.join(",")],
   );
   const lpData = useMemo<uPlot.AlignedData>(() => {
-    const first = lps?.lps[0];
-    if (!first) return [[]];
-    const edges = first.buckets.map((b, i) => b.leMs ?? (first.buckets[i - 1]?.leMs ?? 0) * 2);
-    return [edges, ...lps.lps.map((l) => l.buckets.map((b) => b.count))];
+    if (!lps?.lps[0]) return [[]];
+    return [lps.lps[0].buckets.map((_, i) => i), ...lps.lps.map((l) => l.buckets.map((b) => b.count))];
   }, [lps]);
 
   const volumeOpts = useMemo<Omit<uPlot.Options, "width">>(
