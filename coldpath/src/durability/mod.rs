@@ -9,9 +9,11 @@
 //! data is untouched because the router keeps draining the ring meanwhile.
 //!
 //! This module holds the ledger of waiting requests and the batch loop; `rows` renders each
-//! decision into rows.
+//! decision into rows; `staged` turns the insert-only rows of a batch (outbox, audit,
+//! idempotent responses) and its SENT → QUOTING transitions into a few multi-row statements.
 
 mod rows;
+mod staged;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -195,6 +197,8 @@ pub struct Committer {
     /// The immutable facts of open RFQs (tenant, owner, correlation id, price scale), so a quote
     /// or a trade does not read its RFQ's row again; dropped at the terminal state.
     rows: Mutex<HashMap<orion_hotpath::rfq::RfqId, rows::RfqRow>>,
+    /// Rows staged by the batch being written (only the committer task touches it).
+    staged: Mutex<staged::Staged>,
 }
 
 struct Written {
@@ -217,7 +221,12 @@ impl Committer {
             instruments,
             env,
             rows: Mutex::new(HashMap::new()),
+            staged: Mutex::new(staged::Staged::default()),
         }
+    }
+
+    fn stage(&self) -> std::sync::MutexGuard<'_, staged::Staged> {
+        self.staged.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Commits decisions from `rx` in batches until the channel closes.
@@ -262,6 +271,8 @@ impl Committer {
     }
 
     async fn write(&self, batch: &[RfqEvent]) -> Result<Written, sqlx::Error> {
+        // A retried batch is rendered again from scratch.
+        self.stage().clear();
         let mut tx = self.store.pool().begin().await?;
         let mut answered: Vec<(RequestId, Outcome)> = Vec::new();
         let mut created = Vec::new();
@@ -277,19 +288,15 @@ impl Committer {
             {
                 if let (Some(p), Some(r)) = (&pending, request) {
                     if let Some((operation, key)) = &p.idempotency {
-                        sqlx::query(
-                            "INSERT INTO idempotency_keys (tenant_id, user_id, operation, idem_key, status, response, created_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                        )
-                        .bind(p.tenant.as_str())
-                        .bind(p.user.as_str())
-                        .bind(*operation)
-                        .bind(key.as_str())
-                        .bind(i64::from(outcome.status))
-                        .bind(outcome.body.to_string())
-                        .bind(event_at(event) as i64)
-                        .execute(&mut *tx)
-                        .await?;
+                        self.stage().idempotency.push(staged::IdempotencyInsert {
+                            tenant: p.tenant.clone(),
+                            user: p.user.clone(),
+                            operation,
+                            key: key.clone(),
+                            status: i64::from(outcome.status),
+                            response: outcome.body.to_string(),
+                            at: event_at(event) as i64,
+                        });
                     }
                     answered.push((r, outcome));
                 }
@@ -301,6 +308,8 @@ impl Committer {
                 created.push(*event);
             }
         }
+        let mut staged = std::mem::take(&mut *self.stage());
+        staged.flush(&mut tx).await?;
         tx.commit().await?;
         let mut ledger = self.ledger.lock();
         let replies = answered

@@ -9,6 +9,7 @@ use orion_hotpath::rfq::{KillScope, RfqEvent, RfqId};
 use serde_json::{Value, json};
 use sqlx::{Any, Transaction};
 
+use super::staged::{AuditInsert, OutboxInsert};
 use super::{
     Committer, Outcome, PendingExtra, PendingInfo, UpdateChannel, UserUpdate, error_body, refusal,
     side_str,
@@ -100,7 +101,6 @@ impl Committer {
                     "expiresAt": rfc3339(expires_at), "requester": p.user, "lpCount": lps.count_ones(),
                 });
                 self.outbox(
-                    tx,
                     "RFQCreated",
                     "rfq.lifecycle",
                     &rfq.raw().to_string(),
@@ -110,15 +110,13 @@ impl Committer {
                     &rfq.raw().to_string(),
                     payload,
                     at,
-                )
-                .await?;
+                );
                 updates.push(UserUpdate::new(&p.tenant, &p.user, UpdateChannel::Rfqs, json!({
                     "type": "RFQ_UPDATE", "event": "RFQCreated", "rfqId": rfq.raw().to_string(), "status": "SENT",
                     "instrumentId": spec.symbol, "side": side, "size": size_text, "expiresAt": rfc3339(expires_at),
                     "correlationId": p.correlation_id,
                 })));
                 self.audit(
-                    tx,
                     &p.tenant,
                     &p.user,
                     "RFQ_CREATED",
@@ -127,8 +125,7 @@ impl Committer {
                     &p.correlation_id,
                     "",
                     at,
-                )
-                .await?;
+                );
                 Ok(Some(Outcome {
                     status: 201,
                     body: json!({"rfqId": rfq.raw().to_string(), "status": "SENT", "correlationId": p.correlation_id}),
@@ -140,7 +137,6 @@ impl Committer {
                 let Some(p) = pending else { return Ok(None) };
                 let entity = rfq.map(|r| r.raw().to_string()).unwrap_or_default();
                 self.audit(
-                    tx,
                     &p.tenant,
                     &p.user,
                     "REFUSED",
@@ -149,8 +145,7 @@ impl Committer {
                     &p.correlation_id,
                     reason.as_str(),
                     at,
-                )
-                .await?;
+                );
                 Ok(Some(refusal(reason, &p.correlation_id)))
             }
             RfqEvent::RiskLimitBreached { reason, at, .. } => {
@@ -159,7 +154,6 @@ impl Committer {
                     json!({"tenantId": p.tenant, "userId": p.user, "reason": reason.as_str()});
                 let event_id = uuid::Uuid::new_v4().to_string();
                 self.outbox(
-                    tx,
                     "RiskLimitBreached",
                     "risk.alerts",
                     &p.tenant.clone(),
@@ -169,8 +163,7 @@ impl Committer {
                     &event_id,
                     payload,
                     at,
-                )
-                .await?;
+                );
                 // The refusal already answers the request.
                 Ok(None)
             }
@@ -206,17 +199,12 @@ impl Committer {
                 .bind(at as i64)
                 .execute(&mut **tx)
                 .await?;
-                sqlx::query("UPDATE rfqs SET status = 'QUOTING', updated_at = $2 WHERE rfq_id = $1 AND status = 'SENT'")
-                    .bind(rfq.raw() as i64)
-                    .bind(at as i64)
-                    .execute(&mut **tx)
-                    .await?;
+                self.stage().quoting.insert((rfq.raw() as i64, at as i64));
                 let payload = json!({
                     "rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(), "lpId": lp_name,
                     "price": price_text, "validUntil": rfc3339(valid_until),
                 });
                 self.outbox(
-                    tx,
                     "QuoteReceived",
                     "rfq.quotes",
                     &rfq.raw().to_string(),
@@ -226,8 +214,7 @@ impl Committer {
                     &rfq.raw().to_string(),
                     payload,
                     at,
-                )
-                .await?;
+                );
                 updates.push(UserUpdate::new(&row.tenant, &row.user, UpdateChannel::Rfqs, json!({
                     "type": "RFQ_UPDATE", "event": "QuoteReceived", "rfqId": rfq.raw().to_string(), "status": "QUOTING",
                     "quote": {"quoteId": quote.0.to_string(), "lpId": lp_name, "price": price_text, "validUntil": rfc3339(valid_until)},
@@ -254,7 +241,6 @@ impl Committer {
                 let correlation_id = correlation.unwrap_or(row.correlation_id);
                 let payload = json!({"rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(), "reason": reason.as_str()});
                 self.outbox(
-                    tx,
                     "QuoteAcceptanceRejected",
                     "rfq.lifecycle",
                     &rfq.raw().to_string(),
@@ -264,15 +250,13 @@ impl Committer {
                     &rfq.raw().to_string(),
                     payload,
                     at,
-                )
-                .await?;
+                );
                 updates.push(UserUpdate::new(&row.tenant, &row.user, UpdateChannel::Rfqs, json!({
                     "type": "RFQ_UPDATE", "event": "QuoteAcceptanceRejected", "rfqId": rfq.raw().to_string(),
                     "status": "QUOTING", "quoteId": quote.0.to_string(), "reason": reason.as_str(),
                 })));
                 let Some(p) = pending else { return Ok(None) };
                 self.audit(
-                    tx,
                     &p.tenant,
                     &p.user,
                     "LAST_LOOK_REJECTED",
@@ -281,8 +265,7 @@ impl Committer {
                     &p.correlation_id,
                     reason.as_str(),
                     at,
-                )
-                .await?;
+                );
                 Ok(Some(Outcome {
                     status: 409,
                     body: error_body(
@@ -349,7 +332,6 @@ impl Committer {
                     "instrumentId": instrument_id, "side": side, "size": size, "requester": requester,
                 });
                 self.outbox(
-                    tx,
                     "TradeExecuted",
                     "execution.trades",
                     &trade.0.to_string(),
@@ -359,8 +341,7 @@ impl Committer {
                     &trade.0.to_string(),
                     payload,
                     at,
-                )
-                .await?;
+                );
                 updates.push(UserUpdate::new(&row.tenant, &row.user, UpdateChannel::Rfqs, json!({
                     "type": "RFQ_UPDATE", "event": "TradeExecuted", "rfqId": rfq.raw().to_string(), "status": "TRADED",
                     "tradeId": trade.0.to_string(),
@@ -373,7 +354,6 @@ impl Committer {
                 self.forget_row(rfq);
                 let Some(p) = pending else { return Ok(None) };
                 self.audit(
-                    tx,
                     &p.tenant,
                     &p.user,
                     "TRADE_EXECUTED",
@@ -382,8 +362,7 @@ impl Committer {
                     &p.correlation_id,
                     "",
                     at,
-                )
-                .await?;
+                );
                 Ok(Some(Outcome {
                     status: 200,
                     body: json!({"rfqId": rfq.raw().to_string(), "status": "TRADED", "tradeId": trade.0.to_string(), "correlationId": p.correlation_id}),
@@ -407,7 +386,6 @@ impl Committer {
                 .await?;
                 let Some(p) = pending else { return Ok(None) };
                 self.audit(
-                    tx,
                     &p.tenant,
                     &p.user,
                     "RFQ_CANCELLED",
@@ -416,8 +394,7 @@ impl Committer {
                     &p.correlation_id,
                     "",
                     at,
-                )
-                .await?;
+                );
                 Ok(Some(Outcome {
                     status: 200,
                     body: json!({"rfqId": rfq.raw().to_string(), "status": "CANCELLED", "correlationId": p.correlation_id}),
@@ -447,7 +424,6 @@ impl Committer {
                 .await?;
                 let payload = json!({"scope": key, "enabled": enabled, "changedBy": p.user});
                 self.outbox(
-                    tx,
                     "KillSwitchChanged",
                     "admin.changes",
                     &key,
@@ -457,10 +433,8 @@ impl Committer {
                     &key,
                     payload,
                     at,
-                )
-                .await?;
+                );
                 self.audit(
-                    tx,
                     &p.tenant,
                     &p.user,
                     if enabled {
@@ -473,8 +447,7 @@ impl Committer {
                     &p.correlation_id,
                     "",
                     at,
-                )
-                .await?;
+                );
                 Ok(Some(Outcome {
                     status: 200,
                     body: json!({"scope": if matches!(scope, KillScope::Global) { "global" } else { "tenant" }, "tenantId": tenant, "enabled": enabled}),
@@ -519,7 +492,6 @@ impl Committer {
                     PendingExtra::None => {}
                 }
                 self.audit(
-                    tx,
                     &p.tenant,
                     &p.user,
                     "LIMITS_CHANGED",
@@ -528,8 +500,7 @@ impl Committer {
                     &p.correlation_id,
                     "",
                     at,
-                )
-                .await?;
+                );
                 Ok(Some(Outcome {
                     status: 200,
                     body: json!({"status": "APPLIED", "correlationId": p.correlation_id}),
@@ -559,7 +530,6 @@ impl Committer {
         let correlation_id = correlation.unwrap_or(row.correlation_id);
         let payload = json!({"rfqId": rfq.raw().to_string(), "status": status});
         self.outbox(
-            tx,
             event_type,
             "rfq.lifecycle",
             &rfq.raw().to_string(),
@@ -569,8 +539,7 @@ impl Committer {
             &rfq.raw().to_string(),
             payload,
             at,
-        )
-        .await?;
+        );
         updates.push(UserUpdate::new(&row.tenant, &row.user, UpdateChannel::Rfqs, json!({
             "type": "RFQ_UPDATE", "event": event_type, "rfqId": rfq.raw().to_string(), "status": status,
         })));
@@ -636,10 +605,10 @@ impl Committer {
             .remove(&rfq);
     }
 
+    /// Stages one outbox envelope (written with the batch, before its commit).
     #[allow(clippy::too_many_arguments)]
-    async fn outbox(
+    fn outbox(
         &self,
-        tx: &mut Transaction<'static, Any>,
         event_type: &str,
         stream: &str,
         key: &str,
@@ -649,7 +618,7 @@ impl Committer {
         entity_id: &str,
         payload: Value,
         at: u64,
-    ) -> Result<(), sqlx::Error> {
+    ) {
         // The entity sequence is the event's outbox position: increasing per entity (and overall).
         let position = self.ledger.next_position.fetch_add(1, Ordering::Relaxed);
         let event_id = uuid::Uuid::new_v4().to_string();
@@ -665,28 +634,22 @@ impl Committer {
             "entity": {"entityType": entity_type, "entityId": entity_id, "sequence": position},
             "payload": payload,
         });
-
-        sqlx::query(
-            "INSERT INTO outbox_events (event_id, position, tenant_id, topic, message_key, event_type, envelope, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(event_id.as_str())
-        .bind(position)
-        .bind(tenant)
-        .bind(format!("{}.{stream}.v1", self.env))
-        .bind(key)
-        .bind(event_type)
-        .bind(envelope.to_string())
-        .bind(at as i64)
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
+        self.stage().outbox.push(OutboxInsert {
+            event_id,
+            position,
+            tenant: tenant.to_owned(),
+            topic: format!("{}.{stream}.v1", self.env),
+            key: key.to_owned(),
+            event_type: event_type.to_owned(),
+            envelope: envelope.to_string(),
+            at: at as i64,
+        });
     }
 
+    /// Stages one audit entry.
     #[allow(clippy::too_many_arguments)]
-    async fn audit(
+    fn audit(
         &self,
-        tx: &mut Transaction<'static, Any>,
         tenant: &str,
         actor: &str,
         action: &str,
@@ -695,22 +658,17 @@ impl Committer {
         correlation_id: &str,
         detail: &str,
         at: u64,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO audit_log (audit_id, tenant_id, actor, action, entity_type, entity_id, correlation_id, detail, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(tenant)
-        .bind(actor)
-        .bind(action)
-        .bind(entity_type)
-        .bind(entity_id)
-        .bind(correlation_id)
-        .bind(detail)
-        .bind(at as i64)
-        .execute(&mut **tx)
-        .await?;
-        Ok(())
+    ) {
+        self.stage().audit.push(AuditInsert {
+            audit_id: uuid::Uuid::new_v4().to_string(),
+            tenant: tenant.to_owned(),
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            entity_type: entity_type.to_owned(),
+            entity_id: entity_id.to_owned(),
+            correlation_id: correlation_id.to_owned(),
+            detail: detail.to_owned(),
+            at: at as i64,
+        });
     }
 }
