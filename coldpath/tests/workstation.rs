@@ -69,6 +69,7 @@ async fn preferences_are_saved_per_user_and_validated() {
 async fn analytics_reflect_real_quotes_and_trades() {
     let orion = Orion::start(&[]);
     let trader = orion.login("trader@acme").await;
+    orion.wait_ready_to_trade(&trader, "EUR/USD").await;
     let create =
         json!({"instrumentId": "EUR/USD", "side": "BUY", "size": "1000000", "expirySeconds": 30});
     let (status, created) = body(orion.post("/rfqs", &trader, create, Some("ws-1")).await).await;

@@ -9,7 +9,7 @@ use orion_hotpath::rfq::{KillScope, RfqEvent, RfqId};
 use serde_json::{Value, json};
 use sqlx::{Any, Transaction};
 
-use super::staged::{AuditInsert, OutboxInsert};
+use super::staged::{AuditInsert, OutboxInsert, QuoteInsert, TradeInsert};
 use super::{
     Committer, Outcome, PendingExtra, PendingInfo, UpdateChannel, UserUpdate, error_body, refusal,
     side_str,
@@ -22,6 +22,9 @@ pub(super) struct RfqRow {
     tenant: String,
     user: String,
     correlation_id: String,
+    instrument: String,
+    side: String,
+    size: String,
     price_scale: u8,
 }
 
@@ -96,6 +99,18 @@ impl Committer {
                 .execute(&mut **tx)
                 .await?;
                 let _ = (tenant, user);
+                self.remember(
+                    rfq,
+                    RfqRow {
+                        tenant: p.tenant.clone(),
+                        user: p.user.clone(),
+                        correlation_id: p.correlation_id.clone(),
+                        instrument: spec.symbol.clone(),
+                        side: side.to_owned(),
+                        size: size_text.clone(),
+                        price_scale: spec.price_scale,
+                    },
+                );
                 let payload = json!({
                     "rfqId": rfq.raw().to_string(), "instrumentId": spec.symbol, "side": side, "size": size_text,
                     "expiresAt": rfc3339(expires_at), "requester": p.user, "lpCount": lps.count_ones(),
@@ -182,23 +197,19 @@ impl Committer {
                     .map_or("unknown", |(name, _)| *name);
                 let row = self.rfq_row(tx, rfq).await?;
                 let price_text = row.price(price);
-                sqlx::query(
-                    "INSERT INTO quotes (quote_id, tenant_id, rfq_id, lp_id, lp_index, lp_quote_id, price, price_units, size_units, \
-                     valid_until, received_at, status) \
-                     SELECT $1, tenant_id, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'LIVE' FROM rfqs WHERE rfq_id = $2",
-                )
-                .bind(quote.0 as i64)
-                .bind(rfq.raw() as i64)
-                .bind(lp_name)
-                .bind(i64::from(lp.0))
-                .bind(lp_quote_id.to_string())
-                .bind(price_text.as_str())
-                .bind(price)
-                .bind(size)
-                .bind(valid_until as i64)
-                .bind(at as i64)
-                .execute(&mut **tx)
-                .await?;
+                self.stage().quotes.push(QuoteInsert {
+                    quote_id: quote.0 as i64,
+                    tenant: row.tenant.clone(),
+                    rfq_id: rfq.raw() as i64,
+                    lp_id: lp_name,
+                    lp_index: i64::from(lp.0),
+                    lp_quote_id: lp_quote_id.to_string(),
+                    price: price_text.clone(),
+                    price_units: price,
+                    size_units: size,
+                    valid_until: valid_until as i64,
+                    received_at: at as i64,
+                });
                 self.stage().quoting.insert((rfq.raw() as i64, at as i64));
                 let payload = json!({
                     "rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(), "lpId": lp_name,
@@ -233,10 +244,7 @@ impl Committer {
                 at,
                 ..
             } => {
-                sqlx::query("UPDATE quotes SET status = 'REJECTED' WHERE quote_id = $1")
-                    .bind(quote.0 as i64)
-                    .execute(&mut **tx)
-                    .await?;
+                self.stage().quote_status.insert(quote.0 as i64, "REJECTED");
                 let row = self.rfq_row(tx, rfq).await?;
                 let correlation_id = correlation.unwrap_or(row.correlation_id);
                 let payload = json!({"rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(), "reason": reason.as_str()});
@@ -276,10 +284,7 @@ impl Committer {
                 }))
             }
             RfqEvent::QuoteAccepted { quote, .. } => {
-                sqlx::query("UPDATE quotes SET status = 'ACCEPTED' WHERE quote_id = $1")
-                    .bind(quote.0 as i64)
-                    .execute(&mut **tx)
-                    .await?;
+                self.stage().quote_status.insert(quote.0 as i64, "ACCEPTED");
                 Ok(None)
             }
             RfqEvent::TradeExecuted {
@@ -298,34 +303,28 @@ impl Committer {
                 let price_text = row.price(price);
                 let correlation_id = correlation.clone().unwrap_or(row.correlation_id.clone());
                 let tenant = row.tenant.clone();
-                sqlx::query(
-                    "INSERT INTO trades (trade_id, tenant_id, rfq_id, quote_id, user_id, lp_id, instrument_id, side, price, size, \
-                     executed_at, correlation_id, confirmation_status, settlement_status) \
-                     SELECT $1, tenant_id, rfq_id, $2, user_id, $3, instrument_id, side, $4, size, $5, $6, 'PENDING', 'PENDING' \
-                     FROM rfqs WHERE rfq_id = $7",
-                )
-                .bind(trade.0 as i64)
-                .bind(quote.0 as i64)
-                .bind(lp_name)
-                .bind(price_text.as_str())
-                .bind(at as i64)
-                .bind(correlation_id.as_str())
-                .bind(rfq.raw() as i64)
-                .execute(&mut **tx)
-                .await?;
+                self.stage().trades.push(TradeInsert {
+                    trade_id: trade.0 as i64,
+                    tenant: row.tenant.clone(),
+                    rfq_id: rfq.raw() as i64,
+                    quote_id: quote.0 as i64,
+                    user: row.user.clone(),
+                    lp_id: lp_name,
+                    instrument: row.instrument.clone(),
+                    side: row.side.clone(),
+                    price: price_text.clone(),
+                    size: row.size.clone(),
+                    executed_at: at as i64,
+                    correlation_id: correlation_id.clone(),
+                });
                 sqlx::query("UPDATE rfqs SET status = 'TRADED', trade_id = $2, updated_at = $3 WHERE rfq_id = $1")
                     .bind(rfq.raw() as i64)
                     .bind(trade.0 as i64)
                     .bind(at as i64)
                     .execute(&mut **tx)
                     .await?;
-                let (instrument_id, side, size, requester): (String, String, String, String) =
-                    sqlx::query_as(
-                        "SELECT instrument_id, side, size, user_id FROM rfqs WHERE rfq_id = $1",
-                    )
-                    .bind(rfq.raw() as i64)
-                    .fetch_one(&mut **tx)
-                    .await?;
+                let (instrument_id, side, size, requester) =
+                    (&row.instrument, &row.side, &row.size, &row.user);
                 let payload = json!({
                     "tradeId": trade.0.to_string(), "rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(),
                     "lpId": lp_name, "price": price_text, "executedAt": rfc3339(at),
@@ -561,18 +560,22 @@ impl Committer {
         {
             return Ok(row.clone());
         }
-        let row: Option<(String, String, String, String)> = sqlx::query_as(
-            "SELECT tenant_id, correlation_id, instrument_id, user_id FROM rfqs WHERE rfq_id = $1",
+        type Facts = (String, String, String, String, String, String);
+        let row: Option<Facts> = sqlx::query_as(
+            "SELECT tenant_id, correlation_id, instrument_id, user_id, side, size FROM rfqs WHERE rfq_id = $1",
         )
         .bind(rfq.raw() as i64)
         .fetch_optional(&mut **tx)
         .await?;
-        let (tenant, correlation_id, instrument, user) = row.unwrap_or_else(|| {
+        let (tenant, correlation_id, instrument, user, side, size) = row.unwrap_or_else(|| {
+            let unknown = || String::new();
             (
                 "unknown".into(),
-                String::new(),
-                String::new(),
-                String::new(),
+                unknown(),
+                unknown(),
+                unknown(),
+                unknown(),
+                unknown(),
             )
         });
         let price_scale = self
@@ -585,16 +588,24 @@ impl Committer {
             tenant,
             user,
             correlation_id,
+            instrument,
+            side,
+            size,
             price_scale,
         };
         if found {
-            let mut rows = self.rows.lock().unwrap_or_else(|p| p.into_inner());
-            if rows.len() > 100_000 {
-                rows.clear();
-            }
-            rows.insert(rfq, row.clone());
+            self.remember(rfq, row.clone());
         }
         Ok(row)
+    }
+
+    /// Caches an open RFQ's immutable facts (bounded: a runaway cache is dropped whole).
+    fn remember(&self, rfq: RfqId, row: RfqRow) {
+        let mut rows = self.rows.lock().unwrap_or_else(|p| p.into_inner());
+        if rows.len() > 100_000 {
+            rows.clear();
+        }
+        rows.insert(rfq, row);
     }
 
     /// Forgets a closed RFQ's cached facts.

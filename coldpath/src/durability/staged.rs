@@ -1,15 +1,48 @@
-//! Rows a batch stages instead of writing one statement each: outbox envelopes, audit entries,
-//! idempotent responses (insert-only tables nothing in the batch reads back) and the
-//! SENT → QUOTING transitions (guarded, so a later transition in the same batch wins). They are
-//! flushed as multi-row statements just before the batch's commit, inside its transaction, so
-//! the batch stays one atomic unit while the number of round trips stops growing with its size.
+//! Rows a batch stages instead of writing one statement each: quotes, trades, outbox envelopes,
+//! audit entries and idempotent responses (inserts nothing in the batch reads back), the final
+//! status of every quote the batch touched, and the SENT → QUOTING transitions (guarded, so a
+//! later transition written inline in the same batch wins). They are flushed as multi-row
+//! statements just before the batch's commit, inside its transaction — inserts before the
+//! status updates that refer to them — so the batch stays one atomic unit while the number of
+//! round trips stops growing with its size.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{Any, Transaction};
 
 /// Rows per multi-row insert: well under SQLite's and Postgres' bind-parameter limits.
 const ROWS_PER_STATEMENT: usize = 400;
+
+/// One quote.
+pub(super) struct QuoteInsert {
+    pub quote_id: i64,
+    pub tenant: String,
+    pub rfq_id: i64,
+    pub lp_id: &'static str,
+    pub lp_index: i64,
+    pub lp_quote_id: String,
+    pub price: String,
+    pub price_units: i64,
+    pub size_units: i64,
+    pub valid_until: i64,
+    pub received_at: i64,
+}
+
+/// One trade.
+pub(super) struct TradeInsert {
+    pub trade_id: i64,
+    pub tenant: String,
+    pub rfq_id: i64,
+    pub quote_id: i64,
+    pub user: String,
+    pub lp_id: &'static str,
+    pub instrument: String,
+    pub side: String,
+    pub price: String,
+    pub size: String,
+    pub executed_at: i64,
+    pub correlation_id: String,
+}
 
 /// One outbox row.
 pub(super) struct OutboxInsert {
@@ -50,6 +83,10 @@ pub(super) struct IdempotencyInsert {
 /// Everything one batch staged.
 #[derive(Default)]
 pub(super) struct Staged {
+    pub quotes: Vec<QuoteInsert>,
+    pub trades: Vec<TradeInsert>,
+    /// Final status of each quote accepted or rejected in the batch.
+    pub quote_status: BTreeMap<i64, &'static str>,
     pub outbox: Vec<OutboxInsert>,
     pub audit: Vec<AuditInsert>,
     pub idempotency: Vec<IdempotencyInsert>,
@@ -81,9 +118,90 @@ fn values_sql(table_and_columns: &str, columns: usize, rows: usize, suffix: &str
     sql
 }
 
+/// `$first, $first+1, …` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 impl Staged {
     /// Writes everything staged inside `tx` and empties the stage.
     pub async fn flush(&mut self, tx: &mut Transaction<'static, Any>) -> Result<(), sqlx::Error> {
+        for chunk in self.quotes.chunks(ROWS_PER_STATEMENT) {
+            let sql = values_sql(
+                "quotes (quote_id, tenant_id, rfq_id, lp_id, lp_index, lp_quote_id, price, price_units, size_units, \
+                 valid_until, received_at, status)",
+                12,
+                chunk.len(),
+                "",
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.quote_id)
+                    .bind(r.tenant.as_str())
+                    .bind(r.rfq_id)
+                    .bind(r.lp_id)
+                    .bind(r.lp_index)
+                    .bind(r.lp_quote_id.as_str())
+                    .bind(r.price.as_str())
+                    .bind(r.price_units)
+                    .bind(r.size_units)
+                    .bind(r.valid_until)
+                    .bind(r.received_at)
+                    .bind("LIVE");
+            }
+            q.execute(&mut **tx).await?;
+        }
+        for chunk in self.trades.chunks(ROWS_PER_STATEMENT) {
+            let sql = values_sql(
+                "trades (trade_id, tenant_id, rfq_id, quote_id, user_id, lp_id, instrument_id, side, price, size, \
+                 executed_at, correlation_id, confirmation_status, settlement_status)",
+                14,
+                chunk.len(),
+                "",
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.trade_id)
+                    .bind(r.tenant.as_str())
+                    .bind(r.rfq_id)
+                    .bind(r.quote_id)
+                    .bind(r.user.as_str())
+                    .bind(r.lp_id)
+                    .bind(r.instrument.as_str())
+                    .bind(r.side.as_str())
+                    .bind(r.price.as_str())
+                    .bind(r.size.as_str())
+                    .bind(r.executed_at)
+                    .bind(r.correlation_id.as_str())
+                    .bind("PENDING")
+                    .bind("PENDING");
+            }
+            q.execute(&mut **tx).await?;
+        }
+        for status in ["ACCEPTED", "REJECTED"] {
+            let ids: Vec<i64> = self
+                .quote_status
+                .iter()
+                .filter(|(_, s)| **s == status)
+                .map(|(id, _)| *id)
+                .collect();
+            for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+                let sql = format!(
+                    "UPDATE quotes SET status = $1 WHERE quote_id IN ({})",
+                    placeholders(2, chunk.len())
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(status);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.execute(&mut **tx).await?;
+            }
+        }
         for chunk in self.outbox.chunks(ROWS_PER_STATEMENT) {
             let sql = values_sql(
                 "outbox_events (event_id, position, tenant_id, topic, message_key, event_type, envelope, created_at)",
@@ -150,17 +268,10 @@ impl Staged {
         let quoting: Vec<(i64, i64)> = self.quoting.iter().copied().collect();
         for chunk in quoting.chunks(ROWS_PER_STATEMENT) {
             // One guarded update per chunk; each RFQ gets the batch's time of its first quote.
-            let mut sql = String::from(
-                "UPDATE rfqs SET status = 'QUOTING', updated_at = $1 WHERE status = 'SENT' AND rfq_id IN (",
+            let sql = format!(
+                "UPDATE rfqs SET status = 'QUOTING', updated_at = $1 WHERE status = 'SENT' AND rfq_id IN ({})",
+                placeholders(2, chunk.len())
             );
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push('$');
-                sql.push_str(&(i + 2).to_string());
-            }
-            sql.push(')');
             let at = chunk.iter().map(|(_, at)| *at).max().unwrap_or_default();
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(at);
             for (rfq, _) in chunk {
@@ -174,6 +285,9 @@ impl Staged {
 
     /// Forgets everything staged (a failed batch is re-rendered from scratch).
     pub fn clear(&mut self) {
+        self.quotes.clear();
+        self.trades.clear();
+        self.quote_status.clear();
         self.outbox.clear();
         self.audit.clear();
         self.idempotency.clear();
