@@ -21,7 +21,7 @@ use tokio::sync::{broadcast, watch};
 use crate::store::Store;
 
 /// Rows relayed per round.
-pub const RELAY_BATCH: i64 = 1_000;
+pub const RELAY_BATCH: i64 = 4_096;
 
 /// The streams Orion publishes (CONTRACT.md, "Kafka"), created at start with 3 partitions.
 pub const STREAMS: &[&str] = &[
@@ -205,7 +205,7 @@ pub async fn run(store: Store, bus: Bus, mut shutdown: watch::Receiver<bool>) ->
 /// Publishes one batch of unpublished rows; returns how many.
 pub async fn relay_once(store: &Store, bus: &Bus) -> Result<u64, RelayError> {
     let rows: Vec<OutboxRow> = sqlx::query(
-        "SELECT position, topic, message_key, event_type, tenant_id, envelope FROM outbox_events \
+        "SELECT position, topic, message_key, event_type, tenant_id, envelope, correlation_id FROM outbox_events \
          WHERE published_at IS NULL ORDER BY position LIMIT $1",
     )
     .bind(RELAY_BATCH)
@@ -214,10 +214,14 @@ pub async fn relay_once(store: &Store, bus: &Bus) -> Result<u64, RelayError> {
     .iter()
     .map(|r| {
         let envelope: String = r.get(5);
-        let correlation_id = serde_json::from_str::<serde_json::Value>(&envelope)
-            .ok()
-            .and_then(|v| v["correlationId"].as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let mut correlation_id: String = r.get(6);
+        if correlation_id.is_empty() {
+            // Written before the column existed: read it from the envelope.
+            correlation_id = serde_json::from_str::<serde_json::Value>(&envelope)
+                .ok()
+                .and_then(|v| v["correlationId"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+        }
         OutboxRow {
             position: r.get(0),
             topic: r.get(1),

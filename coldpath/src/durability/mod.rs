@@ -309,7 +309,7 @@ impl Committer {
             }
         }
         let mut staged = std::mem::take(&mut *self.stage());
-        staged.flush(&mut tx).await?;
+        staged.flush(&mut tx, self.store.is_sqlite()).await?;
         tx.commit().await?;
         let mut ledger = self.ledger.lock();
         let replies = answered

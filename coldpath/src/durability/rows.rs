@@ -9,7 +9,7 @@ use orion_hotpath::rfq::{KillScope, RfqEvent, RfqId};
 use serde_json::{Value, json};
 use sqlx::{Any, Transaction};
 
-use super::staged::{AuditInsert, OutboxInsert, QuoteInsert, TradeInsert};
+use super::staged::{AuditInsert, OutboxInsert, QuoteInsert, RfqInsert, TradeInsert};
 use super::{
     Committer, Outcome, PendingExtra, PendingInfo, UpdateChannel, UserUpdate, error_body, refusal,
     side_str,
@@ -78,26 +78,24 @@ impl Committer {
                         size_scale: spec.size_scale,
                     },
                 );
-                sqlx::query(
-                    "INSERT INTO rfqs (rfq_id, tenant_id, user_id, instrument_id, side, size, size_units, status, expires_at, \
-                     created_at, updated_at, notional, lps, mid, correlation_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'SENT', $8, $9, $9, $10, $11, $12, $13)",
-                )
-                .bind(rfq.raw() as i64)
-                .bind(p.tenant.as_str())
-                .bind(p.user.as_str())
-                .bind(spec.symbol.as_str())
-                .bind(side)
-                .bind(size_text.as_str())
-                .bind(size)
-                .bind(expires_at as i64)
-                .bind(at as i64)
-                .bind(notional)
-                .bind(lps as i64)
-                .bind(mid)
-                .bind(p.correlation_id.as_str())
-                .execute(&mut **tx)
-                .await?;
+                self.stage().rfqs.push(RfqInsert {
+                    rfq_id: rfq.raw() as i64,
+                    tenant: p.tenant.clone(),
+                    user: p.user.clone(),
+                    instrument: spec.symbol.clone(),
+                    side,
+                    size: size_text.clone(),
+                    size_units: size,
+                    status: "SENT",
+                    expires_at: expires_at as i64,
+                    created_at: at as i64,
+                    updated_at: at as i64,
+                    notional,
+                    lps: lps as i64,
+                    mid,
+                    correlation_id: p.correlation_id.clone(),
+                    trade_id: None,
+                });
                 let _ = (tenant, user);
                 self.remember(
                     rfq,
@@ -210,7 +208,8 @@ impl Committer {
                     valid_until: valid_until as i64,
                     received_at: at as i64,
                 });
-                self.stage().quoting.insert((rfq.raw() as i64, at as i64));
+                self.stage()
+                    .set_rfq_state(rfq.raw() as i64, "QUOTING", at as i64, None);
                 let payload = json!({
                     "rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(), "lpId": lp_name,
                     "price": price_text, "validUntil": rfc3339(valid_until),
@@ -317,12 +316,12 @@ impl Committer {
                     executed_at: at as i64,
                     correlation_id: correlation_id.clone(),
                 });
-                sqlx::query("UPDATE rfqs SET status = 'TRADED', trade_id = $2, updated_at = $3 WHERE rfq_id = $1")
-                    .bind(rfq.raw() as i64)
-                    .bind(trade.0 as i64)
-                    .bind(at as i64)
-                    .execute(&mut **tx)
-                    .await?;
+                self.stage().set_rfq_state(
+                    rfq.raw() as i64,
+                    "TRADED",
+                    at as i64,
+                    Some(trade.0 as i64),
+                );
                 let (instrument_id, side, size, requester) =
                     (&row.instrument, &row.side, &row.size, &row.user);
                 let payload = json!({
@@ -513,18 +512,14 @@ impl Committer {
         &self,
         tx: &mut Transaction<'static, Any>,
         rfq: RfqId,
-        status: &str,
+        status: &'static str,
         event_type: &str,
         correlation: Option<String>,
         at: u64,
         updates: &mut Vec<UserUpdate>,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE rfqs SET status = $2, updated_at = $3 WHERE rfq_id = $1")
-            .bind(rfq.raw() as i64)
-            .bind(status)
-            .bind(at as i64)
-            .execute(&mut **tx)
-            .await?;
+        self.stage()
+            .set_rfq_state(rfq.raw() as i64, status, at as i64, None);
         let row = self.rfq_row(tx, rfq).await?;
         let correlation_id = correlation.unwrap_or(row.correlation_id);
         let payload = json!({"rfqId": rfq.raw().to_string(), "status": status});
@@ -647,6 +642,7 @@ impl Committer {
         });
         self.stage().outbox.push(OutboxInsert {
             event_id,
+            correlation_id: correlation_id.to_owned(),
             position,
             tenant: tenant.to_owned(),
             topic: format!("{}.{stream}.v1", self.env),

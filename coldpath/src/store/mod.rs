@@ -52,6 +52,13 @@ fn migrator() -> Migrator {
             include_str!("../../migrations/0003_preferences.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            4,
+            Cow::Borrowed("outbox correlation id"),
+            MigrationType::Simple,
+            include_str!("../../migrations/0004_outbox_correlation.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 
