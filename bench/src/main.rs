@@ -83,6 +83,15 @@ enum Cmd {
         /// Postgres admin URL used to create a fresh database for the load scenario.
         #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
         postgres_admin: String,
+        /// RFQ→trade cycles for the group-commit and relay capacity runs (0 = skip).
+        #[arg(long, default_value_t = 20_000)]
+        store_rfqs: usize,
+        /// Relay the capacity run's outbox to this Kafka broker as well.
+        #[arg(long)]
+        kafka_brokers: Option<String>,
+        /// Seconds of the soak run (REST load on SQLite, server RSS sampled); 0 = skip.
+        #[arg(long, default_value_t = 0)]
+        soak_seconds: u64,
     },
     /// Group-commit and relay capacity on one store (decisions queued up front).
     Store {
@@ -168,9 +177,9 @@ fn print_latency(results: &[scenarios::LatencyResult]) {
     }
 }
 
-/// Creates `orion_bench_<pid>` on the Postgres at `admin` with `psql`; returns its URL.
-fn fresh_postgres(admin: &str) -> Result<String> {
-    let name = format!("orion_bench_{}", std::process::id());
+/// Creates `orion_bench_<purpose>_<pid>` on the Postgres at `admin` with `psql`; returns its URL.
+fn fresh_postgres(admin: &str, purpose: &str) -> Result<String> {
+    let name = format!("orion_bench_{purpose}_{}", std::process::id());
     for sql in [
         format!("DROP DATABASE IF EXISTS {name}"),
         format!("CREATE DATABASE {name}"),
@@ -231,13 +240,16 @@ async fn main() -> Result<()> {
             traders,
             load_seconds,
             postgres_admin,
+            store_rfqs,
+            kafka_brokers,
+            soak_seconds,
         } => {
             let figures = orion_bench::engine::measure(rounds);
             let criterion = report::criterion_medians(&target_dir);
             let mut load = Vec::new();
-            if let Some(orion) = load_with {
+            if let Some(orion) = load_with.clone() {
                 let mut stores = vec![None];
-                match fresh_postgres(&postgres_admin) {
+                match fresh_postgres(&postgres_admin, "load") {
                     Ok(url) => stores.push(Some(url)),
                     Err(err) => eprintln!("no Postgres for the load scenario: {err:#}"),
                 }
@@ -247,6 +259,7 @@ async fn main() -> Result<()> {
                         database_url,
                         traders,
                         duration: Duration::from_secs(load_seconds),
+                        rss_every: None,
                     };
                     let result = orion_bench::rfq_load::run(config).await?;
                     println!(
@@ -260,7 +273,53 @@ async fn main() -> Result<()> {
                     load.push(result);
                 }
             }
-            let path = report::write_rfq(&out, &criterion, &figures, &load)?;
+            let mut capacity = Vec::new();
+            if store_rfqs > 0 {
+                let dir =
+                    std::env::temp_dir().join(format!("orion-capacity-{}", std::process::id()));
+                let _ = std::fs::remove_dir_all(&dir);
+                std::fs::create_dir_all(&dir)?;
+                let mut urls = vec![format!("sqlite://{}/orion.db?mode=rwc", dir.display())];
+                match fresh_postgres(&postgres_admin, "capacity") {
+                    Ok(url) => urls.push(url),
+                    Err(err) => eprintln!("no Postgres for the capacity run: {err:#}"),
+                }
+                for url in &urls {
+                    let mut buses = vec![None];
+                    if let Some(b) = kafka_brokers.as_deref() {
+                        buses.push(Some(b));
+                    }
+                    for bus in buses {
+                        // A fresh outbox per bus: the committer fills it, the relay drains it.
+                        let f = orion_bench::store_load::run(url, store_rfqs, bus).await?;
+                        println!(
+                            "{}: group commit {:.0} events/s; relay to {} {:.0} events/s",
+                            f.store,
+                            f.commit_rate(),
+                            f.bus,
+                            f.relay_rate()
+                        );
+                        capacity.push(f);
+                    }
+                }
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+            let mut soak = None;
+            if let (Some(orion), true) = (load_with.clone(), soak_seconds > 0) {
+                println!("soak: {soak_seconds} s of REST load on SQLite, RSS sampled");
+                soak = Some(
+                    orion_bench::rfq_load::run(orion_bench::rfq_load::LoadConfig {
+                        orion,
+                        database_url: None,
+                        traders,
+                        duration: Duration::from_secs(soak_seconds),
+                        rss_every: Some(Duration::from_secs(10)),
+                    })
+                    .await?,
+                );
+            }
+            let path =
+                report::write_rfq(&out, &criterion, &figures, &load, &capacity, soak.as_ref())?;
             println!(
                 "{:.1} M quotes/s; accept p50 {} ns p99 {} ns; wrote {}",
                 figures.quotes_per_sec / 1e6,

@@ -32,6 +32,8 @@ pub struct LoadConfig {
     pub traders: usize,
     /// Measurement time.
     pub duration: Duration,
+    /// Sample the server's resident memory this often (a soak run); `None` = not sampled.
+    pub rss_every: Option<Duration>,
 }
 
 /// What the scenario measured.
@@ -54,6 +56,17 @@ pub struct LoadResult {
     pub relay_events_per_sec: f64,
     /// Requests that did not end in a trade (refusals, last look, timeouts).
     pub failures: u64,
+    /// (seconds into the measurement, server RSS in KiB), when sampled.
+    pub rss_kib: Vec<(f64, u64)>,
+}
+
+/// Resident set size of process `pid` in KiB, from `/proc`.
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 async fn metric(client: &reqwest::Client, http: &str, name: &str) -> f64 {
@@ -216,7 +229,23 @@ pub async fn run(config: LoadConfig) -> Result<LoadResult> {
         metric(&client, &http, "orion_outbox_published_total").await,
     );
     let measured = Instant::now();
-    tokio::time::sleep(config.duration).await;
+    let mut rss = Vec::new();
+    match config.rss_every {
+        Some(every) => {
+            let pid = server.child.id();
+            while measured.elapsed() < config.duration {
+                if let Some(kib) = rss_kib(pid) {
+                    rss.push((measured.elapsed().as_secs_f64(), kib));
+                }
+                tokio::time::sleep(every.min(config.duration.saturating_sub(measured.elapsed())))
+                    .await;
+            }
+            if let Some(kib) = rss_kib(pid) {
+                rss.push((measured.elapsed().as_secs_f64(), kib));
+            }
+        }
+        None => tokio::time::sleep(config.duration).await,
+    }
     let (commits_after, relayed_after) = (
         metric(&client, &http, "orion_group_commit_events_total").await,
         metric(&client, &http, "orion_outbox_published_total").await,
@@ -248,5 +277,6 @@ pub async fn run(config: LoadConfig) -> Result<LoadResult> {
         commit_events_per_sec: (commits_after - commits_before) / seconds,
         relay_events_per_sec: (relayed_after - relayed_before) / seconds,
         failures,
+        rss_kib: rss,
     })
 }
