@@ -3,8 +3,13 @@
 import { useMemo, useRef, useState } from "react";
 import { AgGridReact } from "ag-grid-react";
 import {
-  AllCommunityModule,
+  CellStyleModule,
+  ClientSideRowModelModule,
+  CsvExportModule,
   ModuleRegistry,
+  NumberFilterModule,
+  QuickFilterModule,
+  TextFilterModule,
   colorSchemeDark,
   themeQuartz,
   type ColDef,
@@ -14,7 +19,15 @@ import type { RfqRow, Trade } from "../api/types";
 import { usePrefs } from "../state/prefs";
 import { useRfqs } from "../state/rfqs";
 
-ModuleRegistry.registerModules([AllCommunityModule]);
+// Only what the blotters use: client-side rows, text/number filters, quick search, CSV export.
+ModuleRegistry.registerModules([
+  ClientSideRowModelModule,
+  TextFilterModule,
+  NumberFilterModule,
+  QuickFilterModule,
+  CsvExportModule,
+  CellStyleModule,
+]);
 
 const darkTheme = themeQuartz.withPart(colorSchemeDark);
 
