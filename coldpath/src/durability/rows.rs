@@ -17,6 +17,30 @@ use super::{
 use crate::market_view::rfc3339;
 use crate::store::reference::{LPS, TENANTS};
 
+/// The PRD §9.3 envelope (`proto/schemas/v1/envelope.json`), serialised directly.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope<'a> {
+    event_id: &'a str,
+    event_type: &'a str,
+    event_version: u32,
+    occurred_at: String,
+    producer: &'a str,
+    tenant_id: &'a str,
+    correlation_id: &'a str,
+    causation_id: &'a str,
+    entity: Entity<'a>,
+    payload: &'a Value,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Entity<'a> {
+    entity_type: &'a str,
+    entity_id: &'a str,
+    sequence: i64,
+}
+
 #[derive(Debug, Clone)]
 pub(super) struct RfqRow {
     tenant: String,
@@ -628,18 +652,23 @@ impl Committer {
         // The entity sequence is the event's outbox position: increasing per entity (and overall).
         let position = self.ledger.next_position.fetch_add(1, Ordering::Relaxed);
         let event_id = uuid::Uuid::new_v4().to_string();
-        let envelope = json!({
-            "eventId": event_id,
-            "eventType": event_type,
-            "eventVersion": 1,
-            "occurredAt": rfc3339(at),
-            "producer": "orion-core",
-            "tenantId": tenant,
-            "correlationId": correlation_id,
-            "causationId": correlation_id,
-            "entity": {"entityType": entity_type, "entityId": entity_id, "sequence": position},
-            "payload": payload,
-        });
+        let envelope = Envelope {
+            event_id: &event_id,
+            event_type,
+            event_version: 1,
+            occurred_at: rfc3339(at),
+            producer: "orion-core",
+            tenant_id: tenant,
+            correlation_id,
+            causation_id: correlation_id,
+            entity: Entity {
+                entity_type,
+                entity_id,
+                sequence: position,
+            },
+            payload: &payload,
+        };
+        let envelope = serde_json::to_string(&envelope).expect("envelopes serialise");
         self.stage().outbox.push(OutboxInsert {
             event_id,
             correlation_id: correlation_id.to_owned(),
@@ -648,7 +677,7 @@ impl Committer {
             topic: format!("{}.{stream}.v1", self.env),
             key: key.to_owned(),
             event_type: event_type.to_owned(),
-            envelope: envelope.to_string(),
+            envelope,
             at: at as i64,
         });
     }
