@@ -71,9 +71,11 @@ step "web: packages, type check, component tests, bundle"
 ensure_web_tools
 (
   cd web
-  # npm ci only when the lock file changed since the last install.
+  # Install the locked versions when the lock file changed since the last install. (`npm install`
+  # rather than `npm ci`: with lock files that omit other platforms' optional packages, as this
+  # registry setup writes them, `npm ci` refuses to run; `npm install` keeps the lock as it is.)
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    npm ci --no-audit --no-fund
+    npm install --no-audit --no-fund
   fi
   npm run --silent typecheck
   npm test --silent
