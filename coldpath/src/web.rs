@@ -2,7 +2,7 @@
 //!
 //! The workstation (`web/`, React + TypeScript, built by Vite) compiles to static files in
 //! `web/dist/`. `orion up` checks at start whether that bundle is missing or older than any of
-//! its sources and, when npm is available, builds it (`npm ci` once, then `npm run build`), so
+//! its sources and, when npm is available, builds it (`npm install` once, then `npm run build`), so
 //! the README's first command is still the only one a user needs. The BFF serves the bundle as
 //! its fallback route: API routes win, every other path is a file of the bundle or the API's JSON 404.
 
