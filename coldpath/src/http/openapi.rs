@@ -1,5 +1,5 @@
 //! `GET /openapi.json`: the BFF's REST surface as an OpenAPI 3.1 document, built with utoipa
-//! from one table ([`ROUTES`]) that mirrors the router, so the two are reviewed side by side
+//! from one table (`ROUTES`) that mirrors the router, so the two are reviewed side by side
 //! (a unit test checks that every routed path is documented).
 
 use std::sync::OnceLock;
