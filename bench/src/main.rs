@@ -74,9 +74,9 @@ enum Cmd {
         /// Also run the REST load scenario against this orion binary (SQLite, then Postgres).
         #[arg(long)]
         load_with: Option<PathBuf>,
-        /// Concurrent REST traders in the load scenario.
-        #[arg(long, default_value_t = 16)]
-        traders: usize,
+        /// Concurrent REST traders in the load scenario, one run per count (the soak uses the first).
+        #[arg(long, value_delimiter = ',', default_value = "16,128")]
+        traders: Vec<usize>,
         /// Seconds per store in the load scenario.
         #[arg(long, default_value_t = 10)]
         load_seconds: u64,
@@ -248,12 +248,18 @@ async fn main() -> Result<()> {
             let criterion = report::criterion_medians(&target_dir);
             let mut load = Vec::new();
             if let Some(orion) = load_with.clone() {
-                let mut stores = vec![None];
-                match fresh_postgres(&postgres_admin, "load") {
-                    Ok(url) => stores.push(Some(url)),
-                    Err(err) => eprintln!("no Postgres for the load scenario: {err:#}"),
-                }
-                for database_url in stores {
+                for (traders, postgres) in traders.iter().flat_map(|t| [(*t, false), (*t, true)]) {
+                    let database_url = if postgres {
+                        match fresh_postgres(&postgres_admin, &format!("load{traders}")) {
+                            Ok(url) => Some(url),
+                            Err(err) => {
+                                eprintln!("no Postgres for the load scenario: {err:#}");
+                                continue;
+                            }
+                        }
+                    } else {
+                        None
+                    };
                     let config = orion_bench::rfq_load::LoadConfig {
                         orion: orion.clone(),
                         database_url,
@@ -263,7 +269,7 @@ async fn main() -> Result<()> {
                     };
                     let result = orion_bench::rfq_load::run(config).await?;
                     println!(
-                        "{}: {:.0} RFQ→trade/s, accept p99 {:.2} ms, first quote p99 {:.2} ms, {} failures",
+                        "{} × {traders} traders: {:.0} RFQ→trade/s, accept p99 {:.2} ms, first quote p99 {:.2} ms, {} failures",
                         result.store,
                         result.trades as f64 / result.seconds,
                         result.accept.value_at_quantile(0.99) as f64 / 1e6,
@@ -311,7 +317,7 @@ async fn main() -> Result<()> {
                     orion_bench::rfq_load::run(orion_bench::rfq_load::LoadConfig {
                         orion,
                         database_url: None,
-                        traders,
+                        traders: traders.first().copied().unwrap_or(16),
                         duration: Duration::from_secs(soak_seconds),
                         rss_every: Some(Duration::from_secs(10)),
                     })

@@ -520,7 +520,11 @@ pub fn write_rfq(
         }
     }
     for r in load {
-        let file = format!("rfq-load-{}-accept.hgrm", r.store.to_lowercase());
+        let file = format!(
+            "rfq-load-{}-{}-accept.hgrm",
+            r.store.to_lowercase(),
+            r.config.traders
+        );
         std::fs::write(out.join(&file), hgrm(&r.accept))?;
         let ms = |h: &hdrhistogram::Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1e6;
         let _ = writeln!(
@@ -600,21 +604,34 @@ pub fn write_rfq(
         let _ = writeln!(
             md,
             "\n## What limits the durable figures\n\n\
-             The engine is not the limit (tens of ns per decision, above). The group committer \
-             writes a batch as one transaction of multi-row statements: new RFQs with their final \
-             state, quotes, trades, outbox envelopes, audit entries and idempotent responses, then \
-             one CASE update per chunk for earlier RFQs' state changes and one per status for \
-             quotes. What remains per decision is CPU in this process — rendering each envelope \
-             (JSON, a UUID) and binding every value through sqlx's `Any` driver — and, on SQLite, \
-             its parameter lookup, which is linear per parameter (so statements are kept to 128 \
-             parameters there; a profile showed 55 % of the committer's time in \
-             `sqlite3_bind_parameter_name` with 4,800-parameter statements). On Postgres each \
-             statement is a round trip to the server on the same two cores. The REST round trip \
-             adds HTTP, the ring hop, the LP bots' response times (15–60 ms by design, before each \
-             accept) and a client sharing the two cores; at this concurrency the batches stay \
-             small (a few decisions), so the commit rate under REST load is far below capacity and \
-             the REST figures are bounded by CPU shared with the load generator, not by the \
-             store."
+             The engine is not the limit (tens of ns per decision, above).\n\n\
+             **Group commit.** A batch is one transaction of multi-row statements: new RFQs with \
+             their final state, quotes, trades, outbox envelopes, audit entries and idempotent \
+             responses, then one CASE update per chunk for earlier RFQs' state changes and one \
+             per status for quotes. What remains per decision is CPU in the committing process — \
+             rendering each envelope (JSON, a UUID), copying every value through sqlx's `Any` \
+             driver (a profile of the capacity run on Postgres shows about half of the client's \
+             CPU in malloc/free/memmove) — and, on SQLite, its parameter lookup, which is linear \
+             per parameter: with 4,800-parameter statements 55 % of the committer's time went to \
+             `sqlite3_bind_parameter_name`, so statements are kept to 128 parameters there. On \
+             Postgres the server runs on the same two cores. Capacity figures move by up to ±30 % \
+             run to run on this shared machine.\n\n\
+             **Relay.** One round reads 4,096 unpublished rows, publishes them and marks them; on \
+             the local bus the cost is the read and the mark (on Postgres the mark rewrites every \
+             row and its index entry, hence the gap to SQLite). To Kafka the broker sets the pace: \
+             tansu (libsql storage), on the same two cores, acknowledging with `acks=all` for the \
+             idempotent producer.\n\n\
+             **REST.** A closed-loop trader waits for the first LP quote (the bots answer in \
+             15–60 ms by design) before it accepts, so 16 traders cannot exceed ≈ 16 / 45 ms ≈ \
+             350 round trips/s whatever the server does: the 16-trader rows measure latency at \
+             that rate. With 128 traders the two cores are the limit: the load generator's 128 \
+             HTTP clients, the BFF's handlers and JSON, the WebSocket fan-out, the LP bots' QUIC \
+             sessions and the store share them; on SQLite every read and write goes through its \
+             one connection (a system-wide `perf record` during the 128-trader SQLite run put \
+             that connection's thread at ≈ half a core, the tokio workers of both processes at \
+             ≈ 0.9 core), and each small batch ends with an fsync. Whether 2,000/s is reachable \
+             cannot be shown on this machine, where the generator and the server compete for the \
+             same two cores."
         );
     }
     let path = out.join("rfq.md");
