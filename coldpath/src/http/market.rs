@@ -73,14 +73,7 @@ pub async fn snapshot(
     };
     match query.instrument_id {
         Some(symbol) => {
-            let id = state
-                .instruments
-                .id(&symbol)
-                .ok_or_else(|| AppError::NotFound(format!("unknown instrument {symbol}")))?;
-            let spec = state.instruments.spec(id).expect("id from this table");
-            if !claims.entitled_to(spec.asset_class) {
-                return Err(AppError::Forbidden(format!("not entitled to {symbol}")));
-            }
+            let id = entitled_instrument(&state, &claims, &symbol)?;
             let value = view(id)
                 .ok_or_else(|| AppError::NotFound(format!("no market data yet for {symbol}")))?;
             Ok(axum::Json(value).into_response())
@@ -95,4 +88,21 @@ pub async fn snapshot(
             Ok(axum::Json(all).into_response())
         }
     }
+}
+
+/// The id of instrument `symbol`: 404 when unknown, 403 when `claims` are not entitled to it.
+pub(super) fn entitled_instrument(
+    state: &AppState,
+    claims: &crate::identity::Claims,
+    symbol: &str,
+) -> Result<orion_hotpath::InstrumentId, AppError> {
+    let id = state
+        .instruments
+        .id(symbol)
+        .ok_or_else(|| AppError::NotFound(format!("unknown instrument {symbol}")))?;
+    let spec = state.instruments.spec(id).expect("id from this table");
+    if !claims.entitled_to(spec.asset_class) {
+        return Err(AppError::Forbidden(format!("not entitled to {symbol}")));
+    }
+    Ok(id)
 }

@@ -31,10 +31,17 @@ fn trader(claims: Claims) -> Result<Caller, AppError> {
     caller(claims)
 }
 
-fn risk_officer(claims: Claims) -> Result<Caller, AppError> {
-    if !(claims.has_role("ROLE_RISK") || claims.has_role("ROLE_ADMIN")) {
-        return Err(AppError::Forbidden("needs ROLE_RISK or ROLE_ADMIN".into()));
+/// Risk administration (kill switches, limits) needs ROLE_RISK or ROLE_ADMIN.
+pub(super) fn require_risk_role(claims: &Claims) -> Result<(), AppError> {
+    if claims.has_role("ROLE_RISK") || claims.has_role("ROLE_ADMIN") {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("needs ROLE_RISK or ROLE_ADMIN".into()))
     }
+}
+
+fn risk_officer(claims: Claims) -> Result<Caller, AppError> {
+    require_risk_role(&claims)?;
     caller(claims)
 }
 
@@ -55,7 +62,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
     }
 }
 
-fn service(state: &AppState) -> Result<&crate::rfq_service::RfqService, AppError> {
+pub(super) fn service(state: &AppState) -> Result<&crate::rfq_service::RfqService, AppError> {
     state
         .rfqs
         .as_deref()
@@ -63,7 +70,7 @@ fn service(state: &AppState) -> Result<&crate::rfq_service::RfqService, AppError
 }
 
 /// A store failure: logged with its cause, answered 503 without details.
-fn db(err: sqlx::Error) -> AppError {
+pub(super) fn db(err: sqlx::Error) -> AppError {
     tracing::error!(cause = %err, correlationId = %current_correlation_id(), "store call failed");
     AppError::Unavailable("the store is unavailable".into())
 }

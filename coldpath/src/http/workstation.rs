@@ -18,7 +18,9 @@ use sqlx::Row;
 
 use super::AppState;
 use super::auth::AuthUser;
-use super::error::{AppError, Json, Query, current_correlation_id};
+use super::error::{AppError, Json, Query};
+use super::market::entitled_instrument;
+use super::rfq::{db, require_risk_role, service};
 use crate::market_view::rfc3339;
 use crate::recovery::{DEFAULT_MAX_NOTIONAL, DEFAULT_MAX_RFQS_PER_SEC};
 
@@ -30,16 +32,7 @@ const LP_RESPONSE_SAMPLE: i64 = 5_000;
 const RESPONSE_BUCKETS_MS: &[u64] = &[10, 20, 30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1_000];
 
 fn store(state: &AppState) -> Result<&crate::store::Store, AppError> {
-    state
-        .rfqs
-        .as_deref()
-        .map(|s| s.store())
-        .ok_or_else(|| AppError::Unavailable("the store is not enabled".into()))
-}
-
-fn db(err: sqlx::Error) -> AppError {
-    tracing::error!(cause = %err, correlationId = %current_correlation_id(), "store call failed");
-    AppError::Unavailable("the store is unavailable".into())
+    service(state).map(|s| s.store())
 }
 
 fn now_nanos() -> u64 {
@@ -109,14 +102,7 @@ pub async fn spreads(
     Query(query): Query<SpreadQuery>,
 ) -> Result<axum::Json<Value>, AppError> {
     let symbol = query.instrument_id;
-    let id = state
-        .instruments
-        .id(&symbol)
-        .ok_or_else(|| AppError::NotFound(format!("unknown instrument {symbol}")))?;
-    let spec = state.instruments.spec(id).expect("id from this table");
-    if !claims.entitled_to(spec.asset_class) {
-        return Err(AppError::Forbidden(format!("not entitled to {symbol}")));
-    }
+    let id = entitled_instrument(&state, &claims, &symbol)?;
     Ok(axum::Json(json!({
         "instrumentId": symbol,
         "intervalMs": 1_000,
@@ -233,20 +219,12 @@ pub async fn volume(
     ))
 }
 
-fn risk_reader(claims: &crate::identity::Claims) -> Result<(), AppError> {
-    if claims.has_role("ROLE_RISK") || claims.has_role("ROLE_ADMIN") {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("needs ROLE_RISK or ROLE_ADMIN".into()))
-    }
-}
-
 /// `GET /admin/killswitch`: the caller's tenant switch and the global one.
 pub async fn kill_switch_status(
     State(state): State<AppState>,
     AuthUser(claims): AuthUser,
 ) -> Result<Response, AppError> {
-    risk_reader(&claims)?;
+    require_risk_role(&claims)?;
     let rows = sqlx::query(
         "SELECT scope, enabled, changed_at, changed_by FROM kill_switches WHERE scope = $1 OR scope = 'global'",
     )
@@ -279,7 +257,7 @@ pub async fn limits(
     State(state): State<AppState>,
     AuthUser(claims): AuthUser,
 ) -> Result<Response, AppError> {
-    risk_reader(&claims)?;
+    require_risk_role(&claims)?;
     let pool = store(&state)?.pool();
     let tenant = sqlx::query("SELECT max_open_notional FROM tenant_limits WHERE tenant_id = $1")
         .bind(claims.tenant.as_str())

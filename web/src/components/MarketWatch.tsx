@@ -1,7 +1,8 @@
 // Market watch: watchlists (create, rename, reorder, delete; saved per user), pinned
 // instruments first, streaming bid/ask/mid/spread with tick direction, age, stale and quality
 // flags. Clicking a row puts the instrument on the RFQ ticket.
-import { useEffect, useState } from "react";
+import { useState } from "react";
+import { useNow } from "../lib/useNow";
 import type { Instrument } from "../api/types";
 import { useMarket, type MarketRow } from "../state/market";
 import {
@@ -14,15 +15,6 @@ import {
   togglePin,
   usePrefs,
 } from "../state/prefs";
-
-function useNow(everyMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), everyMs);
-    return () => clearInterval(t);
-  }, [everyMs]);
-  return now;
-}
 
 function age(row: MarketRow, now: number): string {
   const ms = Math.max(0, now - Date.parse(row.receivedAt));

@@ -1,21 +1,13 @@
 // RFQ ticket: instrument, side, size, expiry, optional min size / partial fill; send; live quotes
 // ranked best first with the best highlighted and countdowns; accept best or a chosen quote;
 // the outcome in words; cancel.
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
+import { useNow } from "../lib/useNow";
 import type { Instrument, Side } from "../api/types";
 import { formatCountdown, isTerminal, rankQuotes, remainingMs } from "../lib/quotes";
 import { useMarket } from "../state/market";
 import { acceptQuote, cancelRfq, clearTicket, sendRfq, useRfqs } from "../state/rfqs";
 import { CopyId } from "./CopyId";
-
-function useClock(everyMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), everyMs);
-    return () => clearInterval(t);
-  }, [everyMs]);
-  return now;
-}
 
 export function RfqTicket({ instruments, instrumentId, onInstrument }: {
   instruments: Instrument[];
@@ -32,7 +24,7 @@ export function RfqTicket({ instruments, instrumentId, onInstrument }: {
   const quotes = useRfqs((s) => (ticket?.rfqId ? s.quotes[ticket.rfqId] : undefined));
   const rejected = useRfqs((s) => s.rejectedQuotes);
   const market = useMarket((s) => s.rows[instrumentId]);
-  const now = useClock(100);
+  const now = useNow(100);
 
   const status = rfq?.status ?? (ticket?.busy ? "SENDING" : undefined);
   const open = !!ticket?.rfqId && !!status && !isTerminal(status) && !ticket.outcome?.kind.match(/traded|expired|cancelled/);

@@ -58,7 +58,8 @@ async function start(): Promise<void> {
   let previous: ConnectionState = "connecting";
   client = new StreamClient({
     url: async () => {
-      const fresh = await refreshAccessToken();
+      // A reconnect may follow a long outage: renew the token first (it lives 15 minutes).
+      const fresh = client && client.current.attempt > 0 ? await refreshAccessToken() : null;
       const token = fresh ?? useSession.getState().tokens?.accessToken;
       return token ? streamUrl(token) : null;
     },
@@ -80,10 +81,7 @@ async function start(): Promise<void> {
   client.subscribeChannel("trades");
   client.subscribeChannel("notifications");
   client.subscribeMarket(watchedInstruments());
-  unwatch = usePrefs.subscribe(() => {
-    const wanted = new Set(watchedInstruments());
-    client?.subscribeMarket([...wanted]);
-  });
+  unwatch = usePrefs.subscribe(() => client?.subscribeMarket(watchedInstruments()));
   client.start();
 }
 
