@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use orion_coldpath::durability::{Committer, Ledger, Pending, PendingExtra, PendingInfo};
+use orion_coldpath::durability::{Committer, Ledger, Names, Pending, PendingInfo};
 use orion_coldpath::relay::{self, Bus};
 use orion_coldpath::store::{Store, reference};
 use orion_hotpath::InstrumentId;
@@ -79,7 +79,8 @@ pub async fn run(database_url: &str, rfqs: usize, brokers: Option<&str>) -> Resu
         tx.send(event).expect("receiver alive");
     }
     drop(tx);
-    let committer = Committer::new(store.clone(), ledger, instruments, "bench".into());
+    let names: Arc<dyn Names> = Arc::new(orion_coldpath::directory::Directory::demo());
+    let committer = Committer::new(store.clone(), ledger, instruments, names, "bench".into());
     let start = Instant::now();
     committer.run(rx).await;
     let commit_seconds = start.elapsed().as_secs_f64();
@@ -142,7 +143,6 @@ fn decisions(engine: &mut RfqEngine, ledger: &Ledger, rfqs: usize) -> Vec<RfqEve
                     tenant: "acme".into(),
                     user: "trader@acme".into(),
                     idempotency: Some((operation, format!("key-{request}"))),
-                    extra: PendingExtra::None,
                 },
                 reply,
             },

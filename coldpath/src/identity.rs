@@ -72,6 +72,12 @@ pub const DEMO_USERS: &[DemoUser] = &[
         roles: &["ROLE_TRADER"],
         entitlements: &[AssetClass::Fx, AssetClass::Rates],
     },
+    DemoUser {
+        username: "ops@orion",
+        tenant: "orion",
+        roles: &["ROLE_PLATFORM"],
+        entitlements: &[],
+    },
 ];
 
 /// Which kind of token a JWT is.

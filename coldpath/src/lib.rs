@@ -15,6 +15,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod cli;
+pub mod directory;
 pub mod durability;
 pub mod http;
 pub mod identity;

@@ -3,8 +3,11 @@
 //! gRPC implementation can sit behind the same handlers later.
 //!
 //! Commands go to the engine through the bridge's gateway and return only once the decision is
-//! committed (see [`crate::durability`]). `Idempotency-Key`s are scoped to tenant, user and
-//! operation; a repeated key returns the stored answer, a key still in flight is a 409.
+//! committed (see [`crate::durability`]): the typed [`Answer`], or a [`ServiceError`] when the
+//! engine never decided. The service resolves names and checks what only it can (the request's
+//! shape, that an RFQ belongs to the caller's tenant); whether an RFQ is open, a quote valid or
+//! a limit breached is the engine's to decide. `Idempotency-Key`s are scoped to tenant, user and
+//! operation; a repeated key returns the stored answer, a key still in flight is refused.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -18,11 +21,11 @@ use orion_hotpath::{InstrumentTable, Price, Qty};
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use crate::durability::{Ledger, Outcome, Pending, PendingExtra, PendingInfo, error_body};
-use crate::identity::{Claims, DEMO_USERS};
+use crate::directory::Directory;
+use crate::durability::{Answer, Ledger, Pending, PendingInfo};
+use crate::identity::Claims;
 use crate::market_view::rfc3339;
 use crate::store::Store;
-use crate::store::reference::TENANTS;
 
 macro_rules! trade_select {
     ($tail:literal) => {
@@ -39,6 +42,41 @@ const DECISION_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longest RFQ lifetime a client may ask for.
 pub const MAX_EXPIRY_SECONDS: u64 = 300;
 
+/// Why a command was not decided by the engine. Each face renders these for its transport.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The request is malformed or invalid.
+    #[error("{message}")]
+    Invalid {
+        /// Stable error code.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// No such entity visible to the caller.
+    #[error("{0}")]
+    NotFound(&'static str),
+    /// A request with the same idempotency key is still being decided.
+    #[error("a request with this Idempotency-Key is in progress")]
+    InProgress,
+    /// Nothing can be made durable right now; nothing was done.
+    #[error("{0}")]
+    Unavailable(&'static str),
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(#[from] sqlx::Error),
+    /// A stored answer could not be read back.
+    #[error("stored answer unreadable: {0}")]
+    StoredAnswer(#[from] serde_json::Error),
+}
+
+fn invalid(code: &'static str, message: impl Into<String>) -> ServiceError {
+    ServiceError::Invalid {
+        code,
+        message: message.into(),
+    }
+}
+
 /// The authenticated caller, resolved to the engine's indexes.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -51,14 +89,14 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Resolves a token's user; `None` for users the engine does not know.
-    pub fn resolve(claims: Claims) -> Option<Self> {
-        let user = DEMO_USERS.iter().position(|u| u.username == claims.sub)?;
-        let tenant = TENANTS.iter().position(|t| *t == claims.tenant)?;
+    /// Resolves a token's user; `None` for users the directory does not know.
+    pub fn resolve(claims: Claims, directory: &Directory) -> Option<Self> {
+        let tenant = directory.tenant_id(&claims.tenant)?;
+        let user = directory.user_id(&claims.tenant, &claims.sub)?;
         Some(Self {
             claims,
-            tenant: TenantId(tenant as u16),
-            user: UserId(user as u32),
+            tenant,
+            user,
         })
     }
 }
@@ -89,23 +127,8 @@ pub struct RfqService {
     ledger: Arc<Ledger>,
     store: Store,
     instruments: Arc<InstrumentTable>,
+    directory: Arc<Directory>,
     in_flight: Mutex<HashSet<(String, String, &'static str, String)>>,
-}
-
-fn unavailable(correlation_id: &str) -> Outcome {
-    fail(
-        503,
-        "UNAVAILABLE",
-        "the store is unavailable; nothing was done",
-        correlation_id,
-    )
-}
-
-fn fail(status: u16, code: &str, message: &str, correlation_id: &str) -> Outcome {
-    Outcome {
-        status,
-        body: error_body(code, message, correlation_id),
-    }
 }
 
 impl RfqService {
@@ -115,12 +138,14 @@ impl RfqService {
         ledger: Arc<Ledger>,
         store: Store,
         instruments: Arc<InstrumentTable>,
+        directory: Arc<Directory>,
     ) -> Self {
         Self {
             gateway,
             ledger,
             store,
             instruments,
+            directory,
             in_flight: Mutex::new(HashSet::new()),
         }
     }
@@ -130,23 +155,30 @@ impl RfqService {
         &self.store
     }
 
+    /// The directory the service resolves callers with.
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
     /// True when commands can be made durable now.
     pub fn is_healthy(&self) -> bool {
         self.ledger.is_healthy()
     }
 
-    /// Sends `command` and waits for its committed outcome, honouring an idempotency key.
+    /// Sends `command` and waits for its committed answer. A repeated idempotency key gets the
+    /// stored answer; one still in flight is refused.
     async fn decide(
         &self,
         caller: &Caller,
         operation: &'static str,
         key: Option<String>,
         correlation_id: &str,
-        extra: PendingExtra,
         command: impl FnOnce(orion_hotpath::rfq::RequestId) -> Command,
-    ) -> Result<Outcome, sqlx::Error> {
+    ) -> Result<Answer, ServiceError> {
         if !self.ledger.is_healthy() {
-            return Ok(unavailable(correlation_id));
+            return Err(ServiceError::Unavailable(
+                "the store is unavailable; nothing was done",
+            ));
         }
         if let Some(key) = &key {
             if let Some(stored) = self.stored(caller, operation, key).await? {
@@ -168,16 +200,11 @@ impl RfqService {
                 .unwrap_or_else(|p| p.into_inner())
                 .insert(g.clone())
             {
-                return Ok(fail(
-                    409,
-                    "IDEMPOTENCY_IN_PROGRESS",
-                    "a request with this Idempotency-Key is in progress",
-                    correlation_id,
-                ));
+                return Err(ServiceError::InProgress);
             }
         }
-        let outcome = self
-            .submit(caller, operation, key, correlation_id, extra, command)
+        let answer = self
+            .submit(caller, operation, key, correlation_id, command)
             .await;
         if let Some(g) = guard {
             self.in_flight
@@ -185,7 +212,7 @@ impl RfqService {
                 .unwrap_or_else(|p| p.into_inner())
                 .remove(&g);
         }
-        Ok(outcome)
+        answer
     }
 
     async fn submit(
@@ -194,9 +221,8 @@ impl RfqService {
         operation: &'static str,
         key: Option<String>,
         correlation_id: &str,
-        extra: PendingExtra,
         command: impl FnOnce(orion_hotpath::rfq::RequestId) -> Command,
-    ) -> Outcome {
+    ) -> Result<Answer, ServiceError> {
         let request = self.gateway.next_request();
         let (reply, decided) = tokio::sync::oneshot::channel();
         self.ledger.expect(
@@ -207,28 +233,21 @@ impl RfqService {
                     tenant: caller.claims.tenant.clone(),
                     user: caller.claims.sub.clone(),
                     idempotency: key.map(|k| (operation, k)),
-                    extra,
                 },
                 reply,
             },
         );
         if self.gateway.try_submit(command(request)).is_err() {
             self.ledger.forget(request);
-            return fail(
-                503,
-                "UNAVAILABLE",
+            return Err(ServiceError::Unavailable(
                 "the engine is saturated; nothing was done",
-                correlation_id,
-            );
+            ));
         }
         match tokio::time::timeout(DECISION_TIMEOUT, decided).await {
-            Ok(Ok(outcome)) => outcome,
-            _ => fail(
-                503,
-                "UNAVAILABLE",
+            Ok(Ok(answer)) => Ok(answer),
+            _ => Err(ServiceError::Unavailable(
                 "the decision is not durable yet; retry with the same Idempotency-Key",
-                correlation_id,
-            ),
+            )),
         }
     }
 
@@ -237,9 +256,9 @@ impl RfqService {
         caller: &Caller,
         operation: &str,
         key: &str,
-    ) -> Result<Option<Outcome>, sqlx::Error> {
-        let row: Option<(i64, String)> = sqlx::query_as(
-            "SELECT status, response FROM idempotency_keys WHERE tenant_id = $1 AND user_id = $2 AND operation = $3 AND idem_key = $4",
+    ) -> Result<Option<Answer>, ServiceError> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT response FROM idempotency_keys WHERE tenant_id = $1 AND user_id = $2 AND operation = $3 AND idem_key = $4",
         )
         .bind(caller.claims.tenant.as_str())
         .bind(caller.claims.sub.as_str())
@@ -247,10 +266,9 @@ impl RfqService {
         .bind(key)
         .fetch_optional(self.store.pool())
         .await?;
-        Ok(row.map(|(status, body)| Outcome {
-            status: status as u16,
-            body: serde_json::from_str(&body).unwrap_or(Value::Null),
-        }))
+        Ok(row
+            .map(|(answer,)| serde_json::from_str(&answer))
+            .transpose()?)
     }
 
     /// Creates an RFQ.
@@ -260,66 +278,46 @@ impl RfqService {
         req: CreateRfq,
         key: Option<String>,
         correlation_id: &str,
-    ) -> Result<Outcome, sqlx::Error> {
+    ) -> Result<Answer, ServiceError> {
         let Some(id) = self.instruments.id(&req.instrument_id) else {
-            return Ok(fail(
-                400,
+            return Err(invalid(
                 "UNKNOWN_INSTRUMENT",
-                &format!("unknown instrument {}", req.instrument_id),
-                correlation_id,
+                format!("unknown instrument {}", req.instrument_id),
             ));
         };
         let spec = self.instruments.spec(id).expect("id from this table");
         let side = match req.side.as_str() {
             "BUY" | "buy" => Side::Buy,
             "SELL" | "sell" => Side::Sell,
-            _ => {
-                return Ok(fail(
-                    400,
-                    "BAD_REQUEST",
-                    "side must be BUY or SELL",
-                    correlation_id,
-                ));
-            }
+            _ => return Err(invalid("BAD_REQUEST", "side must be BUY or SELL")),
         };
         let Ok(size) = Qty::parse(&req.size, spec.size_scale) else {
-            return Ok(fail(
-                400,
+            return Err(invalid(
                 "BAD_REQUEST",
-                &format!(
+                format!(
                     "size must be a decimal with at most {} places",
                     spec.size_scale
                 ),
-                correlation_id,
             ));
         };
         if size.units() <= 0 {
-            return Ok(fail(
-                400,
-                "BAD_REQUEST",
-                "size must be positive",
-                correlation_id,
-            ));
+            return Err(invalid("BAD_REQUEST", "size must be positive"));
         }
         if let Some(min) = &req.min_size {
             match Qty::parse(min, spec.size_scale) {
                 Ok(min) if min.units() > 0 && min.units() <= size.units() => {}
                 _ => {
-                    return Ok(fail(
-                        400,
+                    return Err(invalid(
                         "BAD_REQUEST",
                         "minSize must be positive and at most size",
-                        correlation_id,
                     ));
                 }
             }
         }
         if req.expiry_seconds == 0 || req.expiry_seconds > MAX_EXPIRY_SECONDS {
-            return Ok(fail(
-                400,
+            return Err(invalid(
                 "BAD_REQUEST",
-                &format!("expirySeconds must be 1..={MAX_EXPIRY_SECONDS}"),
-                correlation_id,
+                format!("expirySeconds must be 1..={MAX_EXPIRY_SECONDS}"),
             ));
         }
         let (tenant, user, expiry) = (
@@ -328,13 +326,8 @@ impl RfqService {
             req.expiry_seconds * 1_000_000_000,
         );
         let now = orion_bridge::clock::unix_nanos();
-        self.decide(
-            caller,
-            "create_rfq",
-            key,
-            correlation_id,
-            PendingExtra::None,
-            move |request| Command::CreateRfq {
+        self.decide(caller, "create_rfq", key, correlation_id, move |request| {
+            Command::CreateRfq {
                 request,
                 tenant,
                 user,
@@ -342,9 +335,27 @@ impl RfqService {
                 side,
                 size: size.units(),
                 expires_at: now + expiry,
-            },
-        )
+            }
+        })
         .await
+    }
+
+    /// The engine's id of an RFQ of the caller's tenant; `NotFound` otherwise. Whether it is
+    /// still open is the engine's to decide.
+    async fn visible_rfq(&self, caller: &Caller, rfq_id: &str) -> Result<RfqId, ServiceError> {
+        let Ok(id) = rfq_id.parse::<u64>() else {
+            return Err(ServiceError::NotFound("no such RFQ"));
+        };
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT rfq_id FROM rfqs WHERE rfq_id = $1 AND tenant_id = $2")
+                .bind(id as i64)
+                .bind(caller.claims.tenant.as_str())
+                .fetch_optional(self.store.pool())
+                .await?;
+        match row {
+            Some(_) => Ok(RfqId::from_raw(id)),
+            None => Err(ServiceError::NotFound("no such RFQ")),
+        }
     }
 
     /// Accepts a quote.
@@ -355,49 +366,24 @@ impl RfqService {
         quote_id: &str,
         key: Option<String>,
         correlation_id: &str,
-    ) -> Result<Outcome, sqlx::Error> {
-        if !self.ledger.is_healthy() {
-            return Ok(unavailable(correlation_id));
-        }
-        if let Some(key) = &key {
-            if let Some(stored) = self.stored(caller, "accept", key).await? {
-                return Ok(stored);
-            }
-        }
-        let Some(row) = self.rfq_row(caller, rfq_id).await? else {
-            return Ok(fail(404, "NOT_FOUND", "no such RFQ", correlation_id));
-        };
+    ) -> Result<Answer, ServiceError> {
         let Ok(quote) = quote_id.parse::<u64>() else {
-            return Ok(fail(
-                400,
+            return Err(invalid(
                 "BAD_REQUEST",
                 "quoteId must be a quote id of this RFQ",
-                correlation_id,
             ));
         };
-        if !matches!(row.status.as_str(), "SENT" | "QUOTING") {
-            return Ok(fail(
-                409,
-                "NOT_OPEN",
-                &format!("the RFQ is {}", row.status),
-                correlation_id,
-            ));
-        }
-        let (tenant, user, rfq) = (caller.tenant, caller.user, RfqId::from_raw(row.rfq_id));
-        self.decide(
-            caller,
-            "accept",
-            key,
-            correlation_id,
-            PendingExtra::None,
-            move |request| Command::Accept {
+        let rfq = self.visible_rfq(caller, rfq_id).await?;
+        let (tenant, user) = (caller.tenant, caller.user);
+        self.decide(caller, "accept", key, correlation_id, move |request| {
+            Command::Accept {
                 request,
                 tenant,
                 user,
                 rfq,
                 quote: QuoteId(quote),
-            },
-        )
+            }
+        })
         .await
     }
 
@@ -407,46 +393,28 @@ impl RfqService {
         caller: &Caller,
         rfq_id: &str,
         correlation_id: &str,
-    ) -> Result<Outcome, sqlx::Error> {
-        if !self.ledger.is_healthy() {
-            return Ok(unavailable(correlation_id));
-        }
-        let Some(row) = self.rfq_row(caller, rfq_id).await? else {
-            return Ok(fail(404, "NOT_FOUND", "no such RFQ", correlation_id));
-        };
-        if !matches!(row.status.as_str(), "SENT" | "QUOTING") {
-            return Ok(fail(
-                409,
-                "NOT_OPEN",
-                &format!("the RFQ is {}", row.status),
-                correlation_id,
-            ));
-        }
-        let (tenant, user, rfq) = (caller.tenant, caller.user, RfqId::from_raw(row.rfq_id));
-        self.decide(
-            caller,
-            "cancel",
-            None,
-            correlation_id,
-            PendingExtra::None,
-            move |request| Command::Cancel {
+    ) -> Result<Answer, ServiceError> {
+        let rfq = self.visible_rfq(caller, rfq_id).await?;
+        let (tenant, user) = (caller.tenant, caller.user);
+        self.decide(caller, "cancel", None, correlation_id, move |request| {
+            Command::Cancel {
                 request,
                 tenant,
                 user,
                 rfq,
-            },
-        )
+            }
+        })
         .await
     }
 
-    /// Turns a kill switch on or off.
+    /// Turns a kill switch on or off: the caller's tenant's, or the global one.
     pub async fn set_kill_switch(
         &self,
         caller: &Caller,
         global: bool,
         enabled: bool,
         correlation_id: &str,
-    ) -> Result<Outcome, sqlx::Error> {
+    ) -> Result<Answer, ServiceError> {
         let scope = if global {
             KillScope::Global
         } else {
@@ -457,7 +425,6 @@ impl RfqService {
             "kill_switch",
             None,
             correlation_id,
-            PendingExtra::None,
             move |request| Command::SetKillSwitch {
                 request,
                 scope,
@@ -475,37 +442,18 @@ impl RfqService {
         max_notional: i64,
         max_rfqs_per_sec: u32,
         correlation_id: &str,
-    ) -> Result<Outcome, sqlx::Error> {
-        let Some(index) = DEMO_USERS
-            .iter()
-            .position(|u| u.username == username && u.tenant == caller.claims.tenant)
-        else {
-            return Ok(fail(
-                404,
-                "NOT_FOUND",
-                "no such user in your tenant",
-                correlation_id,
-            ));
+    ) -> Result<Answer, ServiceError> {
+        let Some(user) = self.directory.user_id(&caller.claims.tenant, username) else {
+            return Err(ServiceError::NotFound("no such user in your tenant"));
         };
-        let extra = PendingExtra::UserLimits {
-            tenant: caller.claims.tenant.clone(),
-            user: username.to_owned(),
-            max_notional,
-            max_rfqs_per_sec: i64::from(max_rfqs_per_sec),
-        };
-        self.decide(
-            caller,
-            "limits",
-            None,
-            correlation_id,
-            extra,
-            move |request| Command::SetUserLimits {
+        self.decide(caller, "limits", None, correlation_id, move |request| {
+            Command::SetUserLimits {
                 request,
-                user: UserId(index as u32),
+                user,
                 max_notional,
                 max_rfqs_per_sec,
-            },
-        )
+            }
+        })
         .await
     }
 
@@ -515,24 +463,15 @@ impl RfqService {
         caller: &Caller,
         max_open_notional: i64,
         correlation_id: &str,
-    ) -> Result<Outcome, sqlx::Error> {
-        let extra = PendingExtra::TenantLimit {
-            tenant: caller.claims.tenant.clone(),
-            max_open_notional,
-        };
+    ) -> Result<Answer, ServiceError> {
         let tenant = caller.tenant;
-        self.decide(
-            caller,
-            "limits",
-            None,
-            correlation_id,
-            extra,
-            move |request| Command::SetTenantLimit {
+        self.decide(caller, "limits", None, correlation_id, move |request| {
+            Command::SetTenantLimit {
                 request,
                 tenant,
                 max_open_notional,
-            },
-        )
+            }
+        })
         .await
     }
 

@@ -14,6 +14,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::cli::PlatformArgs;
+use crate::directory::Directory;
 use crate::durability::{Committer, Ledger};
 use crate::http::{AppState, router};
 use crate::identity::{DEMO_USERS, Identity, load_or_create_secret};
@@ -79,6 +80,7 @@ where
         Arc::clone(&instruments),
         Some(engine),
     )?;
+    let directory = Arc::new(Directory::demo());
     let ledger = Arc::new(Ledger::new(recovered.last_outbox_position));
     // Probe the store twice a second: while it does not answer, commands are refused at once
     // (503) instead of waiting on a pool that cannot connect.
@@ -111,6 +113,7 @@ where
             store.clone(),
             Arc::clone(&ledger),
             Arc::clone(&instruments),
+            Arc::clone(&directory) as Arc<dyn crate::durability::Names>,
             args.env.clone(),
         )
         .run(decisions_rx),
@@ -131,7 +134,7 @@ where
     .with_context(|| format!("binding the LP gateway on {}", args.quic_addr))?;
     let quic_addr = lp_gateway.local_addr()?;
     lp::bots::start(quic_addr, certificate, Arc::clone(&instruments))?;
-    let updates_tx = ledger.updates();
+    let updates_tx = crate::stream::updates::spawn_renderer(ledger.subscribe_updates());
     let bus = match &args.kafka_brokers {
         Some(brokers) => relay::Bus::kafka(brokers, &args.env)
             .await
@@ -155,6 +158,7 @@ where
         ledger,
         store,
         Arc::clone(&instruments),
+        directory,
     ));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let (frames_tx, frames_rx) = watch::channel(Arc::new(FrameTable {

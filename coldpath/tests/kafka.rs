@@ -293,7 +293,8 @@ async fn every_committed_event_reaches_kafka_even_across_a_kill_9() {
         "RFQCreated",
         "QuoteReceived",
         "TradeExecuted",
-        "KillSwitchChanged",
+        "KillSwitchEnabled",
+        "KillSwitchDisabled",
         "RiskLimitBreached",
     ] {
         assert!(types.contains(expected), "{expected} on Kafka: {types:?}");

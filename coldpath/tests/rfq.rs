@@ -159,7 +159,8 @@ async fn assert_outbox_matches_schemas(url: &str) -> usize {
         "RFQCreated",
         "QuoteReceived",
         "TradeExecuted",
-        "KillSwitchChanged",
+        "KillSwitchEnabled",
+        "KillSwitchDisabled",
         "RiskLimitBreached",
     ] {
         assert!(seen.contains(expected), "{expected} emitted: {seen:?}");
@@ -338,6 +339,68 @@ async fn rfq_contract(extra: &[&str], database_url: Option<&str>) {
                 "/admin/killswitch/disable",
                 &risk,
                 json!({"scope": "tenant"}),
+                None
+            )
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        orion
+            .post("/rfqs", &trader, body.clone(), None)
+            .await
+            .status(),
+        201
+    );
+
+    // The global switch halts every tenant: a tenant's risk officer may not touch it, the
+    // platform operator may.
+    let (status, forbidden, _) = json_of(
+        orion
+            .post(
+                "/admin/killswitch/enable",
+                &risk,
+                json!({"scope": "global"}),
+                None,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 403, "{forbidden}");
+    assert_error_object(&forbidden);
+    assert_eq!(
+        orion
+            .post("/rfqs", &trader, body.clone(), None)
+            .await
+            .status(),
+        201
+    );
+    let ops = orion.login("ops@orion").await;
+    let (status, enabled, _) = json_of(
+        orion
+            .post(
+                "/admin/killswitch/enable",
+                &ops,
+                json!({"scope": "global"}),
+                None,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!((status, &enabled["scope"]), (200, &json!("global")));
+    let (status, refused, _) =
+        json_of(orion.post("/rfqs", &globex, json!({"instrumentId": "EUR/USD", "side": "SELL", "size": "10", "expirySeconds": 10}), None).await).await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (422, Some("KILL_SWITCH_GLOBAL")),
+        "the global switch halts every tenant"
+    );
+    assert_eq!(
+        orion
+            .post(
+                "/admin/killswitch/disable",
+                &ops,
+                json!({"scope": "global"}),
                 None
             )
             .await

@@ -12,8 +12,11 @@
 //! decision into rows; `staged` turns the insert-only rows of a batch (outbox, audit,
 //! idempotent responses) and its SENT → QUOTING transitions into a few multi-row statements.
 
+mod decision;
 mod rows;
 mod staged;
+
+pub use decision::{Answer, Decision, OwnerUpdate, RfqChange};
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -21,8 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use orion_hotpath::InstrumentTable;
-use orion_hotpath::rfq::{Reason, RequestId, RfqEvent};
-use serde_json::{Value, json};
+use orion_hotpath::rfq::{LpId, RequestId, RfqEvent, TenantId, UserId};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::store::Store;
@@ -30,22 +32,13 @@ use crate::store::Store;
 /// Most decisions written in one transaction.
 pub const MAX_BATCH: usize = 2_048;
 
-/// A client response decided by the engine and made durable: HTTP status and JSON body.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
-    /// HTTP status.
-    pub status: u16,
-    /// JSON body.
-    pub body: Value,
-}
-
 /// A waiting request: what its decision's rows need, and where the answer goes.
 #[derive(Debug)]
 pub struct Pending {
     /// Everything but the reply channel.
     pub info: PendingInfo,
     /// Completed after commit.
-    pub reply: oneshot::Sender<Outcome>,
+    pub reply: oneshot::Sender<Answer>,
 }
 
 /// What a waiting request's decision needs to be written.
@@ -59,33 +52,6 @@ pub struct PendingInfo {
     pub user: String,
     /// `(operation, key)` when the request carried an `Idempotency-Key`.
     pub idempotency: Option<(&'static str, String)>,
-    /// Extra rows to persist with the decision.
-    pub extra: PendingExtra,
-}
-
-/// Rows some commands persist beyond the engine's event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PendingExtra {
-    /// Nothing more.
-    None,
-    /// A user's limits.
-    UserLimits {
-        /// Tenant.
-        tenant: String,
-        /// User.
-        user: String,
-        /// Per-RFQ notional.
-        max_notional: i64,
-        /// RFQs per second.
-        max_rfqs_per_sec: i64,
-    },
-    /// A tenant's open-notional limit.
-    TenantLimit {
-        /// Tenant.
-        tenant: String,
-        /// Limit.
-        max_open_notional: i64,
-    },
 }
 
 /// A committed RFQ creation or trade, for the LP bots.
@@ -93,6 +59,17 @@ pub enum PendingExtra {
 pub struct CommittedRfq {
     /// The engine's event.
     pub event: RfqEvent,
+}
+
+/// The names behind the engine's dense ids, as the directory holds them. The journal writes
+/// names into rows and events; an id without a name is an error, never a made-up name.
+pub trait Names: Send + Sync {
+    /// A tenant's id.
+    fn tenant(&self, id: TenantId) -> Option<String>;
+    /// A user's login name.
+    fn user(&self, id: UserId) -> Option<String>;
+    /// An LP's id.
+    fn lp(&self, id: LpId) -> Option<String>;
 }
 
 /// Shared between request handlers and the committer.
@@ -104,40 +81,7 @@ pub struct Ledger {
     store_up: AtomicBool,
     next_position: AtomicI64,
     committed: broadcast::Sender<CommittedRfq>,
-    updates: broadcast::Sender<UserUpdate>,
-}
-
-/// Which WebSocket channel an update belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UpdateChannel {
-    /// `RFQ_UPDATE` frames.
-    Rfqs,
-    /// `TRADE` frames.
-    Trades,
-}
-
-/// A committed change for its owner's WebSocket sessions.
-#[derive(Debug, Clone)]
-pub struct UserUpdate {
-    /// Owner's tenant.
-    pub tenant: String,
-    /// Owner.
-    pub user: String,
-    /// Channel.
-    pub channel: UpdateChannel,
-    /// The serialised frame.
-    pub bytes: axum::extract::ws::Utf8Bytes,
-}
-
-impl UserUpdate {
-    fn new(tenant: &str, user: &str, channel: UpdateChannel, frame: Value) -> Self {
-        Self {
-            tenant: tenant.to_owned(),
-            user: user.to_owned(),
-            channel,
-            bytes: frame.to_string().into(),
-        }
-    }
+    updates: broadcast::Sender<OwnerUpdate>,
 }
 
 impl Ledger {
@@ -173,9 +117,9 @@ impl Ledger {
         self.store_up.store(up, Ordering::Release);
     }
 
-    /// Committed changes for WebSocket sessions.
-    pub fn updates(&self) -> broadcast::Sender<UserUpdate> {
-        self.updates.clone()
+    /// Committed changes for the RFQs' owners.
+    pub fn subscribe_updates(&self) -> broadcast::Receiver<OwnerUpdate> {
+        self.updates.subscribe()
     }
 
     /// Committed RFQ creations and trades (LP notifications).
@@ -193,6 +137,7 @@ pub struct Committer {
     store: Store,
     ledger: std::sync::Arc<Ledger>,
     instruments: std::sync::Arc<InstrumentTable>,
+    names: std::sync::Arc<dyn Names>,
     env: String,
     /// The immutable facts of open RFQs (tenant, owner, correlation id, price scale), so a quote
     /// or a trade does not read its RFQ's row again; dropped at the terminal state.
@@ -202,9 +147,9 @@ pub struct Committer {
 }
 
 struct Written {
-    replies: Vec<(oneshot::Sender<Outcome>, Outcome)>,
+    replies: Vec<(oneshot::Sender<Answer>, Answer)>,
     created: Vec<RfqEvent>,
-    updates: Vec<UserUpdate>,
+    updates: Vec<OwnerUpdate>,
 }
 
 impl Committer {
@@ -213,12 +158,14 @@ impl Committer {
         store: Store,
         ledger: std::sync::Arc<Ledger>,
         instruments: std::sync::Arc<InstrumentTable>,
+        names: std::sync::Arc<dyn Names>,
         env: String,
     ) -> Self {
         Self {
             store,
             ledger,
             instruments,
+            names,
             env,
             rows: Mutex::new(HashMap::new()),
             staged: Mutex::new(staged::Staged::default()),
@@ -257,8 +204,8 @@ impl Committer {
             metrics::counter!("orion_group_commit_batches_total").increment(1);
             metrics::counter!("orion_group_commit_events_total").increment(batch.len() as u64);
             metrics::histogram!("orion_group_commit_batch_size").record(batch.len() as f64);
-            for (reply, outcome) in written.replies {
-                let _ = reply.send(outcome);
+            for (reply, answer) in written.replies {
+                let _ = reply.send(answer);
             }
             for update in written.updates {
                 let _ = self.ledger.updates.send(update);
@@ -274,7 +221,7 @@ impl Committer {
         // A retried batch is rendered again from scratch.
         self.stage().clear();
         let mut tx = self.store.pool().begin().await?;
-        let mut answered: Vec<(RequestId, Outcome)> = Vec::new();
+        let mut answered: Vec<(RequestId, Answer)> = Vec::new();
         let mut created = Vec::new();
         let mut updates = Vec::new();
         for event in batch {
@@ -282,23 +229,26 @@ impl Committer {
             // Copied, not taken: if this transaction fails the batch is retried with the same
             // requests still waiting.
             let pending = request.and_then(|r| self.ledger.lock().get(&r).map(|p| p.info.clone()));
-            if let Some(outcome) = self
+            if let Some(decision) = self
                 .apply(&mut tx, event, pending.as_ref(), &mut updates)
                 .await?
             {
                 if let (Some(p), Some(r)) = (&pending, request) {
+                    let answer = Answer {
+                        correlation_id: p.correlation_id.clone(),
+                        decision,
+                    };
                     if let Some((operation, key)) = &p.idempotency {
                         self.stage().idempotency.push(staged::IdempotencyInsert {
                             tenant: p.tenant.clone(),
                             user: p.user.clone(),
                             operation,
                             key: key.clone(),
-                            status: i64::from(outcome.status),
-                            response: outcome.body.to_string(),
+                            response: serde_json::to_string(&answer).expect("answers serialise"),
                             at: event_at(event) as i64,
                         });
                     }
-                    answered.push((r, outcome));
+                    answered.push((r, answer));
                 }
             }
             if matches!(
@@ -314,7 +264,7 @@ impl Committer {
         let mut ledger = self.ledger.lock();
         let replies = answered
             .into_iter()
-            .filter_map(|(r, outcome)| ledger.remove(&r).map(|p| (p.reply, outcome)))
+            .filter_map(|(r, answer)| ledger.remove(&r).map(|p| (p.reply, answer)))
             .collect();
         Ok(Written {
             replies,
@@ -363,36 +313,5 @@ pub fn side_str(side: orion_hotpath::rfq::Side) -> &'static str {
     match side {
         orion_hotpath::rfq::Side::Buy => "BUY",
         orion_hotpath::rfq::Side::Sell => "SELL",
-    }
-}
-
-/// The contract's error object.
-pub fn error_body(code: &str, message: &str, correlation_id: &str) -> Value {
-    json!({"error": {"code": code, "message": message, "correlationId": correlation_id}})
-}
-
-/// The HTTP answer to an engine refusal (CONTRACT.md status codes).
-pub fn refusal(reason: Reason, correlation_id: &str) -> Outcome {
-    let (status, message) = match reason {
-        Reason::UnknownRfq | Reason::NotOpen => (409, "the RFQ is no longer open"),
-        Reason::RfqExpired => (409, "the RFQ has expired"),
-        Reason::QuoteExpired => (409, "the quote has expired"),
-        Reason::NotOwner => (404, "no such RFQ"),
-        Reason::UnknownQuote => (404, "no such quote on this RFQ"),
-        Reason::NotEntitled => (403, "not entitled to this instrument"),
-        Reason::RateLimited => (429, "too many RFQs; slow down"),
-        Reason::KillSwitchTenant => (422, "trading is halted for your tenant (kill switch)"),
-        Reason::KillSwitchGlobal => (422, "trading is halted (global kill switch)"),
-        Reason::UserNotionalLimit => (422, "the RFQ's notional is above your limit"),
-        Reason::TenantNotionalLimit => (422, "your tenant's open notional limit would be exceeded"),
-        Reason::NoMarketData => (422, "no market data to value the RFQ"),
-        Reason::NoEligibleLp => (422, "no liquidity provider can quote this request now"),
-        Reason::Capacity => (503, "too many open RFQs; try again"),
-        Reason::Invalid => (400, "invalid request"),
-        _ => (409, "refused"),
-    };
-    Outcome {
-        status,
-        body: error_body(reason.as_str(), message, correlation_id),
     }
 }

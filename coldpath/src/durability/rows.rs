@@ -1,21 +1,18 @@
-//! How each engine decision becomes rows: state, outbox envelope, audit entry, WebSocket
-//! update and — when it answers a request — the client's outcome. Runs inside the committer's
-//! batch transaction.
+//! How each engine decision becomes rows: state, outbox envelope, audit entry, the owner's
+//! update and — when it answers a request — the typed [`Decision`]. Runs inside the
+//! committer's batch transaction. Every name written (tenant, user, LP) comes from the engine's
+//! event through the directory or from the RFQ's own row; a missing one is an error.
 
 use std::sync::atomic::Ordering;
 
 use orion_hotpath::Price;
-use orion_hotpath::rfq::{KillScope, RfqEvent, RfqId};
+use orion_hotpath::rfq::{KillScope, LimitChange, RfqEvent, RfqId, RfqState};
 use serde_json::{Value, json};
 use sqlx::{Any, Transaction};
 
 use super::staged::{AuditInsert, OutboxInsert, QuoteInsert, RfqInsert, TradeInsert};
-use super::{
-    Committer, Outcome, PendingExtra, PendingInfo, UpdateChannel, UserUpdate, error_body, refusal,
-    side_str,
-};
+use super::{Committer, Decision, OwnerUpdate, PendingInfo, RfqChange, side_str};
 use crate::market_view::rfc3339;
-use crate::store::reference::{LPS, TENANTS};
 
 /// The PRD §9.3 envelope (`proto/schemas/v1/envelope.json`), serialised directly.
 #[derive(serde::Serialize)]
@@ -59,31 +56,31 @@ impl RfqRow {
 }
 
 impl Committer {
-    /// Writes one decision's rows; returns the client outcome when the decision answers a request.
+    /// Writes one decision's rows; returns the decision when it answers a request.
     pub(super) async fn apply(
         &self,
         tx: &mut Transaction<'static, Any>,
         event: &RfqEvent,
         pending: Option<&PendingInfo>,
-        updates: &mut Vec<UserUpdate>,
-    ) -> Result<Option<Outcome>, sqlx::Error> {
+        updates: &mut Vec<OwnerUpdate>,
+    ) -> Result<Option<Decision>, sqlx::Error> {
         let correlation = pending.map(|p| p.correlation_id.clone());
         match *event {
             RfqEvent::RfqCreated {
                 rfq,
-                tenant,
-                user,
                 instrument,
                 side,
                 size,
                 expires_at,
                 lps,
                 mid_x2,
+                notional,
                 at,
                 ..
             } => {
                 let Some(p) = pending else {
                     tracing::error!(rfq = rfq.raw(), "RFQ created without a waiting request");
+                    metrics::counter!("orion_journal_unattributed_total").increment(1);
                     return Ok(None);
                 };
                 let spec = self
@@ -93,15 +90,6 @@ impl Committer {
                 let size_text = orion_hotpath::Qty::new(size, spec.size_scale).to_string();
                 let mid = Price::from_doubled(mid_x2, spec.price_scale).map(|m| m.to_string());
                 let side = side_str(side);
-                let notional = orion_hotpath::rfq::engine::notional(
-                    size,
-                    mid_x2,
-                    orion_hotpath::rfq::InstrumentRef {
-                        asset_class: spec.asset_class,
-                        price_scale: spec.price_scale,
-                        size_scale: spec.size_scale,
-                    },
-                );
                 self.stage().rfqs.push(RfqInsert {
                     rfq_id: rfq.raw() as i64,
                     tenant: p.tenant.clone(),
@@ -120,7 +108,6 @@ impl Committer {
                     correlation_id: p.correlation_id.clone(),
                     trade_id: None,
                 });
-                let _ = (tenant, user);
                 self.remember(
                     rfq,
                     RfqRow {
@@ -136,6 +123,7 @@ impl Committer {
                 let payload = json!({
                     "rfqId": rfq.raw().to_string(), "instrumentId": spec.symbol, "side": side, "size": size_text,
                     "expiresAt": rfc3339(expires_at), "requester": p.user, "lpCount": lps.count_ones(),
+                    "notional": notional,
                 });
                 self.outbox(
                     "RFQCreated",
@@ -148,42 +136,33 @@ impl Committer {
                     payload,
                     at,
                 );
-                updates.push(UserUpdate::new(&p.tenant, &p.user, UpdateChannel::Rfqs, json!({
-                    "type": "RFQ_UPDATE", "event": "RFQCreated", "rfqId": rfq.raw().to_string(), "status": "SENT",
-                    "instrumentId": spec.symbol, "side": side, "size": size_text, "expiresAt": rfc3339(expires_at),
-                    "correlationId": p.correlation_id,
-                })));
-                self.audit(
-                    &p.tenant,
-                    &p.user,
-                    "RFQ_CREATED",
-                    "RFQ",
-                    &rfq.raw().to_string(),
-                    &p.correlation_id,
-                    "",
-                    at,
-                );
-                Ok(Some(Outcome {
-                    status: 201,
-                    body: json!({"rfqId": rfq.raw().to_string(), "status": "SENT", "correlationId": p.correlation_id}),
-                }))
+                updates.push(OwnerUpdate {
+                    tenant: p.tenant.clone(),
+                    user: p.user.clone(),
+                    change: RfqChange::Created {
+                        rfq_id: rfq.raw(),
+                        instrument_id: spec.symbol.clone(),
+                        side,
+                        size: size_text,
+                        expires_at,
+                        correlation_id: p.correlation_id.clone(),
+                    },
+                });
+                self.audit(p, "RFQ_CREATED", "RFQ", &rfq.raw().to_string(), "", at);
+                Ok(Some(Decision::RfqCreated { rfq_id: rfq.raw() }))
             }
             RfqEvent::Refused {
                 rfq, reason, at, ..
             } => {
                 let Some(p) = pending else { return Ok(None) };
                 let entity = rfq.map(|r| r.raw().to_string()).unwrap_or_default();
-                self.audit(
-                    &p.tenant,
-                    &p.user,
-                    "REFUSED",
-                    "RFQ",
-                    &entity,
-                    &p.correlation_id,
-                    reason.as_str(),
-                    at,
-                );
-                Ok(Some(refusal(reason, &p.correlation_id)))
+                let action = if reason.is_risk_breach() {
+                    "RISK_REFUSED"
+                } else {
+                    "REFUSED"
+                };
+                self.audit(p, action, "RFQ", &entity, reason.as_str(), at);
+                Ok(Some(Decision::Refused { reason }))
             }
             RfqEvent::RiskLimitBreached { reason, at, .. } => {
                 let Some(p) = pending else { return Ok(None) };
@@ -201,7 +180,7 @@ impl Committer {
                     payload,
                     at,
                 );
-                // The refusal already answers the request.
+                // The refusal that follows answers the request.
                 Ok(None)
             }
             RfqEvent::QuoteReceived {
@@ -214,16 +193,18 @@ impl Committer {
                 valid_until,
                 at,
             } => {
-                let lp_name = LPS
-                    .get(usize::from(lp.0))
-                    .map_or("unknown", |(name, _)| *name);
-                let row = self.rfq_row(tx, rfq).await?;
+                let Some(lp_name) = self.names.lp(lp) else {
+                    return Ok(self.missing("LP", u64::from(lp.0)));
+                };
+                let Some(row) = self.rfq_row(tx, rfq).await? else {
+                    return Ok(self.missing("RFQ", rfq.raw()));
+                };
                 let price_text = row.price(price);
                 self.stage().quotes.push(QuoteInsert {
                     quote_id: quote.0 as i64,
                     tenant: row.tenant.clone(),
                     rfq_id: rfq.raw() as i64,
-                    lp_id: lp_name,
+                    lp_id: lp_name.clone(),
                     lp_index: i64::from(lp.0),
                     lp_quote_id: lp_quote_id.to_string(),
                     price: price_text.clone(),
@@ -249,10 +230,17 @@ impl Committer {
                     payload,
                     at,
                 );
-                updates.push(UserUpdate::new(&row.tenant, &row.user, UpdateChannel::Rfqs, json!({
-                    "type": "RFQ_UPDATE", "event": "QuoteReceived", "rfqId": rfq.raw().to_string(), "status": "QUOTING",
-                    "quote": {"quoteId": quote.0.to_string(), "lpId": lp_name, "price": price_text, "validUntil": rfc3339(valid_until)},
-                })));
+                updates.push(OwnerUpdate {
+                    tenant: row.tenant,
+                    user: row.user,
+                    change: RfqChange::QuoteReceived {
+                        rfq_id: rfq.raw(),
+                        quote_id: quote.0,
+                        lp_id: lp_name,
+                        price: price_text,
+                        valid_until,
+                    },
+                });
                 Ok(None)
             }
             RfqEvent::QuoteDiscarded { reason, .. } => {
@@ -268,7 +256,9 @@ impl Committer {
                 ..
             } => {
                 self.stage().quote_status.insert(quote.0 as i64, "REJECTED");
-                let row = self.rfq_row(tx, rfq).await?;
+                let Some(row) = self.rfq_row(tx, rfq).await? else {
+                    return Ok(self.missing("RFQ", rfq.raw()));
+                };
                 let correlation_id = correlation.unwrap_or(row.correlation_id);
                 let payload = json!({"rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(), "reason": reason.as_str()});
                 self.outbox(
@@ -282,28 +272,28 @@ impl Committer {
                     payload,
                     at,
                 );
-                updates.push(UserUpdate::new(&row.tenant, &row.user, UpdateChannel::Rfqs, json!({
-                    "type": "RFQ_UPDATE", "event": "QuoteAcceptanceRejected", "rfqId": rfq.raw().to_string(),
-                    "status": "QUOTING", "quoteId": quote.0.to_string(), "reason": reason.as_str(),
-                })));
+                updates.push(OwnerUpdate {
+                    tenant: row.tenant,
+                    user: row.user,
+                    change: RfqChange::QuoteRejected {
+                        rfq_id: rfq.raw(),
+                        quote_id: quote.0,
+                        reason,
+                    },
+                });
                 let Some(p) = pending else { return Ok(None) };
                 self.audit(
-                    &p.tenant,
-                    &p.user,
+                    p,
                     "LAST_LOOK_REJECTED",
                     "RFQ",
                     &rfq.raw().to_string(),
-                    &p.correlation_id,
                     reason.as_str(),
                     at,
                 );
-                Ok(Some(Outcome {
-                    status: 409,
-                    body: error_body(
-                        "QUOTE_REJECTED",
-                        &format!("the LP rejected the acceptance ({})", reason.as_str()),
-                        &p.correlation_id,
-                    ),
+                Ok(Some(Decision::LastLookRejected {
+                    rfq_id: rfq.raw(),
+                    quote_id: quote.0,
+                    reason,
                 }))
             }
             RfqEvent::QuoteAccepted { quote, .. } => {
@@ -319,20 +309,21 @@ impl Committer {
                 at,
                 ..
             } => {
-                let lp_name = LPS
-                    .get(usize::from(lp.0))
-                    .map_or("unknown", |(name, _)| *name);
-                let row = self.rfq_row(tx, rfq).await?;
+                let Some(lp_name) = self.names.lp(lp) else {
+                    return Ok(self.missing("LP", u64::from(lp.0)));
+                };
+                let Some(row) = self.rfq_row(tx, rfq).await? else {
+                    return Ok(self.missing("RFQ", rfq.raw()));
+                };
                 let price_text = row.price(price);
                 let correlation_id = correlation.clone().unwrap_or(row.correlation_id.clone());
-                let tenant = row.tenant.clone();
                 self.stage().trades.push(TradeInsert {
                     trade_id: trade.0 as i64,
                     tenant: row.tenant.clone(),
                     rfq_id: rfq.raw() as i64,
                     quote_id: quote.0 as i64,
                     user: row.user.clone(),
-                    lp_id: lp_name,
+                    lp_id: lp_name.clone(),
                     instrument: row.instrument.clone(),
                     side: row.side.clone(),
                     price: price_text.clone(),
@@ -346,81 +337,54 @@ impl Committer {
                     at as i64,
                     Some(trade.0 as i64),
                 );
-                let (instrument_id, side, size, requester) =
-                    (&row.instrument, &row.side, &row.size, &row.user);
                 let payload = json!({
                     "tradeId": trade.0.to_string(), "rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(),
                     "lpId": lp_name, "price": price_text, "executedAt": rfc3339(at),
-                    "instrumentId": instrument_id, "side": side, "size": size, "requester": requester,
+                    "instrumentId": row.instrument, "side": row.side, "size": row.size, "requester": row.user,
                 });
                 self.outbox(
                     "TradeExecuted",
                     "execution.trades",
                     &trade.0.to_string(),
-                    &tenant,
+                    &row.tenant,
                     &correlation_id,
                     "Trade",
                     &trade.0.to_string(),
                     payload,
                     at,
                 );
-                updates.push(UserUpdate::new(&row.tenant, &row.user, UpdateChannel::Rfqs, json!({
-                    "type": "RFQ_UPDATE", "event": "TradeExecuted", "rfqId": rfq.raw().to_string(), "status": "TRADED",
-                    "tradeId": trade.0.to_string(),
-                })));
-                updates.push(UserUpdate::new(&row.tenant, &row.user, UpdateChannel::Trades, json!({
-                    "type": "TRADE", "tradeId": trade.0.to_string(), "rfqId": rfq.raw().to_string(),
-                    "quoteId": quote.0.to_string(), "lpId": lp_name, "price": price_text, "executedAt": rfc3339(at),
-                    "correlationId": correlation_id,
-                })));
+                updates.push(OwnerUpdate {
+                    tenant: row.tenant,
+                    user: row.user,
+                    change: RfqChange::Traded {
+                        rfq_id: rfq.raw(),
+                        trade_id: trade.0,
+                        quote_id: quote.0,
+                        lp_id: lp_name,
+                        price: price_text,
+                        executed_at: at,
+                        correlation_id,
+                    },
+                });
                 self.forget_row(rfq);
                 let Some(p) = pending else { return Ok(None) };
-                self.audit(
-                    &p.tenant,
-                    &p.user,
-                    "TRADE_EXECUTED",
-                    "Trade",
-                    &trade.0.to_string(),
-                    &p.correlation_id,
-                    "",
-                    at,
-                );
-                Ok(Some(Outcome {
-                    status: 200,
-                    body: json!({"rfqId": rfq.raw().to_string(), "status": "TRADED", "tradeId": trade.0.to_string(), "correlationId": p.correlation_id}),
+                self.audit(p, "TRADE_EXECUTED", "Trade", &trade.0.to_string(), "", at);
+                Ok(Some(Decision::Traded {
+                    rfq_id: rfq.raw(),
+                    trade_id: trade.0,
                 }))
             }
             RfqEvent::RfqExpired { rfq, at } => {
-                self.close(tx, rfq, "EXPIRED", "RFQExpired", correlation, at, updates)
+                self.close(tx, rfq, RfqState::Expired, correlation, at, updates)
                     .await?;
                 Ok(None)
             }
             RfqEvent::RfqCancelled { rfq, at, .. } => {
-                self.close(
-                    tx,
-                    rfq,
-                    "CANCELLED",
-                    "RFQCancelled",
-                    correlation,
-                    at,
-                    updates,
-                )
-                .await?;
+                self.close(tx, rfq, RfqState::Cancelled, correlation, at, updates)
+                    .await?;
                 let Some(p) = pending else { return Ok(None) };
-                self.audit(
-                    &p.tenant,
-                    &p.user,
-                    "RFQ_CANCELLED",
-                    "RFQ",
-                    &rfq.raw().to_string(),
-                    &p.correlation_id,
-                    "",
-                    at,
-                );
-                Ok(Some(Outcome {
-                    status: 200,
-                    body: json!({"rfqId": rfq.raw().to_string(), "status": "CANCELLED", "correlationId": p.correlation_id}),
-                }))
+                self.audit(p, "RFQ_CANCELLED", "RFQ", &rfq.raw().to_string(), "", at);
+                Ok(Some(Decision::Cancelled { rfq_id: rfq.raw() }))
             }
             RfqEvent::KillSwitchChanged {
                 scope, enabled, at, ..
@@ -429,8 +393,10 @@ impl Committer {
                 let (key, tenant) = match scope {
                     KillScope::Global => ("global".to_owned(), "*".to_owned()),
                     KillScope::Tenant(t) => {
-                        let name = TENANTS.get(usize::from(t.0)).copied().unwrap_or("unknown");
-                        (format!("tenant:{name}"), name.to_owned())
+                        let Some(name) = self.names.tenant(t) else {
+                            return Ok(self.missing("tenant", u64::from(t.0)));
+                        };
+                        (format!("tenant:{name}"), name)
                     }
                 };
                 sqlx::query(
@@ -444,9 +410,17 @@ impl Committer {
                 .bind(p.user.as_str())
                 .execute(&mut **tx)
                 .await?;
-                let payload = json!({"scope": key, "enabled": enabled, "changedBy": p.user});
+                let global = matches!(scope, KillScope::Global);
+                let payload = json!({
+                    "scope": if global { "global" } else { "tenant" }, "tenantId": tenant,
+                    "enabled": enabled, "changedBy": p.user,
+                });
                 self.outbox(
-                    "KillSwitchChanged",
+                    if enabled {
+                        "KillSwitchEnabled"
+                    } else {
+                        "KillSwitchDisabled"
+                    },
                     "admin.changes",
                     &key,
                     &p.tenant,
@@ -457,94 +431,113 @@ impl Committer {
                     at,
                 );
                 self.audit(
-                    &p.tenant,
-                    &p.user,
-                    if enabled {
-                        "KILL_SWITCH_ON"
-                    } else {
-                        "KILL_SWITCH_OFF"
-                    },
+                    p,
+                    "KILL_SWITCH",
                     "KillSwitch",
                     &key,
-                    &p.correlation_id,
-                    "",
+                    if enabled { "enabled" } else { "disabled" },
                     at,
                 );
-                Ok(Some(Outcome {
-                    status: 200,
-                    body: json!({"scope": if matches!(scope, KillScope::Global) { "global" } else { "tenant" }, "tenantId": tenant, "enabled": enabled}),
+                Ok(Some(Decision::KillSwitchSet {
+                    global,
+                    tenant_id: tenant,
+                    enabled,
                 }))
             }
-            RfqEvent::LimitsChanged { at, .. } => {
+            RfqEvent::LimitsChanged { change, at, .. } => {
                 let Some(p) = pending else { return Ok(None) };
-                match &p.extra {
-                    PendingExtra::UserLimits {
-                        tenant,
+                let (entity, detail) = match change {
+                    LimitChange::User {
                         user,
                         max_notional,
                         max_rfqs_per_sec,
                     } => {
+                        let Some(name) = self.names.user(user) else {
+                            return Ok(self.missing("user", u64::from(user.0)));
+                        };
                         sqlx::query(
                             "INSERT INTO risk_limits (tenant_id, user_id, max_notional, max_rfqs_per_sec, updated_at) VALUES ($1, $2, $3, $4, $5) \
                              ON CONFLICT (tenant_id, user_id) DO UPDATE SET max_notional = excluded.max_notional, \
                              max_rfqs_per_sec = excluded.max_rfqs_per_sec, updated_at = excluded.updated_at",
                         )
-                        .bind(tenant.as_str())
-                        .bind(user.as_str())
-                        .bind(*max_notional)
-                        .bind(*max_rfqs_per_sec)
+                        .bind(p.tenant.as_str())
+                        .bind(name.as_str())
+                        .bind(max_notional)
+                        .bind(i64::from(max_rfqs_per_sec))
                         .bind(at as i64)
                         .execute(&mut **tx)
                         .await?;
+                        (
+                            name,
+                            json!({"maxNotional": max_notional, "maxRfqsPerSec": max_rfqs_per_sec}),
+                        )
                     }
-                    PendingExtra::TenantLimit {
+                    LimitChange::Tenant {
                         tenant,
                         max_open_notional,
                     } => {
+                        let Some(name) = self.names.tenant(tenant) else {
+                            return Ok(self.missing("tenant", u64::from(tenant.0)));
+                        };
                         sqlx::query(
                             "INSERT INTO tenant_limits (tenant_id, max_open_notional, updated_at) VALUES ($1, $2, $3) \
                              ON CONFLICT (tenant_id) DO UPDATE SET max_open_notional = excluded.max_open_notional, updated_at = excluded.updated_at",
                         )
-                        .bind(tenant.as_str())
-                        .bind(*max_open_notional)
+                        .bind(name.as_str())
+                        .bind(max_open_notional)
                         .bind(at as i64)
                         .execute(&mut **tx)
                         .await?;
+                        (name, json!({"tenantMaxOpenNotional": max_open_notional}))
                     }
-                    PendingExtra::None => {}
-                }
+                };
                 self.audit(
-                    &p.tenant,
-                    &p.user,
+                    p,
                     "LIMITS_CHANGED",
                     "RiskLimit",
-                    &p.tenant,
-                    &p.correlation_id,
-                    "",
+                    &entity,
+                    &detail.to_string(),
                     at,
                 );
-                Ok(Some(Outcome {
-                    status: 200,
-                    body: json!({"status": "APPLIED", "correlationId": p.correlation_id}),
-                }))
+                Ok(Some(Decision::LimitsApplied))
             }
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Logs and counts a decision whose id has no row or name; its rows are not written.
+    fn missing(&self, what: &'static str, id: u64) -> Option<Decision> {
+        tracing::error!(
+            what,
+            id,
+            "decision names an id the store does not know; not written"
+        );
+        metrics::counter!("orion_journal_missing_rows_total", "what" => what).increment(1);
+        None
+    }
+
     async fn close(
         &self,
         tx: &mut Transaction<'static, Any>,
         rfq: RfqId,
-        status: &'static str,
-        event_type: &str,
+        state: RfqState,
         correlation: Option<String>,
         at: u64,
-        updates: &mut Vec<UserUpdate>,
+        updates: &mut Vec<OwnerUpdate>,
     ) -> Result<(), sqlx::Error> {
+        let (status, event_type) = (
+            state.as_str(),
+            if state == RfqState::Expired {
+                "RFQExpired"
+            } else {
+                "RFQCancelled"
+            },
+        );
         self.stage()
             .set_rfq_state(rfq.raw() as i64, status, at as i64, None);
-        let row = self.rfq_row(tx, rfq).await?;
+        let Some(row) = self.rfq_row(tx, rfq).await? else {
+            self.missing("RFQ", rfq.raw());
+            return Ok(());
+        };
         let correlation_id = correlation.unwrap_or(row.correlation_id);
         let payload = json!({"rfqId": rfq.raw().to_string(), "status": status});
         self.outbox(
@@ -558,26 +551,32 @@ impl Committer {
             payload,
             at,
         );
-        updates.push(UserUpdate::new(&row.tenant, &row.user, UpdateChannel::Rfqs, json!({
-            "type": "RFQ_UPDATE", "event": event_type, "rfqId": rfq.raw().to_string(), "status": status,
-        })));
+        updates.push(OwnerUpdate {
+            tenant: row.tenant,
+            user: row.user,
+            change: RfqChange::Closed {
+                rfq_id: rfq.raw(),
+                state,
+            },
+        });
         self.forget_row(rfq);
         Ok(())
     }
 
-    /// The RFQ's tenant, correlation id and price scale, from its row in this transaction.
+    /// The RFQ's owner, correlation id and price scale: cached since its creation, else read
+    /// from its row in this transaction. `None` when no such RFQ was ever written.
     async fn rfq_row(
         &self,
         tx: &mut Transaction<'static, Any>,
         rfq: RfqId,
-    ) -> Result<RfqRow, sqlx::Error> {
+    ) -> Result<Option<RfqRow>, sqlx::Error> {
         if let Some(row) = self
             .rows
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&rfq)
         {
-            return Ok(row.clone());
+            return Ok(Some(row.clone()));
         }
         type Facts = (String, String, String, String, String, String);
         let row: Option<Facts> = sqlx::query_as(
@@ -586,23 +585,17 @@ impl Committer {
         .bind(rfq.raw() as i64)
         .fetch_optional(&mut **tx)
         .await?;
-        let (tenant, correlation_id, instrument, user, side, size) = row.unwrap_or_else(|| {
-            let unknown = || String::new();
-            (
-                "unknown".into(),
-                unknown(),
-                unknown(),
-                unknown(),
-                unknown(),
-                unknown(),
-            )
-        });
-        let price_scale = self
+        let Some((tenant, correlation_id, instrument, user, side, size)) = row else {
+            return Ok(None);
+        };
+        let Some(price_scale) = self
             .instruments
             .id(&instrument)
             .and_then(|id| self.instruments.spec(id))
-            .map_or(0, |spec| spec.price_scale);
-        let found = tenant != "unknown";
+            .map(|spec| spec.price_scale)
+        else {
+            return Ok(None);
+        };
         let row = RfqRow {
             tenant,
             user,
@@ -612,10 +605,8 @@ impl Committer {
             size,
             price_scale,
         };
-        if found {
-            self.remember(rfq, row.clone());
-        }
-        Ok(row)
+        self.remember(rfq, row.clone());
+        Ok(Some(row))
     }
 
     /// Caches an open RFQ's immutable facts (bounded: a runaway cache is dropped whole).
@@ -682,27 +673,24 @@ impl Committer {
         });
     }
 
-    /// Stages one audit entry.
-    #[allow(clippy::too_many_arguments)]
+    /// Stages one audit entry for the request's caller.
     fn audit(
         &self,
-        tenant: &str,
-        actor: &str,
+        p: &PendingInfo,
         action: &str,
         entity_type: &str,
         entity_id: &str,
-        correlation_id: &str,
         detail: &str,
         at: u64,
     ) {
         self.stage().audit.push(AuditInsert {
             audit_id: uuid::Uuid::new_v4().to_string(),
-            tenant: tenant.to_owned(),
-            actor: actor.to_owned(),
+            tenant: p.tenant.clone(),
+            actor: p.user.clone(),
             action: action.to_owned(),
             entity_type: entity_type.to_owned(),
             entity_id: entity_id.to_owned(),
-            correlation_id: correlation_id.to_owned(),
+            correlation_id: p.correlation_id.clone(),
             detail: detail.to_owned(),
             at: at as i64,
         });

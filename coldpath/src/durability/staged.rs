@@ -52,7 +52,7 @@ pub(super) struct QuoteInsert {
     pub quote_id: i64,
     pub tenant: String,
     pub rfq_id: i64,
-    pub lp_id: &'static str,
+    pub lp_id: String,
     pub lp_index: i64,
     pub lp_quote_id: String,
     pub price: String,
@@ -69,7 +69,7 @@ pub(super) struct TradeInsert {
     pub rfq_id: i64,
     pub quote_id: i64,
     pub user: String,
-    pub lp_id: &'static str,
+    pub lp_id: String,
     pub instrument: String,
     pub side: String,
     pub price: String,
@@ -110,7 +110,7 @@ pub(super) struct IdempotencyInsert {
     pub user: String,
     pub operation: &'static str,
     pub key: String,
-    pub status: i64,
+    /// The typed answer, as JSON.
     pub response: String,
     pub at: i64,
 }
@@ -242,7 +242,7 @@ impl Staged {
                     .bind(r.quote_id)
                     .bind(r.tenant.as_str())
                     .bind(r.rfq_id)
-                    .bind(r.lp_id)
+                    .bind(r.lp_id.as_str())
                     .bind(r.lp_index)
                     .bind(r.lp_quote_id.as_str())
                     .bind(r.price.as_str())
@@ -270,7 +270,7 @@ impl Staged {
                     .bind(r.rfq_id)
                     .bind(r.quote_id)
                     .bind(r.user.as_str())
-                    .bind(r.lp_id)
+                    .bind(r.lp_id.as_str())
                     .bind(r.instrument.as_str())
                     .bind(r.side.as_str())
                     .bind(r.price.as_str())
@@ -345,10 +345,10 @@ impl Staged {
             }
             q.execute(&mut **tx).await?;
         }
-        for chunk in self.idempotency.chunks(rows(7)) {
+        for chunk in self.idempotency.chunks(rows(6)) {
             let sql = values_sql(
-                "idempotency_keys (tenant_id, user_id, operation, idem_key, status, response, created_at)",
-                7,
+                "idempotency_keys (tenant_id, user_id, operation, idem_key, response, created_at)",
+                6,
                 chunk.len(),
                 " ON CONFLICT DO NOTHING",
             );
@@ -359,7 +359,6 @@ impl Staged {
                     .bind(r.user.as_str())
                     .bind(r.operation)
                     .bind(r.key.as_str())
-                    .bind(r.status)
                     .bind(r.response.as_str())
                     .bind(r.at);
             }

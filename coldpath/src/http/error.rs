@@ -59,6 +59,16 @@ pub enum AppError {
     /// Not ready to serve (503).
     #[error("{0}")]
     Unavailable(String),
+    /// A refusal with its own code and status.
+    #[error("{message}")]
+    Coded {
+        /// Status.
+        status: StatusCode,
+        /// Stable error code.
+        code: &'static str,
+        /// What happened.
+        message: String,
+    },
     /// A bug or an infrastructure failure (500); the cause is logged only.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
@@ -85,6 +95,7 @@ impl AppError {
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "FORBIDDEN"),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE"),
+            AppError::Coded { status, code, .. } => (*status, code),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
         }
     }

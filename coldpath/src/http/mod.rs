@@ -1,6 +1,7 @@
 //! The BFF's HTTP face: router, shared state, and the REST handlers by area.
 //!
-//! - [`error`] — `AppError` (CONTRACT.md error object) and the correlation-id middleware.
+//! - [`error`] — `AppError` (the contract's error object) and the correlation-id middleware.
+//! - [`decision`] — committed decisions and service errors rendered as statuses and bodies.
 //! - [`auth`] — login, refresh, `/me`, and the bearer-token extractor.
 //! - [`market`] — instruments and snapshots.
 //! - [`ops`] — health, readiness, metrics.
@@ -11,6 +12,7 @@
 //! The WebSocket stream lives in [`crate::stream`].
 
 pub mod auth;
+pub mod decision;
 pub mod error;
 pub mod market;
 pub mod openapi;

@@ -2,33 +2,29 @@
 //! [`RfqService`](crate::rfq_service::RfqService).
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::AppState;
 use super::auth::AuthUser;
+use super::decision::respond;
 use super::error::{AppError, Json, Query, current_correlation_id};
-use crate::durability::Outcome;
 use crate::identity::Claims;
 use crate::rfq_service::{Caller, CreateRfq};
 
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 
-fn respond(outcome: Outcome) -> Response {
-    let status = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(outcome.body)).into_response()
+pub(super) fn caller(state: &AppState, claims: Claims) -> Result<Caller, AppError> {
+    Caller::resolve(claims, service(state)?.directory())
+        .ok_or_else(|| AppError::Forbidden("this user cannot trade here".into()))
 }
 
-fn caller(claims: Claims) -> Result<Caller, AppError> {
-    Caller::resolve(claims).ok_or_else(|| AppError::Forbidden("this user cannot trade here".into()))
-}
-
-fn trader(claims: Claims) -> Result<Caller, AppError> {
+fn trader(state: &AppState, claims: Claims) -> Result<Caller, AppError> {
     if !claims.has_role("ROLE_TRADER") {
         return Err(AppError::Forbidden("trading needs ROLE_TRADER".into()));
     }
-    caller(claims)
+    caller(state, claims)
 }
 
 /// Risk administration (kill switches, limits) needs ROLE_RISK or ROLE_ADMIN.
@@ -40,9 +36,9 @@ pub(super) fn require_risk_role(claims: &Claims) -> Result<(), AppError> {
     }
 }
 
-fn risk_officer(claims: Claims) -> Result<Caller, AppError> {
+fn risk_officer(state: &AppState, claims: Claims) -> Result<Caller, AppError> {
     require_risk_role(&claims)?;
-    caller(claims)
+    caller(state, claims)
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
@@ -82,13 +78,13 @@ pub async fn create(
     headers: HeaderMap,
     Json(body): Json<CreateRfq>,
 ) -> Result<Response, AppError> {
-    let caller = trader(claims)?;
+    let caller = trader(&state, claims)?;
     let key = idempotency_key(&headers)?;
-    let outcome = service(&state)?
-        .create_rfq(&caller, body, key, &current_correlation_id())
-        .await
-        .map_err(db)?;
-    Ok(respond(outcome))
+    respond(
+        service(&state)?
+            .create_rfq(&caller, body, key, &current_correlation_id())
+            .await,
+    )
 }
 
 /// `GET /rfqs?status=&instrumentId=` query.
@@ -105,7 +101,7 @@ pub async fn list(
     AuthUser(claims): AuthUser,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let caller = caller(claims)?;
+    let caller = caller(&state, claims)?;
     let rows = service(&state)?
         .list_rfqs(
             &caller,
@@ -123,7 +119,7 @@ pub async fn get(
     AuthUser(claims): AuthUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let caller = caller(claims)?;
+    let caller = caller(&state, claims)?;
     match service(&state)?.get_rfq(&caller, &id).await.map_err(db)? {
         Some(view) => Ok(axum::Json(view).into_response()),
         None => Err(AppError::NotFound("no such RFQ".into())),
@@ -145,13 +141,13 @@ pub async fn accept(
     headers: HeaderMap,
     Json(body): Json<AcceptBody>,
 ) -> Result<Response, AppError> {
-    let caller = trader(claims)?;
+    let caller = trader(&state, claims)?;
     let key = idempotency_key(&headers)?;
-    let outcome = service(&state)?
-        .accept_quote(&caller, &id, &body.quote_id, key, &current_correlation_id())
-        .await
-        .map_err(db)?;
-    Ok(respond(outcome))
+    respond(
+        service(&state)?
+            .accept_quote(&caller, &id, &body.quote_id, key, &current_correlation_id())
+            .await,
+    )
 }
 
 /// `POST /rfqs/{id}/cancel`.
@@ -160,12 +156,12 @@ pub async fn cancel(
     AuthUser(claims): AuthUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let caller = trader(claims)?;
-    let outcome = service(&state)?
-        .cancel_rfq(&caller, &id, &current_correlation_id())
-        .await
-        .map_err(db)?;
-    Ok(respond(outcome))
+    let caller = trader(&state, claims)?;
+    respond(
+        service(&state)?
+            .cancel_rfq(&caller, &id, &current_correlation_id())
+            .await,
+    )
 }
 
 /// `GET /trades`.
@@ -173,7 +169,7 @@ pub async fn trades(
     State(state): State<AppState>,
     AuthUser(claims): AuthUser,
 ) -> Result<Response, AppError> {
-    let caller = caller(claims)?;
+    let caller = caller(&state, claims)?;
     let rows = service(&state)?.list_trades(&caller).await.map_err(db)?;
     Ok(axum::Json(rows).into_response())
 }
@@ -184,7 +180,7 @@ pub async fn trade(
     AuthUser(claims): AuthUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let caller = caller(claims)?;
+    let caller = caller(&state, claims)?;
     match service(&state)?.get_trade(&caller, &id).await.map_err(db)? {
         Some(view) => Ok(axum::Json(view).into_response()),
         None => Err(AppError::NotFound("no such trade".into())),
@@ -204,7 +200,6 @@ async fn kill_switch(
     body: KillSwitchBody,
     enabled: bool,
 ) -> Result<Response, AppError> {
-    let caller = risk_officer(claims)?;
     let global = match body.scope.as_str() {
         "global" => true,
         "tenant" => false,
@@ -214,11 +209,22 @@ async fn kill_switch(
             ));
         }
     };
-    let outcome = service(&state)?
-        .set_kill_switch(&caller, global, enabled, &current_correlation_id())
-        .await
-        .map_err(db)?;
-    Ok(respond(outcome))
+    // The global switch halts every tenant: only the platform's operators hold it.
+    if global && !claims.has_role("ROLE_PLATFORM") {
+        return Err(AppError::Forbidden(
+            "the global kill switch needs ROLE_PLATFORM".into(),
+        ));
+    }
+    let caller = if global {
+        caller(&state, claims)?
+    } else {
+        risk_officer(&state, claims)?
+    };
+    respond(
+        service(&state)?
+            .set_kill_switch(&caller, global, enabled, &current_correlation_id())
+            .await,
+    )
 }
 
 /// `POST /admin/killswitch/enable`.
@@ -255,7 +261,7 @@ pub async fn limits(
     AuthUser(claims): AuthUser,
     Json(body): Json<LimitsBody>,
 ) -> Result<Response, AppError> {
-    let caller = risk_officer(claims)?;
+    let caller = risk_officer(&state, claims)?;
     let correlation = current_correlation_id();
     let service = service(&state)?;
     let outcome = match body {
@@ -264,24 +270,22 @@ pub async fn limits(
             max_notional: Some(notional),
             max_rfqs_per_sec: Some(rate),
             tenant_max_open_notional: None,
-        } if notional >= 0 && rate > 0 => service
-            .set_user_limits(&caller, &user, notional, rate, &correlation)
-            .await
-            .map_err(db)?,
+        } if notional >= 0 && rate > 0 => {
+            service
+                .set_user_limits(&caller, &user, notional, rate, &correlation)
+                .await
+        }
         LimitsBody {
             user_id: None,
             max_notional: None,
             max_rfqs_per_sec: None,
             tenant_max_open_notional: Some(limit),
-        } if limit >= 0 => service
-            .set_tenant_limit(&caller, limit, &correlation)
-            .await
-            .map_err(db)?,
+        } if limit >= 0 => service.set_tenant_limit(&caller, limit, &correlation).await,
         _ => {
             return Err(AppError::BadRequest(
                 "send {userId, maxNotional, maxRfqsPerSec} or {tenantMaxOpenNotional}, all non-negative".into(),
             ));
         }
     };
-    Ok(respond(outcome))
+    respond(outcome)
 }

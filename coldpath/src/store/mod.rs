@@ -59,6 +59,13 @@ fn migrator() -> Migrator {
             include_str!("../../migrations/0004_outbox_correlation.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            5,
+            Cow::Borrowed("typed idempotent answers"),
+            MigrationType::Simple,
+            include_str!("../../migrations/0005_typed_answers.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -7,7 +7,7 @@ use super::{Store, StoreError};
 use crate::identity::DEMO_USERS;
 
 /// Tenants in index order.
-pub const TENANTS: &[&str] = &["acme", "globex"];
+pub const TENANTS: &[&str] = &["acme", "globex", "orion"];
 
 /// The LP bots in index order, with their per-second RFQ throttle.
 pub const LPS: &[(&str, i64)] = &[("lp-alpha", 5_000), ("lp-beta", 5_000), ("lp-gamma", 5_000)];

@@ -4,6 +4,7 @@
 //! - [`protocol`] — client and server messages, independent of sockets.
 //! - [`fanout`] — per-window serialisation shared by all sessions; notifications.
 //! - [`session`] — one task per socket.
+//! - [`updates`] — committed RFQ changes rendered as frames for their owner.
 //!
 //! The token is validated in the handshake (`?access_token=`, since browsers cannot set headers
 //! on a WebSocket); a bad one gets 401 before any upgrade.
@@ -11,6 +12,7 @@
 pub mod fanout;
 pub mod protocol;
 pub mod session;
+pub mod updates;
 
 use std::sync::Arc;
 
@@ -38,7 +40,7 @@ pub struct StreamHub {
     live: Arc<std::sync::atomic::AtomicUsize>,
     frames: watch::Receiver<Arc<FrameTable>>,
     notifications: broadcast::Sender<Notification>,
-    updates: broadcast::Sender<crate::durability::UserUpdate>,
+    updates: broadcast::Sender<updates::UserUpdate>,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -47,7 +49,7 @@ impl StreamHub {
     pub fn new(
         frames: watch::Receiver<Arc<FrameTable>>,
         notifications: broadcast::Sender<Notification>,
-        updates: broadcast::Sender<crate::durability::UserUpdate>,
+        updates: broadcast::Sender<updates::UserUpdate>,
         shutdown: watch::Receiver<bool>,
     ) -> Self {
         Self {
@@ -104,7 +106,7 @@ impl StreamHub {
         self.notifications.subscribe()
     }
 
-    pub(crate) fn updates(&self) -> broadcast::Receiver<crate::durability::UserUpdate> {
+    pub(crate) fn updates(&self) -> broadcast::Receiver<updates::UserUpdate> {
         self.updates.subscribe()
     }
 

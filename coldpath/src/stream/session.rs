@@ -39,7 +39,7 @@ struct Session {
     rfqs: bool,
     trades: bool,
     /// Committed RFQ and trade changes, subscribed on the first `rfqs`/`trades` subscription.
-    updates: Option<tokio::sync::broadcast::Receiver<crate::durability::UserUpdate>>,
+    updates: Option<tokio::sync::broadcast::Receiver<super::updates::UserUpdate>>,
     last_window: u64,
 }
 
@@ -149,8 +149,8 @@ async fn close_going_away(socket: &mut WebSocket) {
 
 /// The next committed update, for a session that subscribed to updates.
 async fn next_update(
-    updates: &mut Option<tokio::sync::broadcast::Receiver<crate::durability::UserUpdate>>,
-) -> Result<crate::durability::UserUpdate, RecvError> {
+    updates: &mut Option<tokio::sync::broadcast::Receiver<super::updates::UserUpdate>>,
+) -> Result<super::updates::UserUpdate, RecvError> {
     match updates {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
@@ -355,9 +355,9 @@ impl Session {
     async fn on_update(
         &mut self,
         socket: &mut WebSocket,
-        update: crate::durability::UserUpdate,
+        update: super::updates::UserUpdate,
     ) -> Result<(), axum::Error> {
-        use crate::durability::UpdateChannel;
+        use super::updates::UpdateChannel;
         let wanted = match update.channel {
             UpdateChannel::Rfqs => self.rfqs,
             UpdateChannel::Trades => self.trades,

@@ -430,7 +430,16 @@ impl RfqEngine {
                 Some(state) if max_notional >= 0 => {
                     state.user.max_notional = max_notional;
                     state.user.max_rfqs_per_sec = max_rfqs_per_sec;
-                    emit(RfqEvent::LimitsChanged { request, at });
+                    let change = LimitChange::User {
+                        user,
+                        max_notional,
+                        max_rfqs_per_sec,
+                    };
+                    emit(RfqEvent::LimitsChanged {
+                        request,
+                        change,
+                        at,
+                    });
                 }
                 _ => emit(refused(request, None, Reason::Invalid, at)),
             },
@@ -441,7 +450,15 @@ impl RfqEngine {
             } => match self.tenants.get_mut(usize::from(tenant.0)) {
                 Some(state) if max_open_notional >= 0 => {
                     state.max_open_notional = max_open_notional;
-                    emit(RfqEvent::LimitsChanged { request, at });
+                    let change = LimitChange::Tenant {
+                        tenant,
+                        max_open_notional,
+                    };
+                    emit(RfqEvent::LimitsChanged {
+                        request,
+                        change,
+                        at,
+                    });
                 }
                 _ => emit(refused(request, None, Reason::Invalid, at)),
             },
@@ -567,6 +584,7 @@ impl RfqEngine {
             expires_at,
             lps,
             mid_x2,
+            notional,
             at,
         });
     }
@@ -1081,6 +1099,74 @@ mod tests {
                 valid_until: at + 5 * S,
             },
         )
+    }
+
+    #[test]
+    fn events_carry_the_facts_they_change() {
+        let mut e = engine(16, NO_LAST_LOOK);
+        let created = run(
+            &mut e,
+            T,
+            Command::CreateRfq {
+                request: RequestId(1),
+                tenant: TenantId(0),
+                user: UserId(0),
+                instrument: InstrumentId::from_index(0),
+                side: Side::Buy,
+                size: 1_000_000,
+                expires_at: T + 10 * S,
+            },
+        );
+        // 10,000.00 at a mid of 1.08425 is 10,842 whole units.
+        assert!(matches!(
+            created[..],
+            [RfqEvent::RfqCreated {
+                notional: 10_842,
+                ..
+            }]
+        ));
+        let user = run(
+            &mut e,
+            T,
+            Command::SetUserLimits {
+                request: RequestId(2),
+                user: UserId(1),
+                max_notional: 5_000,
+                max_rfqs_per_sec: 3,
+            },
+        );
+        assert_eq!(
+            user,
+            [RfqEvent::LimitsChanged {
+                request: RequestId(2),
+                change: LimitChange::User {
+                    user: UserId(1),
+                    max_notional: 5_000,
+                    max_rfqs_per_sec: 3
+                },
+                at: T
+            }]
+        );
+        let tenant = run(
+            &mut e,
+            T,
+            Command::SetTenantLimit {
+                request: RequestId(3),
+                tenant: TenantId(1),
+                max_open_notional: 9,
+            },
+        );
+        assert_eq!(
+            tenant,
+            [RfqEvent::LimitsChanged {
+                request: RequestId(3),
+                change: LimitChange::Tenant {
+                    tenant: TenantId(1),
+                    max_open_notional: 9
+                },
+                at: T
+            }]
+        );
     }
 
     fn quote_id(events: &[RfqEvent]) -> QuoteId {

@@ -244,7 +244,36 @@ impl Reason {
         }
     }
 
-    /// True for refusals that are risk breaches (PRD FR-RISK-04: they emit `RiskLimitBreached`).
+    /// The reason named by [`Reason::as_str`]'s code; `None` for an unknown code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        const ALL: [Reason; 22] = [
+            Reason::UnknownRfq,
+            Reason::NotOwner,
+            Reason::NotOpen,
+            Reason::RfqExpired,
+            Reason::UnknownQuote,
+            Reason::QuoteExpired,
+            Reason::KillSwitchTenant,
+            Reason::KillSwitchGlobal,
+            Reason::RateLimited,
+            Reason::UserNotionalLimit,
+            Reason::TenantNotionalLimit,
+            Reason::NotEntitled,
+            Reason::NoMarketData,
+            Reason::NoEligibleLp,
+            Reason::Capacity,
+            Reason::Invalid,
+            Reason::LastLookQuoteAge,
+            Reason::LastLookPriceDrift,
+            Reason::LateQuote,
+            Reason::DuplicateQuote,
+            Reason::QuoteNotRequested,
+            Reason::TooManyQuotes,
+        ];
+        ALL.into_iter().find(|r| r.as_str() == code)
+    }
+
+    /// True for refusals that are risk breaches (they emit `RiskLimitBreached`).
     pub const fn is_risk_breach(self) -> bool {
         matches!(
             self,
@@ -398,6 +427,9 @@ pub enum RfqEvent {
         lps: u64,
         /// Mid at creation in price units ×2 (exact), 0 when none.
         mid_x2: i64,
+        /// Notional the RFQ counts against the user's and the tenant's limits, whole currency
+        /// units (size × mid).
+        notional: i64,
         /// Engine time.
         at: u64,
     },
@@ -528,11 +560,52 @@ pub enum RfqEvent {
         /// Engine time.
         at: u64,
     },
-    /// Limits changed.
+    /// Limits changed; the event carries the new values so replaying it needs nothing else.
     LimitsChanged {
         /// The request.
         request: RequestId,
+        /// Whose limits, and their new values.
+        change: LimitChange,
         /// Engine time.
         at: u64,
     },
+}
+
+/// New risk limits, as applied by the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitChange {
+    /// One user's limits.
+    User {
+        /// The user.
+        user: UserId,
+        /// Largest notional of one RFQ, whole currency units.
+        max_notional: i64,
+        /// RFQs per second.
+        max_rfqs_per_sec: u32,
+    },
+    /// A tenant's open-notional limit.
+    Tenant {
+        /// The tenant.
+        tenant: TenantId,
+        /// Largest open notional, whole currency units.
+        max_open_notional: i64,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reason_codes_round_trip() {
+        for code in [
+            "NOT_OPEN",
+            "KILL_SWITCH_GLOBAL",
+            "TOO_MANY_QUOTES",
+            "UNKNOWN_RFQ",
+        ] {
+            assert_eq!(Reason::from_code(code).map(Reason::as_str), Some(code));
+        }
+        assert_eq!(Reason::from_code("NOPE"), None);
+    }
 }
