@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
-cargo build --release -p orion-coldpath -p orion-bench
+cargo build --release -p orion-node -p orion-bench
 cargo bench -p orion-bench --bench hotpath
 "$target/release/orion-rig" report --orion "$target/release/orion" --target-dir "$target" --out perf-reports

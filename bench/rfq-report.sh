@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
-cargo build --release -p orion-bench -p orion-coldpath
+cargo build --release -p orion-bench -p orion-node
 cargo bench -p orion-bench --bench rfq
 
 kafka=()

@@ -47,6 +47,26 @@ if [ -n "$forbidden" ]; then
 fi
 echo "ok"
 
+step "cold-path dependency direction (store <- journal <- services <- bff, lp <- node)"
+# Each crate depends directly only on the crates to its left, and nothing under the store, the
+# journal or the services knows a transport (no axum, hyper or tonic, even indirectly).
+check_deps() {
+  local crate=$1 depth=$2 pattern=$3 found
+  found=$(cargo tree -p "$crate" -e normal --prefix none --locked $depth \
+    | grep -E -o "^($pattern) " | grep -v -x "$crate " | sort -u | tr '\n' ' ' || true)
+  if [ -n "$found" ]; then
+    echo "$crate depends on $found" >&2
+    exit 1
+  fi
+}
+direct="--depth 1"
+check_deps orion-store "" "orion-[a-z]+|axum|hyper|tonic"
+check_deps orion-journal "" "orion-services|orion-bff|orion-lp|orion-node|axum|hyper|tonic"
+check_deps orion-services "" "orion-bff|orion-lp|orion-node|axum|hyper|tonic"
+check_deps orion-bff "$direct" "orion-store|orion-lp|orion-node"
+check_deps orion-lp "$direct" "orion-store|orion-bff|orion-node"
+echo "ok"
+
 # tansu, a Kafka-protocol broker (Apache-2.0), built once per machine into a cache directory.
 ensure_tansu() {
   if [ -n "${ORION_TANSU_BIN:-}" ] && [ -x "$ORION_TANSU_BIN" ]; then return; fi

@@ -12,12 +12,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use orion_coldpath::durability::{Committer, Ledger, Names, Pending, PendingInfo};
-use orion_coldpath::relay::{self, Bus};
-use orion_coldpath::store::{Store, reference};
 use orion_hotpath::InstrumentId;
 use orion_hotpath::rfq::engine::EngineConfig;
 use orion_hotpath::rfq::*;
+use orion_journal::{Committer, Ledger, Names, Pending, PendingInfo};
+use orion_services::directory::Directory;
+use orion_services::relay::{self, Bus};
+use orion_store::{Store, reference};
 use tokio::sync::{mpsc, oneshot};
 
 /// 100,000.00 of EUR/USD in size units (two decimals).
@@ -63,13 +64,14 @@ pub async fn run(database_url: &str, rfqs: usize, brokers: Option<&str>) -> Resu
     let store = Store::connect(database_url)
         .await
         .context("opening the store")?;
-    reference::seed(&store, &instruments).await?;
+    let directory = Arc::new(Directory::demo());
+    reference::seed(&store, &Directory::demo_seed(&instruments)).await?;
     let config = EngineConfig {
         capacity: 16_384,
         ..EngineConfig::default()
     };
     let (mut engine, recovered) =
-        orion_coldpath::recovery::engine(&store, &instruments, config).await?;
+        orion_services::recovery::engine(&store, &instruments, &directory, config).await?;
     let ledger = Arc::new(Ledger::new(recovered.last_outbox_position));
     let events = decisions(&mut engine, &ledger, rfqs);
     let count = events.len();
@@ -79,7 +81,7 @@ pub async fn run(database_url: &str, rfqs: usize, brokers: Option<&str>) -> Resu
         tx.send(event).expect("receiver alive");
     }
     drop(tx);
-    let names: Arc<dyn Names> = Arc::new(orion_coldpath::directory::Directory::demo());
+    let names: Arc<dyn Names> = directory;
     let committer = Committer::new(store.clone(), ledger, instruments, names, "bench".into());
     let start = Instant::now();
     committer.run(rx).await;

@@ -1,0 +1,302 @@
+//! RFQ, trade and risk-administration routes (CONTRACT.md, "REST"), over
+//! [`RfqService`](orion_services::rfq::RfqService).
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::AppState;
+use super::auth::AuthUser;
+use super::decision::{respond, service_error};
+use super::error::{AppError, Json, Query, current_correlation_id};
+use orion_services::identity::Claims;
+use orion_services::rfq::{Caller, CreateRfq};
+
+const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+pub(super) fn caller(state: &AppState, claims: Claims) -> Result<Caller, AppError> {
+    Caller::resolve(claims, service(state)?.directory())
+        .ok_or_else(|| AppError::Forbidden("this user cannot trade here".into()))
+}
+
+fn trader(state: &AppState, claims: Claims) -> Result<Caller, AppError> {
+    if !claims.has_role("ROLE_TRADER") {
+        return Err(AppError::Forbidden("trading needs ROLE_TRADER".into()));
+    }
+    caller(state, claims)
+}
+
+/// Risk administration (kill switches, limits) needs ROLE_RISK or ROLE_ADMIN.
+pub(super) fn require_risk_role(claims: &Claims) -> Result<(), AppError> {
+    if claims.has_role("ROLE_RISK") || claims.has_role("ROLE_ADMIN") {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("needs ROLE_RISK or ROLE_ADMIN".into()))
+    }
+}
+
+fn risk_officer(state: &AppState, claims: Claims) -> Result<Caller, AppError> {
+    require_risk_role(&claims)?;
+    caller(state, claims)
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
+    match headers.get(IDEMPOTENCY_HEADER) {
+        None => Ok(None),
+        Some(value) => {
+            let key = value
+                .to_str()
+                .map_err(|_| AppError::BadRequest("Idempotency-Key must be ASCII".into()))?;
+            if key.is_empty() || key.len() > 128 {
+                return Err(AppError::BadRequest(
+                    "Idempotency-Key must be 1 to 128 characters".into(),
+                ));
+            }
+            Ok(Some(key.to_owned()))
+        }
+    }
+}
+
+pub(super) fn service(state: &AppState) -> Result<&orion_services::rfq::RfqService, AppError> {
+    state
+        .rfqs
+        .as_deref()
+        .ok_or_else(|| AppError::Unavailable("RFQ trading is not enabled".into()))
+}
+
+/// A store failure: logged with its cause, answered 503 without details.
+pub(super) fn db(err: orion_services::StoreError) -> AppError {
+    tracing::error!(cause = %err, correlationId = %current_correlation_id(), "store call failed");
+    AppError::Unavailable("the store is unavailable".into())
+}
+
+/// `POST /rfqs`.
+pub async fn create(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    headers: HeaderMap,
+    Json(body): Json<CreateRfq>,
+) -> Result<Response, AppError> {
+    let caller = trader(&state, claims)?;
+    let key = idempotency_key(&headers)?;
+    respond(
+        service(&state)?
+            .create_rfq(&caller, body, key, &current_correlation_id())
+            .await,
+    )
+}
+
+/// `GET /rfqs?status=&instrumentId=` query.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    status: Option<String>,
+    instrument_id: Option<String>,
+}
+
+/// `GET /rfqs`.
+pub async fn list(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let caller = caller(&state, claims)?;
+    let rows = service(&state)?
+        .list_rfqs(
+            &caller,
+            query.status.as_deref(),
+            query.instrument_id.as_deref(),
+        )
+        .await
+        .map_err(service_error)?;
+    Ok(axum::Json(rows).into_response())
+}
+
+/// `GET /rfqs/{id}`.
+pub async fn get(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let caller = caller(&state, claims)?;
+    match service(&state)?
+        .get_rfq(&caller, &id)
+        .await
+        .map_err(service_error)?
+    {
+        Some(view) => Ok(axum::Json(view).into_response()),
+        None => Err(AppError::NotFound("no such RFQ".into())),
+    }
+}
+
+/// `POST /rfqs/{id}/accept` body.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AcceptBody {
+    quote_id: String,
+}
+
+/// `POST /rfqs/{id}/accept`.
+pub async fn accept(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<AcceptBody>,
+) -> Result<Response, AppError> {
+    let caller = trader(&state, claims)?;
+    let key = idempotency_key(&headers)?;
+    respond(
+        service(&state)?
+            .accept_quote(&caller, &id, &body.quote_id, key, &current_correlation_id())
+            .await,
+    )
+}
+
+/// `POST /rfqs/{id}/cancel`.
+pub async fn cancel(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let caller = trader(&state, claims)?;
+    respond(
+        service(&state)?
+            .cancel_rfq(&caller, &id, &current_correlation_id())
+            .await,
+    )
+}
+
+/// `GET /trades`.
+pub async fn trades(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+) -> Result<Response, AppError> {
+    let caller = caller(&state, claims)?;
+    let rows = service(&state)?
+        .list_trades(&caller)
+        .await
+        .map_err(service_error)?;
+    Ok(axum::Json(rows).into_response())
+}
+
+/// `GET /trades/{id}`.
+pub async fn trade(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let caller = caller(&state, claims)?;
+    match service(&state)?
+        .get_trade(&caller, &id)
+        .await
+        .map_err(service_error)?
+    {
+        Some(view) => Ok(axum::Json(view).into_response()),
+        None => Err(AppError::NotFound("no such trade".into())),
+    }
+}
+
+/// Kill-switch body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KillSwitchBody {
+    scope: String,
+}
+
+async fn kill_switch(
+    state: AppState,
+    claims: Claims,
+    body: KillSwitchBody,
+    enabled: bool,
+) -> Result<Response, AppError> {
+    let global = match body.scope.as_str() {
+        "global" => true,
+        "tenant" => false,
+        _ => {
+            return Err(AppError::BadRequest(
+                "scope must be \"tenant\" or \"global\"".into(),
+            ));
+        }
+    };
+    // The global switch halts every tenant: only the platform's operators hold it.
+    if global && !claims.has_role("ROLE_PLATFORM") {
+        return Err(AppError::Forbidden(
+            "the global kill switch needs ROLE_PLATFORM".into(),
+        ));
+    }
+    let caller = if global {
+        caller(&state, claims)?
+    } else {
+        risk_officer(&state, claims)?
+    };
+    respond(
+        service(&state)?
+            .set_kill_switch(&caller, global, enabled, &current_correlation_id())
+            .await,
+    )
+}
+
+/// `POST /admin/killswitch/enable`.
+pub async fn kill_switch_enable(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    Json(body): Json<KillSwitchBody>,
+) -> Result<Response, AppError> {
+    kill_switch(state, claims, body, true).await
+}
+
+/// `POST /admin/killswitch/disable`.
+pub async fn kill_switch_disable(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    Json(body): Json<KillSwitchBody>,
+) -> Result<Response, AppError> {
+    kill_switch(state, claims, body, false).await
+}
+
+/// `POST /admin/limits` body: a user's limits, or the tenant's open-notional limit.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LimitsBody {
+    user_id: Option<String>,
+    max_notional: Option<i64>,
+    max_rfqs_per_sec: Option<u32>,
+    tenant_max_open_notional: Option<i64>,
+}
+
+/// `POST /admin/limits`.
+pub async fn limits(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    Json(body): Json<LimitsBody>,
+) -> Result<Response, AppError> {
+    let caller = risk_officer(&state, claims)?;
+    let correlation = current_correlation_id();
+    let service = service(&state)?;
+    let outcome = match body {
+        LimitsBody {
+            user_id: Some(user),
+            max_notional: Some(notional),
+            max_rfqs_per_sec: Some(rate),
+            tenant_max_open_notional: None,
+        } if notional >= 0 && rate > 0 => {
+            service
+                .set_user_limits(&caller, &user, notional, rate, &correlation)
+                .await
+        }
+        LimitsBody {
+            user_id: None,
+            max_notional: None,
+            max_rfqs_per_sec: None,
+            tenant_max_open_notional: Some(limit),
+        } if limit >= 0 => service.set_tenant_limit(&caller, limit, &correlation).await,
+        _ => {
+            return Err(AppError::BadRequest(
+                "send {userId, maxNotional, maxRfqsPerSec} or {tenantMaxOpenNotional}, all non-negative".into(),
+            ));
+        }
+    };
+    respond(outcome)
+}

@@ -1,0 +1,321 @@
+//! Orion's journal — ack only what is durable: the group committer between the engine and
+//! every client.
+//!
+//! The output router thread drains the engine's output ring into a channel; the committer task
+//! takes everything queued (up to [`MAX_BATCH`] decisions), writes their state rows, outbox
+//! envelopes, audit rows and idempotent responses in **one transaction**, commits, and only
+//! then completes the requests waiting on those decisions and tells the LP bots about new RFQs.
+//! When a commit fails the batch is retried with backoff and [`Ledger::is_healthy`] turns false,
+//! so new commands are refused with 503 instead of being accepted without durability; market
+//! data is untouched because the router keeps draining the ring meanwhile.
+//!
+//! After commit the journal emits **typed** decisions and nothing of any transport: the
+//! [`Answer`] each waiting request gets (also what an idempotency key stores), the
+//! [`OwnerUpdate`]s for the RFQs' owners, and the engine's own events for the LP gateway. The
+//! faces render them — a refusal reason becomes a 409/422/429 in the BFF, a frame on the
+//! WebSocket.
+//!
+//! - [`decision`] — the committed decision types.
+//! - `rows` — how each engine decision becomes state rows, an outbox envelope, an audit entry
+//!   and an owner update, staged for the store's batch writer
+//!   ([`orion_store::batch`]).
+#![deny(rustdoc::broken_intra_doc_links)]
+
+pub mod decision;
+mod rows;
+
+pub use decision::{Answer, Decision, OwnerUpdate, RfqChange};
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::Duration;
+
+use orion_hotpath::InstrumentTable;
+use orion_hotpath::rfq::{LpId, RequestId, RfqEvent, TenantId, UserId};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use orion_store::batch::{self as staged};
+use orion_store::{Store, StoreError};
+
+/// Most decisions written in one transaction.
+pub const MAX_BATCH: usize = 2_048;
+
+/// A waiting request: what its decision's rows need, and where the answer goes.
+#[derive(Debug)]
+pub struct Pending {
+    /// Everything but the reply channel.
+    pub info: PendingInfo,
+    /// Completed after commit.
+    pub reply: oneshot::Sender<Answer>,
+}
+
+/// What a waiting request's decision needs to be written.
+#[derive(Debug, Clone)]
+pub struct PendingInfo {
+    /// The request's correlation id (carried into events).
+    pub correlation_id: String,
+    /// Caller's tenant.
+    pub tenant: String,
+    /// Caller.
+    pub user: String,
+    /// `(operation, key)` when the request carried an `Idempotency-Key`.
+    pub idempotency: Option<(&'static str, String)>,
+}
+
+/// A committed RFQ creation or trade, for the LP bots.
+#[derive(Debug, Clone, Copy)]
+pub struct CommittedRfq {
+    /// The engine's event.
+    pub event: RfqEvent,
+}
+
+/// The names behind the engine's dense ids, as the directory holds them. The journal writes
+/// names into rows and events; an id without a name is an error, never a made-up name.
+pub trait Names: Send + Sync {
+    /// A tenant's id.
+    fn tenant(&self, id: TenantId) -> Option<String>;
+    /// A user's login name.
+    fn user(&self, id: UserId) -> Option<String>;
+    /// An LP's id.
+    fn lp(&self, id: LpId) -> Option<String>;
+}
+
+/// Shared between request handlers and the committer.
+pub struct Ledger {
+    pending: Mutex<HashMap<RequestId, Pending>>,
+    /// False while commits fail.
+    healthy: AtomicBool,
+    /// False while the store does not answer the health probe.
+    store_up: AtomicBool,
+    next_position: AtomicI64,
+    committed: broadcast::Sender<CommittedRfq>,
+    updates: broadcast::Sender<OwnerUpdate>,
+}
+
+impl Ledger {
+    /// A ledger whose outbox positions continue after `last_position`.
+    pub fn new(last_position: i64) -> Self {
+        Self {
+            pending: Mutex::new(HashMap::new()),
+            healthy: AtomicBool::new(true),
+            store_up: AtomicBool::new(true),
+            next_position: AtomicI64::new(last_position + 1),
+            committed: broadcast::channel(4_096).0,
+            updates: broadcast::channel(4_096).0,
+        }
+    }
+
+    /// Registers a request before its command enters the ring.
+    pub fn expect(&self, request: RequestId, pending: Pending) {
+        self.lock().insert(request, pending);
+    }
+
+    /// Forgets a request whose command never entered the ring.
+    pub fn forget(&self, request: RequestId) {
+        self.lock().remove(&request);
+    }
+
+    /// False while commits fail or the store does not answer its health probe.
+    pub fn is_healthy(&self) -> bool {
+        self.healthy.load(Ordering::Acquire) && self.store_up.load(Ordering::Acquire)
+    }
+
+    /// Records the store health probe's result.
+    pub fn set_store_up(&self, up: bool) {
+        self.store_up.store(up, Ordering::Release);
+    }
+
+    /// Committed changes for the RFQs' owners.
+    pub fn subscribe_updates(&self) -> broadcast::Receiver<OwnerUpdate> {
+        self.updates.subscribe()
+    }
+
+    /// Committed RFQ creations and trades (LP notifications).
+    pub fn subscribe_rfqs(&self) -> broadcast::Receiver<CommittedRfq> {
+        self.committed.subscribe()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RequestId, Pending>> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Everything the committer needs to render rows.
+pub struct Committer {
+    store: Store,
+    ledger: std::sync::Arc<Ledger>,
+    instruments: std::sync::Arc<InstrumentTable>,
+    names: std::sync::Arc<dyn Names>,
+    env: String,
+    /// The immutable facts of open RFQs (tenant, owner, correlation id, price scale), so a quote
+    /// or a trade does not read its RFQ's row again; dropped at the terminal state.
+    rows: Mutex<HashMap<orion_hotpath::rfq::RfqId, rows::RfqRow>>,
+    /// Rows staged by the batch being written (only the committer task touches it).
+    staged: Mutex<staged::Staged>,
+}
+
+struct Written {
+    replies: Vec<(oneshot::Sender<Answer>, Answer)>,
+    created: Vec<RfqEvent>,
+    updates: Vec<OwnerUpdate>,
+}
+
+impl Committer {
+    /// A committer writing to `store`, topics prefixed with `env`.
+    pub fn new(
+        store: Store,
+        ledger: std::sync::Arc<Ledger>,
+        instruments: std::sync::Arc<InstrumentTable>,
+        names: std::sync::Arc<dyn Names>,
+        env: String,
+    ) -> Self {
+        Self {
+            store,
+            ledger,
+            instruments,
+            names,
+            env,
+            rows: Mutex::new(HashMap::new()),
+            staged: Mutex::new(staged::Staged::default()),
+        }
+    }
+
+    fn stage(&self) -> std::sync::MutexGuard<'_, staged::Staged> {
+        self.staged.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Commits decisions from `rx` in batches until the channel closes.
+    pub async fn run(self, mut rx: mpsc::UnboundedReceiver<RfqEvent>) {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        while let Some(first) = rx.recv().await {
+            batch.push(first);
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(event) => batch.push(event),
+                    Err(_) => break,
+                }
+            }
+            let mut backoff = Duration::from_millis(50);
+            let written = loop {
+                match self.write(&batch).await {
+                    Ok(written) => break written,
+                    Err(err) => {
+                        self.ledger.healthy.store(false, Ordering::Release);
+                        tracing::error!(cause = %err, decisions = batch.len(), "group commit failed; retrying");
+                        metrics::counter!("orion_group_commit_failures_total").increment(1);
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(2));
+                    }
+                }
+            };
+            self.ledger.healthy.store(true, Ordering::Release);
+            metrics::counter!("orion_group_commit_batches_total").increment(1);
+            metrics::counter!("orion_group_commit_events_total").increment(batch.len() as u64);
+            metrics::histogram!("orion_group_commit_batch_size").record(batch.len() as f64);
+            for (reply, answer) in written.replies {
+                let _ = reply.send(answer);
+            }
+            for update in written.updates {
+                let _ = self.ledger.updates.send(update);
+            }
+            for event in written.created {
+                let _ = self.ledger.committed.send(CommittedRfq { event });
+            }
+            batch.clear();
+        }
+    }
+
+    async fn write(&self, batch: &[RfqEvent]) -> Result<Written, StoreError> {
+        // A retried batch is rendered again from scratch.
+        self.stage().clear();
+        let mut answered: Vec<(RequestId, Answer)> = Vec::new();
+        let mut created = Vec::new();
+        let mut updates = Vec::new();
+        for event in batch {
+            let request = request_of(event);
+            // Copied, not taken: if this transaction fails the batch is retried with the same
+            // requests still waiting.
+            let pending = request.and_then(|r| self.ledger.lock().get(&r).map(|p| p.info.clone()));
+            if let Some(decision) = self.apply(event, pending.as_ref(), &mut updates).await? {
+                if let (Some(p), Some(r)) = (&pending, request) {
+                    let answer = Answer {
+                        correlation_id: p.correlation_id.clone(),
+                        decision,
+                    };
+                    if let Some((operation, key)) = &p.idempotency {
+                        self.stage().idempotency.push(staged::IdempotencyInsert {
+                            tenant: p.tenant.clone(),
+                            user: p.user.clone(),
+                            operation,
+                            key: key.clone(),
+                            response: serde_json::to_string(&answer).expect("answers serialise"),
+                            at: event_at(event) as i64,
+                        });
+                    }
+                    answered.push((r, answer));
+                }
+            }
+            if matches!(
+                event,
+                RfqEvent::RfqCreated { .. } | RfqEvent::TradeExecuted { .. }
+            ) {
+                created.push(*event);
+            }
+        }
+        let mut staged = std::mem::take(&mut *self.stage());
+        self.store.commit_batch(&mut staged).await?;
+        let mut ledger = self.ledger.lock();
+        let replies = answered
+            .into_iter()
+            .filter_map(|(r, answer)| ledger.remove(&r).map(|p| (p.reply, answer)))
+            .collect();
+        Ok(Written {
+            replies,
+            created,
+            updates,
+        })
+    }
+}
+
+fn request_of(event: &RfqEvent) -> Option<RequestId> {
+    match *event {
+        RfqEvent::RfqCreated { request, .. }
+        | RfqEvent::Refused { request, .. }
+        | RfqEvent::RiskLimitBreached { request, .. }
+        | RfqEvent::QuoteAcceptanceRejected { request, .. }
+        | RfqEvent::QuoteAccepted { request, .. }
+        | RfqEvent::TradeExecuted { request, .. }
+        | RfqEvent::RfqCancelled { request, .. }
+        | RfqEvent::KillSwitchChanged { request, .. }
+        | RfqEvent::LimitsChanged { request, .. } => Some(request),
+        RfqEvent::QuoteReceived { .. }
+        | RfqEvent::QuoteDiscarded { .. }
+        | RfqEvent::RfqExpired { .. } => None,
+    }
+}
+
+fn event_at(event: &RfqEvent) -> u64 {
+    match *event {
+        RfqEvent::RfqCreated { at, .. }
+        | RfqEvent::Refused { at, .. }
+        | RfqEvent::RiskLimitBreached { at, .. }
+        | RfqEvent::QuoteReceived { at, .. }
+        | RfqEvent::QuoteDiscarded { at, .. }
+        | RfqEvent::QuoteAcceptanceRejected { at, .. }
+        | RfqEvent::QuoteAccepted { at, .. }
+        | RfqEvent::TradeExecuted { at, .. }
+        | RfqEvent::RfqExpired { at, .. }
+        | RfqEvent::RfqCancelled { at, .. }
+        | RfqEvent::KillSwitchChanged { at, .. }
+        | RfqEvent::LimitsChanged { at, .. } => at,
+    }
+}
+
+/// `BUY` or `SELL`.
+pub fn side_str(side: orion_hotpath::rfq::Side) -> &'static str {
+    match side {
+        orion_hotpath::rfq::Side::Buy => "BUY",
+        orion_hotpath::rfq::Side::Sell => "SELL",
+    }
+}

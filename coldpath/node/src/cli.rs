@@ -1,0 +1,227 @@
+//! Command line and environment: `orion up`, `orion replay`. Flags override environment
+//! variables, which override defaults (CONTRACT.md, "The binary").
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use orion_hotpath::{Layout, PipelineConfig, WaitStrategyKind};
+
+/// Whether `orion` builds the web bundle itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WebBuild {
+    /// Build when `dist/` is missing or stale and npm is available.
+    Auto,
+    /// Serve whatever `dist/` holds.
+    Off,
+}
+
+/// Orion: low-latency market data and RFQ trading.
+#[derive(Debug, Parser)]
+#[command(name = "orion", version, about)]
+pub struct Cli {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run everything in one process on embedded defaults: simulator, pipeline, BFF.
+    Up(UpArgs),
+    /// Publish a recorded tick file into the pipeline at a speed factor, serving the BFF
+    /// meanwhile; exits when the file is done (unless --hold).
+    Replay(ReplayArgs),
+}
+
+/// Options shared by every command that runs the platform.
+#[derive(Debug, Clone, Args)]
+pub struct PlatformArgs {
+    /// Directory for local state (the JWT secret, the SQLite database).
+    #[arg(long, env = "ORION_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// BFF address: REST, WebSocket, web UI, /metrics.
+    #[arg(long, env = "ORION_HTTP_ADDR", default_value = "127.0.0.1:8080")]
+    pub http_addr: SocketAddr,
+    /// Database: `postgres://…`, or `sqlite://path`; unset = SQLite in the data dir.
+    #[arg(long, env = "ORION_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Kafka-protocol brokers `host:port,…` for the outbox relay; unset = the embedded local bus.
+    #[arg(long, env = "ORION_KAFKA_BROKERS")]
+    pub kafka_brokers: Option<String>,
+    /// Environment name, the prefix of every topic.
+    #[arg(long, env = "ORION_ENV", default_value = "dev")]
+    pub env: String,
+    /// QUIC LP gateway (UDP).
+    #[arg(long, env = "ORION_QUIC_ADDR", default_value = "127.0.0.1:4433")]
+    pub quic_addr: SocketAddr,
+    /// LP gateway certificate (DER); unset = a development certificate in the data dir.
+    #[arg(long, env = "ORION_QUIC_CERT", requires = "quic_key")]
+    pub quic_cert: Option<PathBuf>,
+    /// LP gateway private key (PKCS#8 DER), with `--quic-cert`.
+    #[arg(long, env = "ORION_QUIC_KEY", requires = "quic_cert")]
+    pub quic_key: Option<PathBuf>,
+    /// UDP market-data feed listener (e.g. 127.0.0.1:7400); unset = no feed.
+    #[arg(long, env = "ORION_FEED_ADDR")]
+    pub feed_addr: Option<SocketAddr>,
+    /// HS256 secret for tokens; unset = a secret generated once per data dir.
+    #[arg(long, env = "ORION_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Password of the seeded demo users.
+    #[arg(
+        long,
+        env = "ORION_DEMO_PASSWORD",
+        default_value = "demo",
+        hide_env_values = true
+    )]
+    pub demo_password: String,
+    /// Core ids for hot-path threads, e.g. `0,1` (the fused layout uses the first).
+    #[arg(long, env = "ORION_CORES", value_delimiter = ',')]
+    pub cores: Vec<usize>,
+    /// Stage layout: `fused` (one thread) or `split` (a thread per stage).
+    #[arg(long, value_enum, default_value_t = LayoutArg::Fused)]
+    pub layout: LayoutArg,
+    /// How idle stages wait: `sleep` suits shared machines, `spin` lowest latency.
+    #[arg(long, value_enum, default_value_t = WaitArg::Sleep)]
+    pub wait: WaitArg,
+    /// Input ring size (power of two).
+    #[arg(long, default_value_t = 1 << 16)]
+    pub ring_size: usize,
+    /// WebSocket coalescing window in milliseconds: at most one TICK per instrument per window.
+    #[arg(long, default_value_t = 100)]
+    pub ws_window_ms: u64,
+    /// The web workstation's source folder; its `dist/` is served at `/`.
+    #[arg(long, env = "ORION_WEB_DIR", default_value = orion_bff::web::DEFAULT_WEB_DIR)]
+    pub web_dir: PathBuf,
+    /// Build the web bundle at start when it is missing or older than its sources
+    /// (`auto`, needs npm), or never (`off`).
+    #[arg(long, env = "ORION_WEB_BUILD", value_enum, default_value_t = WebBuild::Auto)]
+    pub web_build: WebBuild,
+    /// An instrument without a tick for this long is flagged stale.
+    #[arg(long, default_value_t = 5_000)]
+    pub stale_after_ms: u64,
+    /// A tick whose source time trails its receive time by more than this is flagged late.
+    #[arg(long, default_value_t = 500)]
+    pub late_after_ms: u64,
+}
+
+/// `orion up`.
+#[derive(Debug, Clone, Args)]
+pub struct UpArgs {
+    /// Platform options.
+    #[command(flatten)]
+    pub platform: PlatformArgs,
+    /// Simulated ticks per second across all instruments; 0 turns the simulator off.
+    #[arg(long, env = "ORION_SIM_RATE", default_value_t = 2_000)]
+    pub sim_rate: u64,
+    /// Simulator seed: the same seed replays the same market.
+    #[arg(long, env = "ORION_SIM_SEED", default_value_t = 42)]
+    pub sim_seed: u64,
+}
+
+/// `orion replay`.
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// Platform options.
+    #[command(flatten)]
+    pub platform: PlatformArgs,
+    /// Tick file to replay (format: see README, "Replay files").
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Speed factor: 1 = recorded pace, 5 = five times faster, 0.2 = five times slower.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Keep serving after the file is done, until Ctrl-C.
+    #[arg(long)]
+    pub hold: bool,
+}
+
+/// Stage layout choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayoutArg {
+    /// Normalize and coalesce on one thread.
+    Fused,
+    /// A thread per stage.
+    Split,
+}
+
+/// Wait strategy choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WaitArg {
+    /// Sleep 50 µs between polls.
+    Sleep,
+    /// Yield the core between polls.
+    Yield,
+    /// Busy-spin with the spin-loop hint.
+    Spin,
+}
+
+impl PlatformArgs {
+    /// The hot-path configuration these options describe.
+    pub fn pipeline_config(&self) -> PipelineConfig {
+        let core = |i: usize| self.cores.get(i).copied();
+        PipelineConfig {
+            layout: match self.layout {
+                LayoutArg::Fused => Layout::Fused { core: core(0) },
+                LayoutArg::Split => Layout::Split {
+                    normalize_core: core(0),
+                    coalesce_core: core(1),
+                },
+            },
+            wait: match self.wait {
+                WaitArg::Sleep => WaitStrategyKind::Sleep(Duration::from_micros(50)),
+                WaitArg::Yield => WaitStrategyKind::Yield,
+                WaitArg::Spin => WaitStrategyKind::SpinLoopHint,
+            },
+            input_ring_size: self.ring_size,
+            late_after: Duration::from_millis(self.late_after_ms),
+            stale_after: Duration::from_millis(self.stale_after_ms),
+            ..PipelineConfig::default()
+        }
+    }
+
+    /// The database URL to use.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}/orion.db", self.data_dir.display()))
+    }
+
+    /// The WebSocket coalescing window.
+    pub fn ws_window(&self) -> Duration {
+        Duration::from_millis(self.ws_window_ms.max(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_parse_with_defaults() {
+        let cli =
+            Cli::try_parse_from(["orion", "up", "--layout", "split", "--cores", "0,1"]).unwrap();
+        let Command::Up(up) = cli.command else {
+            panic!("expected up")
+        };
+        assert_eq!(up.sim_rate, 2_000);
+        assert_eq!(up.platform.ws_window(), Duration::from_millis(100));
+        assert_eq!(
+            up.platform.pipeline_config().layout,
+            Layout::Split {
+                normalize_core: Some(0),
+                coalesce_core: Some(1)
+            }
+        );
+    }
+
+    #[test]
+    fn replay_requires_a_file() {
+        assert!(Cli::try_parse_from(["orion", "replay"]).is_err());
+        assert!(
+            Cli::try_parse_from(["orion", "replay", "--file", "x.csv", "--speed", "5"]).is_ok()
+        );
+    }
+}

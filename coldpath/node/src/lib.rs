@@ -1,0 +1,33 @@
+//! The `orion` binary's library: the command line, the composition root that wires the hot
+//! path, the journal, the services and the faces into one process, and telemetry.
+//!
+//! - [`cli`] — commands, flags and environment variables.
+//! - [`server`] — start, serve, graceful shutdown: the composition root.
+//! - [`platform`] — the hot-path pipeline with its bridge producers and drains.
+//! - [`telemetry`] — JSON logs and Prometheus metrics.
+//! - [`replay`] — `orion replay`.
+#![deny(rustdoc::broken_intra_doc_links)]
+
+pub mod cli;
+pub mod platform;
+pub mod replay;
+pub mod server;
+pub mod telemetry;
+
+use bridge_sim::SimulatorConfig;
+use orion_bridge::simulator as bridge_sim;
+
+/// Runs a parsed command line.
+pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
+    match cli.command {
+        cli::Command::Up(up) => {
+            let simulator = (up.sim_rate > 0).then_some(SimulatorConfig {
+                seed: up.sim_seed,
+                rate_per_sec: up.sim_rate,
+                ..SimulatorConfig::default()
+            });
+            server::serve(&up.platform, simulator, |_| std::future::pending::<()>()).await
+        }
+        cli::Command::Replay(args) => replay::run(args).await,
+    }
+}

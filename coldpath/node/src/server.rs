@@ -1,0 +1,316 @@
+//! Starting and stopping the whole process: platform, fan-out, BFF, graceful shutdown.
+//!
+//! Shutdown order on Ctrl-C or SIGTERM (or when a replay without `--hold` is done): readiness goes false,
+//! sessions are told to close (they send a WebSocket close frame), the HTTP server drains its
+//! connections, then the producers stop and the stage threads drain the rings and exit.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context;
+use orion_bridge::simulator::SimulatorConfig;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{broadcast, mpsc, watch};
+
+use crate::cli::{PlatformArgs, WebBuild};
+use crate::platform::{MarketPlatform, PlatformConfig};
+use crate::telemetry;
+use orion_bff::http::{AppState, router};
+use orion_bff::stream::StreamHub;
+use orion_bff::stream::fanout::{FrameTable, run_market_fanout, spawn_output_router};
+use orion_bridge::clock::{Clock, SystemClock};
+use orion_bridge::gateway::CommandGateway;
+use orion_hotpath::rfq::{EngineConfig, LastLook};
+use orion_journal::{Committer, Ledger, Names};
+use orion_services::directory::Directory;
+use orion_services::identity::{DEMO_USERS, Identity, load_or_create_secret};
+use orion_services::rfq::RfqService;
+use orion_services::spread_history::SpreadHistory;
+use orion_services::workstation::WorkstationService;
+use orion_services::{projections, recovery, relay};
+use orion_store::{Store, reference};
+
+/// Runs the platform until `stop` resolves or Ctrl-C. `on_started` gets the running platform
+/// (the replay uses it to attach its source).
+pub async fn serve<F, S>(
+    args: &PlatformArgs,
+    simulator: Option<SimulatorConfig>,
+    on_started: F,
+) -> anyhow::Result<()>
+where
+    F: FnOnce(&MarketPlatform) -> S,
+    S: Future<Output = ()> + Send + 'static,
+{
+    let metrics = telemetry::prometheus();
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("creating data dir {}", args.data_dir.display()))?;
+    let secret = load_or_create_secret(args.jwt_secret.as_deref(), &args.data_dir)
+        .context("loading the token secret")?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let identity = Arc::new(Identity::new(
+        &secret,
+        args.demo_password.clone(),
+        Arc::clone(&clock),
+    ));
+
+    let web_dir = args.web_dir.clone();
+    let web_build = args.web_build;
+    if let Err(err) = tokio::task::spawn_blocking(move || {
+        orion_bff::web::ensure_bundle(&web_dir, web_build == WebBuild::Auto)
+    })
+    .await?
+    {
+        tracing::warn!(cause = %err, "the web workstation is not built; serving the API only");
+    }
+    let catalog = orion_bridge::catalog::default_catalog();
+    let instruments = Arc::new(orion_bridge::catalog::instrument_table(&catalog));
+    let store = Store::connect(&args.database_url())
+        .await
+        .context("opening the store (ORION_DATABASE_URL)")?;
+    reference::seed(&store, &Directory::demo_seed(&instruments))
+        .await
+        .context("seeding reference data")?;
+    let directory = Arc::new(Directory::demo());
+    let (engine, recovered) = recovery::engine(&store, &instruments, &directory, engine_config())
+        .await
+        .context("rebuilding the engine from the store")?;
+    tracing::info!(
+        open_rfqs = recovered.open_rfqs,
+        quotes = recovered.quotes,
+        "engine recovered"
+    );
+    let mut platform = MarketPlatform::start_with(
+        &PlatformConfig {
+            pipeline: args.pipeline_config(),
+            simulator,
+            feed_addr: args.feed_addr,
+        },
+        catalog,
+        Arc::clone(&instruments),
+        Some(engine),
+    )?;
+    let ledger = Arc::new(Ledger::new(recovered.last_outbox_position));
+    // Probe the store twice a second: while it does not answer, commands are refused at once
+    // (503) instead of waiting on a pool that cannot connect.
+    let store_probe = {
+        let (store, ledger) = (store.clone(), Arc::clone(&ledger));
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_millis(500));
+            let mut was_up = true;
+            loop {
+                every.tick().await;
+                let up = tokio::time::timeout(std::time::Duration::from_millis(800), store.ping())
+                    .await
+                    .unwrap_or(false);
+                if up != was_up {
+                    tracing::warn!(up, "store health changed");
+                    was_up = up;
+                }
+                ledger.set_store_up(up);
+                metrics::gauge!("orion_store_up").set(if up { 1.0 } else { 0.0 });
+            }
+        })
+    };
+    let gateway = Arc::new(CommandGateway::new(
+        platform.input().expect("fresh platform has an input"),
+        1,
+    ));
+    let (decisions_tx, decisions_rx) = mpsc::unbounded_channel();
+    let committer = tokio::spawn(
+        Committer::new(
+            store.clone(),
+            Arc::clone(&ledger),
+            Arc::clone(&instruments),
+            Arc::clone(&directory) as Arc<dyn Names>,
+            args.env.clone(),
+        )
+        .run(decisions_rx),
+    );
+    let lp_identity = orion_lp::tls::load_or_create(
+        &args.data_dir,
+        args.quic_cert.as_deref().zip(args.quic_key.as_deref()),
+    )
+    .context("loading the LP gateway certificate")?;
+    let certificate = lp_identity.chain[0].clone();
+    let lp_gateway = orion_lp::gateway::LpGateway::start(
+        args.quic_addr,
+        lp_identity,
+        Arc::clone(&gateway),
+        &ledger,
+        Arc::clone(&instruments),
+        Arc::clone(&directory),
+    )
+    .with_context(|| format!("binding the LP gateway on {}", args.quic_addr))?;
+    let quic_addr = lp_gateway.local_addr()?;
+    orion_lp::bots::start(quic_addr, certificate, Arc::clone(&instruments))?;
+    let updates_tx = orion_bff::stream::updates::spawn_renderer(ledger.subscribe_updates());
+    let bus = match &args.kafka_brokers {
+        Some(brokers) => relay::Bus::kafka(brokers, &args.env)
+            .await
+            .with_context(|| format!("connecting to Kafka at {brokers}"))?,
+        None => relay::Bus::local(4_096),
+    };
+    let (relay_stop_tx, relay_stop_rx) = watch::channel(false);
+    let relay_task = tokio::spawn(relay::run(store.clone(), bus, relay_stop_rx.clone()));
+    let projection = projections::BlotterProjection::new(store.clone());
+    let projection_task = match &args.kafka_brokers {
+        Some(brokers) => tokio::spawn(projections::run_kafka(
+            projection,
+            brokers.clone(),
+            args.env.clone(),
+            relay_stop_rx,
+        )),
+        None => tokio::spawn(projections::run_local(projection, relay_stop_rx)),
+    };
+    let rfqs = Arc::new(RfqService::new(
+        Arc::clone(&gateway),
+        ledger,
+        store.clone(),
+        Arc::clone(&instruments),
+        directory,
+        Arc::clone(&clock),
+    ));
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let (frames_tx, frames_rx) = watch::channel(Arc::new(FrameTable {
+        window: 0,
+        frames: vec![None; platform.instruments.len()],
+    }));
+    let (notify_tx, _) = broadcast::channel(1_024);
+    let fanout = tokio::spawn(run_market_fanout(
+        platform
+            .take_market_drain()
+            .expect("fresh platform has its drain"),
+        Arc::clone(&platform.instruments),
+        frames_tx,
+        args.ws_window(),
+        shutdown_rx.clone(),
+    ));
+    let output_router = spawn_output_router(
+        platform
+            .take_output_drain()
+            .expect("fresh platform has its drain"),
+        Arc::clone(&platform.instruments),
+        notify_tx.clone(),
+        decisions_tx,
+    );
+    let exporter = tokio::spawn(telemetry::export_counters(
+        Arc::clone(&platform.counters),
+        Arc::clone(&platform.stats),
+        Arc::clone(&platform.snapshots),
+        platform.input_ring_size,
+        metrics.clone(),
+    ));
+
+    let spreads = Arc::new(SpreadHistory::new(platform.instruments.len()));
+    let spread_sampler = tokio::spawn(orion_services::spread_history::run(
+        Arc::clone(&spreads),
+        Arc::clone(&platform.snapshots),
+        shutdown_rx.clone(),
+    ));
+    let ready = Arc::new(AtomicBool::new(false));
+    let hub = StreamHub::new(frames_rx, notify_tx, updates_tx, shutdown_rx);
+    let state = AppState {
+        instruments: Arc::clone(&platform.instruments),
+        snapshots: Arc::clone(&platform.snapshots),
+        identity,
+        metrics,
+        hub: hub.clone(),
+        ready: Arc::clone(&ready),
+        rfqs: Some(rfqs),
+        spreads,
+        workstation: WorkstationService::new(store),
+    };
+    let listener = tokio::net::TcpListener::bind(args.http_addr)
+        .await
+        .with_context(|| format!("binding {}", args.http_addr))?;
+    let addr = listener.local_addr()?;
+    // Install the signal handlers before announcing the address: a Ctrl-C that arrives any
+    // time after the banner drains gracefully instead of killing the process.
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    let mut terminate =
+        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    print_banner(addr, args, platform.feed_addr(), quic_addr);
+    let stop = on_started(&platform);
+    ready.store(true, Ordering::Release);
+    tracing::info!(addr = %addr, "orion up");
+
+    let signal = {
+        let ready = Arc::clone(&ready);
+        async move {
+            tokio::select! {
+                _ = interrupt.recv() => tracing::info!("SIGINT: shutting down"),
+                _ = terminate.recv() => tracing::info!("SIGTERM: shutting down"),
+                _ = stop => tracing::info!("source finished: shutting down"),
+            }
+            ready.store(false, Ordering::Release);
+            let _ = shutdown_tx.send(true);
+        }
+    };
+    axum::serve(
+        listener,
+        orion_bff::web::serve(router(state), &args.web_dir),
+    )
+    .with_graceful_shutdown(signal)
+    .await
+    .context("http server")?;
+    // Upgraded WebSocket connections outlive the HTTP server's own drain: wait for the sessions
+    // to send their close frames.
+    hub.drained(std::time::Duration::from_secs(5)).await;
+    let _ = fanout.await;
+    exporter.abort();
+    spread_sampler.abort();
+    store_probe.abort();
+    // Close the command gateway, stop the producers and let the rings drain; the router then
+    // ends, the committer writes what was decided, and only then the process exits.
+    gateway.close();
+    lp_gateway.close();
+    tokio::task::spawn_blocking(move || {
+        platform.stop();
+        let _ = output_router.join();
+    })
+    .await?;
+    let _ = committer.await;
+    let _ = relay_stop_tx.send(true);
+    let _ = projection_task.await;
+    if let Ok(published) = relay_task.await {
+        tracing::info!(published, "outbox relay stopped");
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The engine's sizing and last-look rules in `orion up`.
+fn engine_config() -> EngineConfig {
+    EngineConfig {
+        capacity: 16_384,
+        min_expiry_ns: 1_000_000_000,
+        max_expiry_ns: orion_services::rfq::MAX_EXPIRY_SECONDS * 1_000_000_000,
+        last_look: LastLook {
+            max_quote_age_ns: 10_000_000_000,
+            max_drift_bp: 25,
+        },
+    }
+}
+
+fn print_banner(
+    addr: std::net::SocketAddr,
+    args: &PlatformArgs,
+    feed: Option<std::net::SocketAddr>,
+    quic: std::net::SocketAddr,
+) {
+    println!("Orion is up: http://{addr}");
+    println!("  WebSocket: ws://{addr}/stream?access_token=<token from POST /auth/login>");
+    println!("  LP gateway (QUIC): {quic}");
+    if let Some(feed) = feed {
+        println!("  UDP feed:  {feed}");
+    }
+    let users: Vec<&str> = DEMO_USERS.iter().map(|u| u.username).collect();
+    let password = if args.demo_password == "demo" {
+        "demo"
+    } else {
+        "(ORION_DEMO_PASSWORD)"
+    };
+    println!("  Demo logins: {} — password {password}", users.join(", "));
+    println!("  Ctrl-C stops.");
+}

@@ -1,0 +1,27 @@
+//! Orion's application services: everything the faces (REST and WebSocket in the BFF, the LP
+//! gateway, later gRPC) call, with no transport in sight. They speak typed requests, typed
+//! committed decisions and typed views; each face renders those for its own protocol.
+//!
+//! - [`directory`] — tenants, users and LPs by name ↔ the engine's dense ids.
+//! - [`identity`] — the embedded identity provider: demo users, token issue and validation.
+//! - [`rfq`] — RFQ commands (through the engine, answered once durable) and queries.
+//! - [`recovery`] — rebuilding the engine from the store on start.
+//! - [`relay`] — the bus (Kafka or the embedded local bus) and the outbox relay.
+//! - [`projections`] — the blotter read models, fed by one consumer on either bus.
+//! - [`spread_history`] — per-instrument spread samples for the analytics panel.
+//! - [`workstation`] — preferences, analytics samples and risk-panel reads.
+//!
+//! The services read time only through the [`Clock`](orion_bridge::clock::Clock) they are
+//! given.
+#![deny(rustdoc::broken_intra_doc_links)]
+
+pub mod directory;
+pub mod identity;
+pub mod projections;
+pub mod recovery;
+pub mod relay;
+pub mod rfq;
+pub mod spread_history;
+pub mod workstation;
+
+pub use orion_store::StoreError;

@@ -1,0 +1,174 @@
+//! Rebuilding the engine from the store on start: reference data, limits, kill switches, open
+//! RFQs with their live quotes, and the id sequences — so a restart (even after `kill -9`)
+//! continues where the last committed decision left off.
+
+use orion_hotpath::rfq::engine::{OpenQuote, OpenRfq, Sequences, class_bit};
+use orion_hotpath::rfq::*;
+use orion_hotpath::{InstrumentId, InstrumentTable};
+use orion_store::Store;
+
+use crate::directory::{Directory, LPS};
+use crate::identity::DEMO_USERS;
+
+/// Default per-RFQ notional limit of a user, whole currency units.
+pub const DEFAULT_MAX_NOTIONAL: i64 = 1_000_000_000;
+/// Default RFQs per second per user.
+pub const DEFAULT_MAX_RFQS_PER_SEC: u32 = 50;
+
+/// What recovery found besides the engine.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Recovered {
+    /// Open RFQs put back.
+    pub open_rfqs: usize,
+    /// Live quotes put back.
+    pub quotes: usize,
+    /// Last outbox position written.
+    pub last_outbox_position: i64,
+}
+
+/// Why the engine could not be rebuilt.
+#[derive(Debug, thiserror::Error)]
+pub enum RecoveryError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] orion_store::StoreError),
+    /// The engine refused its configuration or a restored RFQ.
+    #[error("engine: {0}")]
+    Engine(#[from] EngineError),
+}
+
+/// Builds the engine for `instruments` and the parties of `directory`, and restores it from
+/// `store`.
+pub async fn engine(
+    store: &Store,
+    instruments: &InstrumentTable,
+    directory: &Directory,
+    config: EngineConfig,
+) -> Result<(RfqEngine, Recovered), RecoveryError> {
+    let refs: Vec<InstrumentRef> = instruments
+        .iter()
+        .map(|(_, s)| InstrumentRef {
+            asset_class: s.asset_class,
+            price_scale: s.price_scale,
+            size_scale: s.size_scale,
+        })
+        .collect();
+    let limits = store.user_limits().await?;
+    let users: Vec<UserRef> = DEMO_USERS
+        .iter()
+        .map(|u| {
+            let tenant = directory.tenant_id(u.tenant).unwrap_or(TenantId(0));
+            let row = limits
+                .iter()
+                .find(|r| r.tenant == u.tenant && r.user == u.username);
+            UserRef {
+                tenant,
+                entitlements: u.entitlements.iter().fold(0, |m, c| m | class_bit(*c)),
+                max_notional: row.map_or(DEFAULT_MAX_NOTIONAL, |r| r.max_notional),
+                max_rfqs_per_sec: row
+                    .map_or(DEFAULT_MAX_RFQS_PER_SEC, |r| r.max_rfqs_per_sec as u32),
+            }
+        })
+        .collect();
+    let every_class = class_bit(orion_hotpath::AssetClass::Fx)
+        | class_bit(orion_hotpath::AssetClass::Rates)
+        | class_bit(orion_hotpath::AssetClass::Credit);
+    let tenants = directory.tenant_count();
+    let lps: Vec<LpRef> = LPS
+        .iter()
+        .map(|(_, throttle)| LpRef {
+            asset_classes: every_class,
+            tenants: (1 << tenants) - 1,
+            max_rfqs_per_sec: *throttle as u32,
+            // Connected when the LP says hello on the QUIC gateway.
+            connected: false,
+        })
+        .collect();
+    let mut engine = RfqEngine::new(config, &refs, &users, tenants, &lps)?;
+    let mut ignore = |_| {};
+
+    for (tenant, limit) in store.tenant_limits().await? {
+        if let Some(tenant) = directory.tenant_id(&tenant) {
+            let command = Command::SetTenantLimit {
+                request: RequestId(0),
+                tenant,
+                max_open_notional: limit,
+            };
+            engine.handle(&EngineCommand { at: 0, command }, &mut ignore);
+        }
+    }
+    for switch in store.kill_switches().await? {
+        let scope = if switch.scope == "global" {
+            KillScope::Global
+        } else {
+            match directory.tenant_id(&switch.tenant) {
+                Some(t) => KillScope::Tenant(t),
+                None => continue,
+            }
+        };
+        let command = Command::SetKillSwitch {
+            request: RequestId(0),
+            scope,
+            enabled: switch.enabled,
+        };
+        engine.handle(&EngineCommand { at: 0, command }, &mut ignore);
+    }
+
+    let last = store.last_ids().await?;
+    engine.restore_sequences(Sequences {
+        next_serial: RfqId::from_raw(last.rfq).serial() + 1,
+        next_quote: last.quote + 1,
+        next_trade: last.trade + 1,
+    });
+
+    let mut recovered = Recovered {
+        last_outbox_position: last.outbox_position,
+        ..Recovered::default()
+    };
+    for row in store.open_rfqs().await? {
+        let rfq = RfqId::from_raw(row.rfq_id);
+        let tenant = directory.tenant_id(&row.tenant);
+        let user = directory.user_id(&row.tenant, &row.user);
+        let instrument = instruments.id(&row.instrument);
+        let (Some(tenant), Some(user), Some(instrument)) = (tenant, user, instrument) else {
+            tracing::warn!(
+                rfq = rfq.raw(),
+                "open RFQ names unknown parties; left out of the engine"
+            );
+            continue;
+        };
+        let quotes: Vec<OpenQuote> = store
+            .live_quotes(row.rfq_id, 12)
+            .await?
+            .iter()
+            .map(|q| OpenQuote {
+                quote: QuoteId(q.quote_id),
+                lp: LpId(q.lp_index),
+                lp_quote_id: q.lp_quote_id,
+                price: q.price_units,
+                size: q.size_units,
+                valid_until: q.valid_until,
+                received_at: q.received_at,
+            })
+            .collect();
+        let open = OpenRfq {
+            rfq,
+            tenant,
+            user,
+            instrument: InstrumentId::from_index(instrument.raw()),
+            side: if row.side == "BUY" {
+                Side::Buy
+            } else {
+                Side::Sell
+            },
+            size: row.size_units,
+            expires_at: row.expires_at,
+            notional: row.notional,
+            lps: row.lps,
+        };
+        engine.restore_rfq(open, &quotes)?;
+        recovered.open_rfqs += 1;
+        recovered.quotes += quotes.len();
+    }
+    Ok((engine, recovered))
+}

@@ -1,0 +1,596 @@
+//! The journal's group commit: rows a batch of decisions stages instead of writing one
+//! statement each — new RFQs, quotes, trades, outbox envelopes, audit entries and idempotent
+//! answers (inserts nothing in the batch reads back), the final state of every RFQ and quote the
+//! batch changed (the engine's decisions arrive in order, so the last one staged is the state to
+//! keep), and kill-switch and limit changes. [`Store::commit_batch`] writes them as multi-row
+//! statements in **one transaction** — an RFQ created in the batch is inserted with its final
+//! state, inserts go before the updates that refer to them — so the batch stays one atomic unit
+//! while the number of round trips stops growing with its size.
+
+use std::collections::BTreeMap;
+
+use sqlx::{Any, Transaction};
+
+use crate::{Store, StoreError};
+
+/// Bind parameters per statement. Postgres takes up to 65,535 and gains from fewer round trips.
+/// SQLite looks each numbered parameter up in a list (linear per parameter, so a statement's
+/// binding cost grows with the square of its parameter count): a few hundred per statement is
+/// the sweet spot there.
+fn max_params(sqlite: bool) -> usize {
+    if sqlite { 128 } else { 6_000 }
+}
+
+/// One new RFQ.
+pub struct RfqInsert {
+    /// Column `rfq_id`.
+    pub rfq_id: i64,
+    /// Column `tenant`.
+    pub tenant: String,
+    /// Column `user`.
+    pub user: String,
+    /// Column `instrument`.
+    pub instrument: String,
+    /// Column `side`.
+    pub side: &'static str,
+    /// Column `size`.
+    pub size: String,
+    /// Column `size_units`.
+    pub size_units: i64,
+    /// Column `status`.
+    pub status: &'static str,
+    /// Column `expires_at`.
+    pub expires_at: i64,
+    /// Column `created_at`.
+    pub created_at: i64,
+    /// Column `updated_at`.
+    pub updated_at: i64,
+    /// Column `notional`.
+    pub notional: i64,
+    /// Column `lps`.
+    pub lps: i64,
+    /// Column `mid`.
+    pub mid: Option<String>,
+    /// Column `correlation_id`.
+    pub correlation_id: String,
+    /// Column `trade_id`.
+    pub trade_id: Option<i64>,
+}
+
+/// An RFQ's latest state in the batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RfqState {
+    /// Column `status`.
+    pub status: &'static str,
+    /// Column `updated_at`.
+    pub updated_at: i64,
+    /// Column `trade_id`.
+    pub trade_id: Option<i64>,
+}
+
+/// One quote.
+pub struct QuoteInsert {
+    /// Column `quote_id`.
+    pub quote_id: i64,
+    /// Column `tenant`.
+    pub tenant: String,
+    /// Column `rfq_id`.
+    pub rfq_id: i64,
+    /// Column `lp_id`.
+    pub lp_id: String,
+    /// Column `lp_index`.
+    pub lp_index: i64,
+    /// Column `lp_quote_id`.
+    pub lp_quote_id: String,
+    /// Column `price`.
+    pub price: String,
+    /// Column `price_units`.
+    pub price_units: i64,
+    /// Column `size_units`.
+    pub size_units: i64,
+    /// Column `valid_until`.
+    pub valid_until: i64,
+    /// Column `received_at`.
+    pub received_at: i64,
+}
+
+/// One trade.
+pub struct TradeInsert {
+    /// Column `trade_id`.
+    pub trade_id: i64,
+    /// Column `tenant`.
+    pub tenant: String,
+    /// Column `rfq_id`.
+    pub rfq_id: i64,
+    /// Column `quote_id`.
+    pub quote_id: i64,
+    /// Column `user`.
+    pub user: String,
+    /// Column `lp_id`.
+    pub lp_id: String,
+    /// Column `instrument`.
+    pub instrument: String,
+    /// Column `side`.
+    pub side: String,
+    /// Column `price`.
+    pub price: String,
+    /// Column `size`.
+    pub size: String,
+    /// Column `executed_at`.
+    pub executed_at: i64,
+    /// Column `correlation_id`.
+    pub correlation_id: String,
+}
+
+/// One outbox row.
+pub struct OutboxInsert {
+    /// Column `event_id`.
+    pub event_id: String,
+    /// Column `correlation_id`.
+    pub correlation_id: String,
+    /// Column `position`.
+    pub position: i64,
+    /// Column `tenant`.
+    pub tenant: String,
+    /// Column `topic`.
+    pub topic: String,
+    /// Column `key`.
+    pub key: String,
+    /// Column `event_type`.
+    pub event_type: String,
+    /// Column `envelope`.
+    pub envelope: String,
+    /// Column `at`.
+    pub at: i64,
+}
+
+/// One audit row.
+pub struct AuditInsert {
+    /// Column `audit_id`.
+    pub audit_id: String,
+    /// Column `tenant`.
+    pub tenant: String,
+    /// Column `actor`.
+    pub actor: String,
+    /// Column `action`.
+    pub action: String,
+    /// Column `entity_type`.
+    pub entity_type: String,
+    /// Column `entity_id`.
+    pub entity_id: String,
+    /// Column `correlation_id`.
+    pub correlation_id: String,
+    /// Column `detail`.
+    pub detail: String,
+    /// Column `at`.
+    pub at: i64,
+}
+
+/// One stored idempotent response.
+pub struct IdempotencyInsert {
+    /// Column `tenant`.
+    pub tenant: String,
+    /// Column `user`.
+    pub user: String,
+    /// Column `operation`.
+    pub operation: &'static str,
+    /// Column `key`.
+    pub key: String,
+    /// The typed answer, as JSON.
+    pub response: String,
+    /// Column `at`.
+    pub at: i64,
+}
+
+/// Everything one batch staged.
+#[derive(Default)]
+pub struct Staged {
+    /// New RFQs.
+    pub rfqs: Vec<RfqInsert>,
+    /// Latest state of each RFQ changed in the batch.
+    pub rfq_state: BTreeMap<i64, RfqState>,
+    /// New quotes.
+    pub quotes: Vec<QuoteInsert>,
+    /// New trades.
+    pub trades: Vec<TradeInsert>,
+    /// Final status of each quote accepted or rejected in the batch.
+    pub quote_status: BTreeMap<i64, &'static str>,
+    /// Outbox envelopes.
+    pub outbox: Vec<OutboxInsert>,
+    /// Audit entries.
+    pub audit: Vec<AuditInsert>,
+    /// Idempotent answers.
+    pub idempotency: Vec<IdempotencyInsert>,
+    /// Kill switches set in the batch.
+    pub kill_switches: Vec<KillSwitchUpsert>,
+    /// User limits set in the batch.
+    pub user_limits: Vec<UserLimitUpsert>,
+    /// Tenant limits set in the batch.
+    pub tenant_limits: Vec<TenantLimitUpsert>,
+}
+
+/// A kill switch's new state.
+pub struct KillSwitchUpsert {
+    /// `global` or `tenant:<id>`.
+    pub scope: String,
+    /// The tenant (`*` for the global switch).
+    pub tenant: String,
+    /// On or off.
+    pub enabled: bool,
+    /// When.
+    pub at: i64,
+    /// Who.
+    pub changed_by: String,
+}
+
+/// A user's new limits.
+pub struct UserLimitUpsert {
+    /// Tenant.
+    pub tenant: String,
+    /// User.
+    pub user: String,
+    /// Per-RFQ notional.
+    pub max_notional: i64,
+    /// RFQs per second.
+    pub max_rfqs_per_sec: i64,
+    /// When.
+    pub at: i64,
+}
+
+/// A tenant's new open-notional limit.
+pub struct TenantLimitUpsert {
+    /// Tenant.
+    pub tenant: String,
+    /// Limit.
+    pub max_open_notional: i64,
+    /// When.
+    pub at: i64,
+}
+
+/// `INSERT INTO table (columns) VALUES ($1, …), ($n+1, …) suffix` for `rows` rows.
+///
+/// Built from constant table and column names and numbered placeholders only (values are
+/// bound), hence safe to pass as dynamic SQL.
+fn values_sql(table_and_columns: &str, columns: usize, rows: usize, suffix: &str) -> String {
+    let mut sql = format!("INSERT INTO {table_and_columns} VALUES ");
+    for row in 0..rows {
+        if row > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for col in 0..columns {
+            if col > 0 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&(row * columns + col + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql.push_str(suffix);
+    sql
+}
+
+impl Staged {
+    /// Records `rfq`'s latest state (a trade id is set once, with TRADED).
+    pub fn set_rfq_state(
+        &mut self,
+        rfq: i64,
+        status: &'static str,
+        updated_at: i64,
+        trade_id: Option<i64>,
+    ) {
+        self.rfq_state.insert(
+            rfq,
+            RfqState {
+                status,
+                updated_at,
+                trade_id,
+            },
+        );
+    }
+}
+
+/// `$first, $first+1, …` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+impl Store {
+    /// Writes everything `staged` holds in one transaction and commits it.
+    pub async fn commit_batch(&self, staged: &mut Staged) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        staged.flush(&mut tx, self.is_sqlite()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Staged {
+    /// Writes everything staged inside `tx`.
+    async fn flush(
+        &mut self,
+        tx: &mut Transaction<'static, Any>,
+        sqlite: bool,
+    ) -> Result<(), StoreError> {
+        let rows = |columns: usize| (max_params(sqlite) / columns).max(1);
+        for k in &self.kill_switches {
+            sqlx::query(
+                "INSERT INTO kill_switches (scope, tenant_id, enabled, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (scope) DO UPDATE SET enabled = excluded.enabled, changed_at = excluded.changed_at, changed_by = excluded.changed_by",
+            )
+            .bind(k.scope.as_str())
+            .bind(k.tenant.as_str())
+            .bind(i64::from(k.enabled))
+            .bind(k.at)
+            .bind(k.changed_by.as_str())
+            .execute(&mut **tx)
+            .await?;
+        }
+        for l in &self.user_limits {
+            sqlx::query(
+                "INSERT INTO risk_limits (tenant_id, user_id, max_notional, max_rfqs_per_sec, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (tenant_id, user_id) DO UPDATE SET max_notional = excluded.max_notional, \
+                 max_rfqs_per_sec = excluded.max_rfqs_per_sec, updated_at = excluded.updated_at",
+            )
+            .bind(l.tenant.as_str())
+            .bind(l.user.as_str())
+            .bind(l.max_notional)
+            .bind(l.max_rfqs_per_sec)
+            .bind(l.at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        for l in &self.tenant_limits {
+            sqlx::query(
+                "INSERT INTO tenant_limits (tenant_id, max_open_notional, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (tenant_id) DO UPDATE SET max_open_notional = excluded.max_open_notional, updated_at = excluded.updated_at",
+            )
+            .bind(l.tenant.as_str())
+            .bind(l.max_open_notional)
+            .bind(l.at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        // RFQs created in this batch are inserted with their final state.
+        for r in &mut self.rfqs {
+            if let Some(state) = self.rfq_state.remove(&r.rfq_id) {
+                r.status = state.status;
+                r.updated_at = state.updated_at;
+                r.trade_id = state.trade_id;
+            }
+        }
+        for chunk in self.rfqs.chunks(rows(16)) {
+            let sql = values_sql(
+                "rfqs (rfq_id, tenant_id, user_id, instrument_id, side, size, size_units, status, expires_at, \
+                 created_at, updated_at, notional, lps, mid, correlation_id, trade_id)",
+                16,
+                chunk.len(),
+                "",
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.rfq_id)
+                    .bind(r.tenant.as_str())
+                    .bind(r.user.as_str())
+                    .bind(r.instrument.as_str())
+                    .bind(r.side)
+                    .bind(r.size.as_str())
+                    .bind(r.size_units)
+                    .bind(r.status)
+                    .bind(r.expires_at)
+                    .bind(r.created_at)
+                    .bind(r.updated_at)
+                    .bind(r.notional)
+                    .bind(r.lps)
+                    .bind(r.mid.as_deref())
+                    .bind(r.correlation_id.as_str())
+                    .bind(r.trade_id);
+            }
+            q.execute(&mut **tx).await?;
+        }
+        for chunk in self.quotes.chunks(rows(12)) {
+            let sql = values_sql(
+                "quotes (quote_id, tenant_id, rfq_id, lp_id, lp_index, lp_quote_id, price, price_units, size_units, \
+                 valid_until, received_at, status)",
+                12,
+                chunk.len(),
+                "",
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.quote_id)
+                    .bind(r.tenant.as_str())
+                    .bind(r.rfq_id)
+                    .bind(r.lp_id.as_str())
+                    .bind(r.lp_index)
+                    .bind(r.lp_quote_id.as_str())
+                    .bind(r.price.as_str())
+                    .bind(r.price_units)
+                    .bind(r.size_units)
+                    .bind(r.valid_until)
+                    .bind(r.received_at)
+                    .bind("LIVE");
+            }
+            q.execute(&mut **tx).await?;
+        }
+        for chunk in self.trades.chunks(rows(14)) {
+            let sql = values_sql(
+                "trades (trade_id, tenant_id, rfq_id, quote_id, user_id, lp_id, instrument_id, side, price, size, \
+                 executed_at, correlation_id, confirmation_status, settlement_status)",
+                14,
+                chunk.len(),
+                "",
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.trade_id)
+                    .bind(r.tenant.as_str())
+                    .bind(r.rfq_id)
+                    .bind(r.quote_id)
+                    .bind(r.user.as_str())
+                    .bind(r.lp_id.as_str())
+                    .bind(r.instrument.as_str())
+                    .bind(r.side.as_str())
+                    .bind(r.price.as_str())
+                    .bind(r.size.as_str())
+                    .bind(r.executed_at)
+                    .bind(r.correlation_id.as_str())
+                    .bind("PENDING")
+                    .bind("PENDING");
+            }
+            q.execute(&mut **tx).await?;
+        }
+        for status in ["ACCEPTED", "REJECTED"] {
+            let ids: Vec<i64> = self
+                .quote_status
+                .iter()
+                .filter(|(_, s)| **s == status)
+                .map(|(id, _)| *id)
+                .collect();
+            for chunk in ids.chunks(rows(1)) {
+                let sql = format!(
+                    "UPDATE quotes SET status = $1 WHERE quote_id IN ({})",
+                    placeholders(2, chunk.len())
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(status);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.execute(&mut **tx).await?;
+            }
+        }
+        for chunk in self.outbox.chunks(rows(9)) {
+            let sql = values_sql(
+                "outbox_events (event_id, position, tenant_id, topic, message_key, event_type, envelope, created_at, correlation_id)",
+                9,
+                chunk.len(),
+                "",
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.event_id.as_str())
+                    .bind(r.position)
+                    .bind(r.tenant.as_str())
+                    .bind(r.topic.as_str())
+                    .bind(r.key.as_str())
+                    .bind(r.event_type.as_str())
+                    .bind(r.envelope.as_str())
+                    .bind(r.at)
+                    .bind(r.correlation_id.as_str());
+            }
+            q.execute(&mut **tx).await?;
+        }
+        for chunk in self.audit.chunks(rows(9)) {
+            let sql = values_sql(
+                "audit_log (audit_id, tenant_id, actor, action, entity_type, entity_id, correlation_id, detail, at)",
+                9,
+                chunk.len(),
+                "",
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.audit_id.as_str())
+                    .bind(r.tenant.as_str())
+                    .bind(r.actor.as_str())
+                    .bind(r.action.as_str())
+                    .bind(r.entity_type.as_str())
+                    .bind(r.entity_id.as_str())
+                    .bind(r.correlation_id.as_str())
+                    .bind(r.detail.as_str())
+                    .bind(r.at);
+            }
+            q.execute(&mut **tx).await?;
+        }
+        for chunk in self.idempotency.chunks(rows(6)) {
+            let sql = values_sql(
+                "idempotency_keys (tenant_id, user_id, operation, idem_key, response, created_at)",
+                6,
+                chunk.len(),
+                " ON CONFLICT DO NOTHING",
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.tenant.as_str())
+                    .bind(r.user.as_str())
+                    .bind(r.operation)
+                    .bind(r.key.as_str())
+                    .bind(r.response.as_str())
+                    .bind(r.at);
+            }
+            q.execute(&mut **tx).await?;
+        }
+        // Earlier RFQs: one CASE update per chunk sets each one's own state.
+        let states: Vec<(i64, RfqState)> = self.rfq_state.iter().map(|(id, s)| (*id, *s)).collect();
+        for chunk in states.chunks(rows(4)) {
+            let (mut status, mut updated, mut trade) =
+                (String::new(), String::new(), String::new());
+            for i in 0..chunk.len() {
+                let (id, s, u, t) = (4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4);
+                status.push_str(&format!(" WHEN ${id} THEN ${s}"));
+                updated.push_str(&format!(" WHEN ${id} THEN ${u}"));
+                trade.push_str(&format!(" WHEN ${id} THEN COALESCE(${t}, trade_id)"));
+            }
+            let ids: Vec<String> = (0..chunk.len())
+                .map(|i| format!("${}", 4 * i + 1))
+                .collect();
+            let sql = format!(
+                "UPDATE rfqs SET status = CASE rfq_id{status} END, updated_at = CASE rfq_id{updated} END, \
+                 trade_id = CASE rfq_id{trade} END WHERE rfq_id IN ({})",
+                ids.join(",")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (id, state) in chunk {
+                q = q
+                    .bind(*id)
+                    .bind(state.status)
+                    .bind(state.updated_at)
+                    .bind(state.trade_id);
+            }
+            q.execute(&mut **tx).await?;
+        }
+        self.clear();
+        Ok(())
+    }
+
+    /// Forgets everything staged (a failed batch is re-rendered from scratch).
+    pub fn clear(&mut self) {
+        self.rfqs.clear();
+        self.rfq_state.clear();
+        self.quotes.clear();
+        self.trades.clear();
+        self.quote_status.clear();
+        self.outbox.clear();
+        self.audit.clear();
+        self.idempotency.clear();
+        self.kill_switches.clear();
+        self.user_limits.clear();
+        self.tenant_limits.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_rows_consecutively() {
+        assert_eq!(
+            values_sql("t (a, b)", 2, 2, ""),
+            "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
+        );
+        assert_eq!(
+            values_sql("t (a)", 1, 1, " ON CONFLICT DO NOTHING"),
+            "INSERT INTO t (a) VALUES ($1) ON CONFLICT DO NOTHING"
+        );
+    }
+}

@@ -1,0 +1,61 @@
+//! The outbox relay's reads and marks: unpublished envelopes in position order, then marked
+//! published once the bus has them.
+
+use sqlx::Row;
+
+use crate::{Store, StoreError};
+
+/// One unpublished outbox row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    /// Position (the outbox's total order).
+    pub position: i64,
+    /// Topic.
+    pub topic: String,
+    /// Message key.
+    pub key: String,
+    /// Event type.
+    pub event_type: String,
+    /// Tenant.
+    pub tenant: String,
+    /// Correlation id.
+    pub correlation_id: String,
+    /// The envelope (JSON).
+    pub envelope: String,
+}
+
+impl Store {
+    /// Up to `limit` unpublished rows, oldest first.
+    pub async fn unpublished(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT position, topic, message_key, event_type, tenant_id, envelope, correlation_id FROM outbox_events \
+             WHERE published_at IS NULL ORDER BY position LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| OutboxRow {
+                position: r.get(0),
+                topic: r.get(1),
+                key: r.get(2),
+                event_type: r.get(3),
+                tenant: r.get(4),
+                envelope: r.get(5),
+                correlation_id: r.get(6),
+            })
+            .collect())
+    }
+
+    /// Marks the rows from `first` to `last` (positions, inclusive) published at `at`.
+    pub async fn mark_published(&self, first: i64, last: i64, at: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox_events SET published_at = $1 WHERE position >= $2 AND position <= $3 AND published_at IS NULL")
+            .bind(at)
+            .bind(first)
+            .bind(last)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
