@@ -37,6 +37,7 @@ pub fn engine() -> RfqEngine {
         tenants: 1,
         max_rfqs_per_sec: u32::MAX,
         connected: true,
+        enabled: true,
     };
     let mut engine = RfqEngine::new(
         EngineConfig::default(),

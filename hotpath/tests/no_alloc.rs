@@ -66,6 +66,7 @@ fn engine(instruments: usize) -> RfqEngine {
         tenants: 1,
         max_rfqs_per_sec: u32::MAX,
         connected: true,
+        enabled: true,
     };
     let config = EngineConfig {
         capacity: 1_024,

@@ -80,6 +80,7 @@ fn lps() -> Vec<LpRef> {
         tenants,
         max_rfqs_per_sec,
         connected: true,
+        enabled: true,
     };
     vec![
         l(all, 0b11, 1_000),
@@ -118,6 +119,7 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
             max_quote_age_ns: 3 * SECOND,
             max_drift_bp: 30,
         },
+        max_users: 16,
     };
     let users = users();
     let lps = lps();

@@ -1,4 +1,4 @@
-// The workstation: login, then one screen of panels (PRD §8.5) in the user's saved order, theme
+// The workstation: login, then one screen of panels in the user's saved order, theme
 // and visibility.
 import { useEffect, useState, type ReactNode } from "react";
 import { api } from "./api/http";

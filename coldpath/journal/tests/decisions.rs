@@ -57,6 +57,7 @@ fn engine(instruments: &InstrumentTable) -> RfqEngine {
         tenants: 1,
         max_rfqs_per_sec: 100,
         connected: true,
+        enabled: true,
     };
     let mut engine = RfqEngine::new(
         EngineConfig::default(),

@@ -290,6 +290,7 @@ fn engine_config() -> EngineConfig {
             max_quote_age_ns: 10_000_000_000,
             max_drift_bp: 25,
         },
+        max_users: 4_096,
     }
 }
 

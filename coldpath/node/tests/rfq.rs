@@ -1,4 +1,4 @@
-//! RFQ to trade through `orion up`, following CONTRACT.md only: on SQLite (the embedded
+//! RFQ to trade through `orion up`, following `docs/api.md` only: on SQLite (the embedded
 //! default) and on a real Postgres, and across a `kill -9`.
 
 mod support;

@@ -1,5 +1,5 @@
 //! `orion up` as a black box: start the binary on free ports, log in, and check the REST and
-//! WebSocket contract of CONTRACT.md with real HTTP and WebSocket clients.
+//! WebSocket contract of `docs/api.md` with real HTTP and WebSocket clients.
 
 mod support;
 

@@ -1,6 +1,6 @@
 //! The embedded identity provider (dev/demo) and token validation.
 //!
-//! Demo users are seeded per CONTRACT.md: tenant `acme` with one user per role and a second
+//! Demo users are seeded as `docs/api.md` lists them: tenant `acme` with one user per role and a second
 //! tenant `globex` for isolation. `POST /auth/login` checks the demo password and issues an
 //! HS256 access token (15 minutes) and a refresh token (8 hours) carrying the user, tenant,
 //! roles and entitlements. Every REST call and the WebSocket handshake validate the access token:

@@ -82,6 +82,7 @@ pub async fn engine(
             max_rfqs_per_sec: *throttle as u32,
             // Connected when the LP says hello on the QUIC gateway.
             connected: false,
+            enabled: true,
         })
         .collect();
     let mut engine = RfqEngine::new(config, &refs, &users, tenants, &lps)?;

@@ -2,7 +2,7 @@
 //! them published only after the bus acknowledged them.
 //!
 //! Two buses, one relay: Kafka (rdkafka, idempotent producer, `acks=all`, key and headers per
-//! CONTRACT.md) when `ORION_KAFKA_BROKERS` is set, else the embedded local bus, a broadcast of
+//! `docs/api.md`) when `ORION_KAFKA_BROKERS` is set, else the embedded local bus, a broadcast of
 //! the same envelopes inside the process. A crash between the broker's ack and the mark
 //! republishes the batch on restart — at least once, never lost; consumers deduplicate by
 //! `eventId`. Running two relays at once duplicates, never drops.
@@ -23,7 +23,7 @@ use orion_store::{Store, StoreError};
 /// Rows relayed per round.
 pub const RELAY_BATCH: i64 = 4_096;
 
-/// The streams Orion publishes (CONTRACT.md, "Kafka"), created at start with 3 partitions.
+/// The streams Orion publishes (`docs/api.md`, "Events"), created at start with 3 partitions.
 pub const STREAMS: &[&str] = &[
     "rfq.lifecycle",
     "rfq.quotes",

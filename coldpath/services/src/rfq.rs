@@ -1,4 +1,4 @@
-//! The RFQ service: the narrow interface the BFF's handlers call (shaped like PRD §11.3's
+//! The RFQ service: the narrow interface the BFF's handlers call (shaped like the gRPC
 //! `RFQService`: create, get, list, accept, cancel; plus trades and risk administration), so a
 //! gRPC implementation can sit behind the same handlers later.
 //!

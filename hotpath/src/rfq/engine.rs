@@ -37,11 +37,14 @@ pub struct EngineConfig {
     pub max_expiry_ns: u64,
     /// Last look.
     pub last_look: LastLook,
+    /// User slots: users the directory creates at runtime take free ones.
+    pub max_users: usize,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
         Self {
+            max_users: 4_096,
             capacity: 16_384,
             min_expiry_ns: 1_000_000_000,
             max_expiry_ns: 300_000_000_000,
@@ -88,7 +91,30 @@ pub struct LpRef {
     pub max_rfqs_per_sec: u32,
     /// Connected now.
     pub connected: bool,
+    /// Enabled by the platform (a disabled LP gets no RFQs).
+    pub enabled: bool,
 }
+
+/// Most LPs (routing masks are 64 bits).
+pub const MAX_LPS: usize = 64;
+
+/// A user slot no user holds yet: its tenant matches none, so every command naming it is
+/// refused as invalid.
+const NO_USER: UserRef = UserRef {
+    tenant: TenantId(u16::MAX),
+    entitlements: 0,
+    max_notional: 0,
+    max_rfqs_per_sec: 0,
+};
+
+/// An LP slot no LP holds yet.
+const NO_LP: LpRef = LpRef {
+    asset_classes: 0,
+    tenants: 0,
+    max_rfqs_per_sec: 0,
+    connected: false,
+    enabled: false,
+};
 
 /// The bit of `class` in entitlement and LP masks.
 pub const fn class_bit(class: AssetClass) -> u8 {
@@ -280,7 +306,8 @@ impl RfqEngine {
         if config.capacity == 0
             || config.capacity > 1 << RFQ_SLOT_BITS
             || tenants > 64
-            || lps.len() > 64
+            || lps.len() > MAX_LPS
+            || tenants >= usize::from(u16::MAX)
         {
             return Err(EngineError::Sizing);
         }
@@ -293,7 +320,10 @@ impl RfqEngine {
             mids_x2: vec![0; instruments.len()].into_boxed_slice(),
             users: users
                 .iter()
-                .map(|&user| UserState {
+                .copied()
+                .chain(std::iter::repeat(NO_USER))
+                .take(users.len().max(config.max_users))
+                .map(|user| UserState {
                     user,
                     rate: Window::default(),
                 })
@@ -306,7 +336,10 @@ impl RfqEngine {
                 .collect(),
             lps: lps
                 .iter()
-                .map(|&lp| LpState {
+                .copied()
+                .chain(std::iter::repeat(NO_LP))
+                .take(MAX_LPS)
+                .map(|lp| LpState {
                     lp,
                     rate: Window::default(),
                 })
@@ -427,7 +460,7 @@ impl RfqEngine {
                 max_notional,
                 max_rfqs_per_sec,
             } => match self.users.get_mut(user.0 as usize) {
-                Some(state) if max_notional >= 0 => {
+                Some(state) if max_notional >= 0 && state.user != NO_USER => {
                     state.user.max_notional = max_notional;
                     state.user.max_rfqs_per_sec = max_rfqs_per_sec;
                     let change = LimitChange::User {
@@ -462,6 +495,28 @@ impl RfqEngine {
                 }
                 _ => emit(refused(request, None, Reason::Invalid, at)),
             },
+            Command::SetUser { user, profile } => {
+                let known_tenant = usize::from(profile.tenant.0) < self.tenants.len();
+                if let (Some(state), true) = (self.users.get_mut(user.0 as usize), known_tenant) {
+                    *state = UserState {
+                        user: profile,
+                        rate: Window::default(),
+                    };
+                }
+            }
+            Command::SetLp {
+                lp,
+                enabled,
+                asset_classes,
+                max_rfqs_per_sec,
+            } => {
+                if let Some(state) = self.lps.get_mut(usize::from(lp.0)) {
+                    state.lp.enabled = enabled;
+                    state.lp.asset_classes = asset_classes;
+                    state.lp.max_rfqs_per_sec = max_rfqs_per_sec;
+                    state.lp.tenants = (1u64 << self.tenants.len()) - 1;
+                }
+            }
             Command::SetLpConnected { lp, connected } => {
                 if let Some(state) = self.lps.get_mut(usize::from(lp.0)) {
                     state.lp.connected = connected;
@@ -594,6 +649,7 @@ impl RfqEngine {
         for (i, state) in self.lps.iter_mut().enumerate() {
             let lp = state.lp;
             if lp.connected
+                && lp.enabled
                 && lp.asset_classes & class_bit(class) != 0
                 && lp.tenants & (1 << tenant.0) != 0
                 && state.rate.admit(at, lp.max_rfqs_per_sec)
@@ -1046,6 +1102,7 @@ mod tests {
             tenants: 0b11,
             max_rfqs_per_sec: 100,
             connected: true,
+        enabled: true,
         };
         let config = EngineConfig {
             capacity,
@@ -1099,6 +1156,86 @@ mod tests {
                 valid_until: at + 5 * S,
             },
         )
+    }
+
+    #[test]
+    fn users_and_lps_join_and_change_at_runtime() {
+        let mut e = engine(16, NO_LAST_LOOK);
+        let create = |e: &mut RfqEngine, user: u32| {
+            run(
+                e,
+                T,
+                Command::CreateRfq {
+                    request: RequestId(9),
+                    tenant: TenantId(0),
+                    user: UserId(user),
+                    instrument: InstrumentId::from_index(0),
+                    side: Side::Buy,
+                    size: 1_000_000,
+                    expires_at: T + 10 * S,
+                },
+            )
+        };
+        // Slot 7 holds nobody yet: refused, and its limits cannot be set.
+        assert!(matches!(
+            create(&mut e, 7)[..],
+            [RfqEvent::Refused {
+                reason: Reason::Invalid,
+                ..
+            }]
+        ));
+        let profile = UserRef {
+            tenant: TenantId(0),
+            entitlements: class_bit(AssetClass::Fx),
+            max_notional: 10_000_000,
+            max_rfqs_per_sec: 10,
+        };
+        run(
+            &mut e,
+            T,
+            Command::SetUser {
+                user: UserId(7),
+                profile,
+            },
+        );
+        assert!(matches!(
+            create(&mut e, 7)[..],
+            [RfqEvent::RfqCreated { lps: 0b111, .. }]
+        ));
+        // A disabled LP is asked no more.
+        run(
+            &mut e,
+            T,
+            Command::SetLp {
+                lp: LpId(1),
+                enabled: false,
+                asset_classes: class_bit(AssetClass::Fx),
+                max_rfqs_per_sec: 100,
+            },
+        );
+        assert!(matches!(
+            create(&mut e, 7)[..],
+            [RfqEvent::RfqCreated { lps: 0b101, .. }]
+        ));
+        // A user of an unknown tenant is never installed.
+        run(
+            &mut e,
+            T,
+            Command::SetUser {
+                user: UserId(8),
+                profile: UserRef {
+                    tenant: TenantId(40),
+                    ..profile
+                },
+            },
+        );
+        assert!(matches!(
+            create(&mut e, 8)[..],
+            [RfqEvent::Refused {
+                reason: Reason::Invalid,
+                ..
+            }]
+        ));
     }
 
     #[test]

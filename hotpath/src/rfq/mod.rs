@@ -1,4 +1,4 @@
-//! The RFQ engine (PRD §8.6, §8.8, §8.10): lifecycle, LP routing, quote collection and ranking,
+//! The RFQ engine: lifecycle, LP routing, quote collection and ranking,
 //! acceptance with last look, execution, cancellation, expiry, and pre-trade risk with kill
 //! switches — one pure, single-threaded state machine.
 //!

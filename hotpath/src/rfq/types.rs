@@ -96,7 +96,7 @@ impl Side {
     }
 }
 
-/// Where an RFQ is in its life (PRD §8.6.1).
+/// Where an RFQ is in its life (`docs/architecture.md`, "RFQ lifecycle").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum RfqState {
@@ -375,6 +375,25 @@ pub enum Command {
         /// RFQs per second.
         max_rfqs_per_sec: u32,
     },
+    /// A user joined or changed (the directory's dense id, tenant, entitlements and limits).
+    /// Applies at once; answers nothing (the directory's own write is what is durable).
+    SetUser {
+        /// The user's slot.
+        user: UserId,
+        /// Who the user is to the engine.
+        profile: crate::rfq::engine::UserRef,
+    },
+    /// An LP was configured: routing skips disabled LPs and classes they do not quote.
+    SetLp {
+        /// The LP's slot.
+        lp: LpId,
+        /// Receives RFQs.
+        enabled: bool,
+        /// Asset classes it quotes, one bit per `AssetClass as u8`.
+        asset_classes: u8,
+        /// RFQs per second it accepts.
+        max_rfqs_per_sec: u32,
+    },
     /// An LP connected or disconnected (routing skips disconnected LPs).
     SetLpConnected {
         /// The LP.
@@ -444,7 +463,7 @@ pub enum RfqEvent {
         /// Engine time.
         at: u64,
     },
-    /// A risk limit stopped a request (PRD FR-RISK-04); emitted just before its `Refused`, so the
+    /// A risk limit stopped a request; emitted just before its `Refused`, so the
     /// event that answers the request is always the request's last.
     RiskLimitBreached {
         /// The refused request.

@@ -1,4 +1,4 @@
-// The session's one WebSocket (CONTRACT.md "WebSocket"): multiplexed subscriptions, resubscribe
+// The session's one WebSocket (docs/api.md "WebSocket"): multiplexed subscriptions, resubscribe
 // after every reconnect, exponential backoff with jitter, a PING every few seconds whose PONG
 // gives the round-trip time, and a message-rate counter. Frames are handed to one listener as
 // they arrive; rendering cadence is the store's business (see state/market.ts).

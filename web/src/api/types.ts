@@ -1,4 +1,4 @@
-// The BFF's JSON shapes (CONTRACT.md). Prices and sizes are decimal strings, never floats.
+// The BFF's JSON shapes (docs/api.md). Prices and sizes are decimal strings, never floats.
 
 export interface TokenPair {
   accessToken: string;

@@ -1,4 +1,4 @@
-//! One error type for every REST handler, rendered as CONTRACT.md's error object, and the
+//! One error type for every REST handler, rendered as the API's error object (`docs/api.md`), and the
 //! correlation id that every response carries.
 //!
 //! The correlation middleware takes `x-correlation-id` from the request (or mints one), runs the

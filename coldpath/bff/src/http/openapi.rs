@@ -290,7 +290,7 @@ fn document() -> OpenApi {
                 .version(env!("CARGO_PKG_VERSION"))
                 .description(Some(
                     "REST face of Orion. Every response carries x-correlation-id. Prices and sizes are \
-                     decimal strings. The WebSocket stream (GET /stream?access_token=…) is described in CONTRACT.md.",
+                     decimal strings. The WebSocket stream (GET /stream?access_token=…) is described in docs/api.md.",
                 )),
         )
         .paths(paths.build())

@@ -1,4 +1,4 @@
-//! RFQ, trade and risk-administration routes (CONTRACT.md, "REST"), over
+//! RFQ, trade and risk-administration routes (`docs/api.md`, "REST"), over
 //! [`RfqService`](orion_services::rfq::RfqService).
 
 use axum::extract::{Path, State};

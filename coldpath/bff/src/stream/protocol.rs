@@ -1,4 +1,4 @@
-//! The WebSocket protocol's messages (CONTRACT.md, "WebSocket"), parsed and rendered apart
+//! The WebSocket protocol's messages (`docs/api.md`, "WebSocket"), parsed and rendered apart
 //! from any socket so they can be tested alone.
 
 use serde::{Deserialize, Serialize};
