@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use orion_hotpath::InstrumentId;
 use orion_hotpath::rfq::engine::EngineConfig;
 use orion_hotpath::rfq::*;
-use orion_journal::{Committer, Ledger, Names, Pending, PendingInfo};
+use orion_journal::{Committer, JournalInput, Ledger, Names, Pending, PendingInfo};
 use orion_services::directory::Directory;
 use orion_services::relay::{self, Bus};
 use orion_store::{Store, reference};
@@ -64,8 +64,8 @@ pub async fn run(database_url: &str, rfqs: usize, brokers: Option<&str>) -> Resu
     let store = Store::connect(database_url)
         .await
         .context("opening the store")?;
-    let directory = Arc::new(Directory::demo());
-    reference::seed(&store, &Directory::demo_seed(&instruments)).await?;
+    reference::seed(&store, &Directory::demo_seed(&instruments, "")).await?;
+    let directory = Arc::new(Directory::load(&store).await?);
     let config = EngineConfig {
         capacity: 16_384,
         ..EngineConfig::default()
@@ -78,7 +78,8 @@ pub async fn run(database_url: &str, rfqs: usize, brokers: Option<&str>) -> Resu
 
     let (tx, rx) = mpsc::unbounded_channel();
     for event in events {
-        tx.send(event).expect("receiver alive");
+        tx.send(JournalInput::Engine(event))
+            .expect("receiver alive");
     }
     drop(tx);
     let names: Arc<dyn Names> = directory;

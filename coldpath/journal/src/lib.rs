@@ -16,14 +16,18 @@
 //! WebSocket.
 //!
 //! - [`decision`] — the committed decision types.
+//! - `admin` — directory changes (users, LPs, venues, feature flags) written in the same batches,
+//!   so their outbox events are ordered with every other committed event.
 //! - `rows` — how each engine decision becomes state rows, an outbox envelope, an audit entry
 //!   and an owner update, staged for the store's batch writer
 //!   ([`orion_store::batch`]).
 #![deny(rustdoc::broken_intra_doc_links)]
 
+mod admin;
 pub mod decision;
 mod rows;
 
+pub use admin::DirectoryChange;
 pub use decision::{Answer, Decision, OwnerUpdate, RfqChange};
 
 use std::collections::HashMap;
@@ -61,6 +65,29 @@ pub struct PendingInfo {
     pub user: String,
     /// `(operation, key)` when the request carried an `Idempotency-Key`.
     pub idempotency: Option<(&'static str, String)>,
+}
+
+/// What the committer takes, in one order: the engine's decisions and the directory's changes.
+#[derive(Debug)]
+pub enum JournalInput {
+    /// A decision from the engine's output ring.
+    Engine(RfqEvent),
+    /// A change to the directory made by an administrator (boxed: rare, and much larger than
+    /// an engine decision).
+    Admin(Box<AdminChange>),
+}
+
+/// A change to the directory, its author, and who waits for it to be durable.
+#[derive(Debug)]
+pub struct AdminChange {
+    /// Who made it (tenant, user, correlation id).
+    pub actor: PendingInfo,
+    /// What changed.
+    pub change: DirectoryChange,
+    /// When, ns since the epoch.
+    pub at: u64,
+    /// Completed after commit.
+    pub reply: oneshot::Sender<()>,
 }
 
 /// A committed RFQ creation or trade, for the LP bots.
@@ -185,8 +212,8 @@ impl Committer {
         self.staged.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Commits decisions from `rx` in batches until the channel closes.
-    pub async fn run(self, mut rx: mpsc::UnboundedReceiver<RfqEvent>) {
+    /// Commits decisions and directory changes from `rx` in batches until the channel closes.
+    pub async fn run(self, mut rx: mpsc::UnboundedReceiver<JournalInput>) {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while let Some(first) = rx.recv().await {
             batch.push(first);
@@ -222,17 +249,28 @@ impl Committer {
             for event in written.created {
                 let _ = self.ledger.committed.send(CommittedRfq { event });
             }
-            batch.clear();
+            for input in batch.drain(..) {
+                if let JournalInput::Admin(change) = input {
+                    let _ = change.reply.send(());
+                }
+            }
         }
     }
 
-    async fn write(&self, batch: &[RfqEvent]) -> Result<Written, StoreError> {
+    async fn write(&self, batch: &[JournalInput]) -> Result<Written, StoreError> {
         // A retried batch is rendered again from scratch.
         self.stage().clear();
         let mut answered: Vec<(RequestId, Answer)> = Vec::new();
         let mut created = Vec::new();
         let mut updates = Vec::new();
-        for event in batch {
+        for input in batch {
+            let event = match input {
+                JournalInput::Engine(event) => event,
+                JournalInput::Admin(change) => {
+                    self.apply_admin(change);
+                    continue;
+                }
+            };
             let request = request_of(event);
             // Copied, not taken: if this transaction fails the batch is retried with the same
             // requests still waiting.

@@ -613,7 +613,7 @@ impl Committer {
 
     /// Stages one outbox envelope (written with the batch, before its commit).
     #[allow(clippy::too_many_arguments)]
-    fn outbox(
+    pub(crate) fn outbox(
         &self,
         event_type: &str,
         stream: &str,
@@ -659,7 +659,7 @@ impl Committer {
     }
 
     /// Stages one audit entry for the request's caller.
-    fn audit(
+    pub(crate) fn audit(
         &self,
         p: &PendingInfo,
         action: &str,

@@ -9,7 +9,9 @@ use orion_bridge::catalog::{default_catalog, instrument_table};
 use orion_hotpath::rfq::engine::class_bit;
 use orion_hotpath::rfq::*;
 use orion_hotpath::{AssetClass, InstrumentTable};
-use orion_journal::{Answer, Committer, Decision, Ledger, Names, Pending, PendingInfo, RfqChange};
+use orion_journal::{
+    Answer, Committer, Decision, JournalInput, Ledger, Names, Pending, PendingInfo, RfqChange,
+};
 use orion_store::Store;
 use orion_store::reference::{Seed, SeedUser, seed};
 use tokio::sync::{mpsc, oneshot};
@@ -90,6 +92,7 @@ async fn a_committed_batch_emits_typed_decisions() {
                 index: 0,
                 roles: vec!["ROLE_TRADER".into()],
                 asset_classes: vec!["fx".into()],
+                password_hash: String::new(),
             }],
             ..Seed::default()
         },
@@ -217,7 +220,7 @@ async fn a_committed_batch_emits_typed_decisions() {
     // One batch through the committer.
     let (tx, rx) = mpsc::unbounded_channel();
     for event in events {
-        tx.send(event).unwrap();
+        tx.send(JournalInput::Engine(event)).unwrap();
     }
     drop(tx);
     let committer = Committer::new(

@@ -77,6 +77,12 @@ pub struct PlatformArgs {
         hide_env_values = true
     )]
     pub demo_password: String,
+    /// Lifetime of access tokens (e.g. `15m`, `90s`).
+    #[arg(long, env = "ORION_ACCESS_TTL", default_value = "15m", value_parser = humantime::parse_duration)]
+    pub access_ttl: std::time::Duration,
+    /// Lifetime of refresh tokens (e.g. `8h`).
+    #[arg(long, env = "ORION_REFRESH_TTL", default_value = "8h", value_parser = humantime::parse_duration)]
+    pub refresh_ttl: std::time::Duration,
     /// Core ids for hot-path threads, e.g. `0,1` (the fused layout uses the first).
     #[arg(long, env = "ORION_CORES", value_delimiter = ',')]
     pub cores: Vec<usize>,

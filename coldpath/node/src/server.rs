@@ -16,15 +16,19 @@ use tokio::sync::{broadcast, mpsc, watch};
 use crate::cli::{PlatformArgs, WebBuild};
 use crate::platform::{MarketPlatform, PlatformConfig};
 use crate::telemetry;
-use orion_bff::http::{AppState, router};
+use orion_bff::http::{AppState, app};
 use orion_bff::stream::StreamHub;
 use orion_bff::stream::fanout::{FrameTable, run_market_fanout, spawn_output_router};
 use orion_bridge::clock::{Clock, SystemClock};
 use orion_bridge::gateway::CommandGateway;
 use orion_hotpath::rfq::{EngineConfig, LastLook};
 use orion_journal::{Committer, Ledger, Names};
+use orion_services::admin::AdminService;
+use orion_services::auth::AuthService;
 use orion_services::directory::Directory;
-use orion_services::identity::{DEMO_USERS, Identity, load_or_create_secret};
+use orion_services::identity::{
+    DEMO_USERS, Identity, TokenLifetimes, hash_password, load_or_create_secret,
+};
 use orion_services::rfq::RfqService;
 use orion_services::spread_history::SpreadHistory;
 use orion_services::workstation::WorkstationService;
@@ -50,7 +54,10 @@ where
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let identity = Arc::new(Identity::new(
         &secret,
-        args.demo_password.clone(),
+        TokenLifetimes {
+            access_secs: args.access_ttl.as_secs().max(1),
+            refresh_secs: args.refresh_ttl.as_secs().max(1),
+        },
         Arc::clone(&clock),
     ));
 
@@ -68,10 +75,24 @@ where
     let store = Store::connect(&args.database_url())
         .await
         .context("opening the store (ORION_DATABASE_URL)")?;
-    reference::seed(&store, &Directory::demo_seed(&instruments))
+    seed_directory(&store, &instruments, &args.demo_password)
         .await
         .context("seeding reference data")?;
-    let directory = Arc::new(Directory::demo());
+    let directory = Arc::new(
+        Directory::load(&store)
+            .await
+            .context("loading the directory")?,
+    );
+    let auth = Arc::new(
+        AuthService::load(
+            Arc::clone(&identity),
+            Arc::clone(&directory),
+            store.clone(),
+            Arc::clone(&clock),
+        )
+        .await
+        .context("loading revoked tokens")?,
+    );
     let (engine, recovered) = recovery::engine(&store, &instruments, &directory, engine_config())
         .await
         .context("rebuilding the engine from the store")?;
@@ -168,7 +189,7 @@ where
         ledger,
         store.clone(),
         Arc::clone(&instruments),
-        directory,
+        Arc::clone(&directory),
         Arc::clone(&clock),
     ));
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -185,6 +206,13 @@ where
         frames_tx,
         args.ws_window(),
         shutdown_rx.clone(),
+    ));
+    let admin = Arc::new(AdminService::new(
+        Arc::clone(&directory),
+        decisions_tx.downgrade(),
+        Arc::clone(&gateway),
+        store.clone(),
+        Arc::clone(&clock),
     ));
     let output_router = spawn_output_router(
         platform
@@ -213,7 +241,9 @@ where
     let state = AppState {
         instruments: Arc::clone(&platform.instruments),
         snapshots: Arc::clone(&platform.snapshots),
-        identity,
+        auth,
+        admin: Some(admin),
+        directory: Arc::clone(&directory),
         metrics,
         hub: hub.clone(),
         ready: Arc::clone(&ready),
@@ -249,7 +279,7 @@ where
     };
     axum::serve(
         listener,
-        orion_bff::web::serve(router(state), &args.web_dir),
+        app(state, &args.web_dir).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(signal)
     .await
@@ -277,6 +307,24 @@ where
         tracing::info!(published, "outbox relay stopped");
     }
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Writes the demo directory into an empty store; demo users seeded before passwords were
+/// stored get the demo password now.
+async fn seed_directory(
+    store: &Store,
+    instruments: &orion_hotpath::InstrumentTable,
+    demo_password: &str,
+) -> anyhow::Result<()> {
+    let password = demo_password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await?;
+    reference::seed(store, &Directory::demo_seed(instruments, &hash)).await?;
+    for user in DEMO_USERS {
+        store
+            .set_missing_password(user.tenant, user.username, &hash)
+            .await?;
+    }
     Ok(())
 }
 

@@ -1,11 +1,12 @@
-//! The embedded identity provider (dev/demo) and token validation.
+//! Orion's own tokens and passwords: HS256 access tokens (15 minutes by default) and refresh
+//! tokens (8 hours) carrying the user, tenant, roles and entitlements; argon2id password
+//! hashes; the demo users of embedded mode.
 //!
-//! Demo users are seeded as `docs/api.md` lists them: tenant `acme` with one user per role and a second
-//! tenant `globex` for isolation. `POST /auth/login` checks the demo password and issues an
-//! HS256 access token (15 minutes) and a refresh token (8 hours) carrying the user, tenant,
-//! roles and entitlements. Every REST call and the WebSocket handshake validate the access token:
-//! signature, algorithm (HS256 only, so `alg: none` is refused), issuer, expiry and token kind.
-//! The signing secret comes from `ORION_JWT_SECRET` or is generated once per data directory.
+//! Validation checks the signature, the algorithm (HS256 only, so `alg: none` is refused), the
+//! issuer, the expiry on the clock the identity was given, and the token kind. The signing
+//! secret comes from `ORION_JWT_SECRET` or is generated once per data directory. Demo users are
+//! seeded as `docs/api.md` lists them: tenant `acme` with one user per role, a second tenant
+//! `globex` for isolation, and the platform operator `ops@orion`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -112,6 +113,9 @@ pub struct Claims {
     pub iat: u64,
     /// Expiry, seconds since the epoch.
     pub exp: u64,
+    /// Token id (a logout revokes a refresh token by it).
+    #[serde(default)]
+    pub jti: String,
 }
 
 impl Claims {
@@ -132,12 +136,21 @@ pub enum AuthError {
     /// Unknown user or wrong password.
     #[error("invalid username or password")]
     BadCredentials,
-    /// Missing, malformed, expired or wrongly signed token, or the wrong kind.
+    /// Missing, malformed, expired, revoked or wrongly signed token, or the wrong kind.
     #[error("invalid or expired token")]
     BadToken,
+    /// The user is disabled: tokens issued before are refused and login is refused.
+    #[error("the user is disabled")]
+    UserDisabled,
+    /// Too many failed logins for this user or source address; try again later.
+    #[error("too many failed logins; try again later")]
+    Throttled,
     /// Signing failed.
     #[error("could not sign token")]
     Signing(#[source] jsonwebtoken::errors::Error),
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(#[from] orion_store::StoreError),
 }
 
 /// A pair of tokens as `POST /auth/login` returns them.
@@ -152,12 +165,45 @@ pub struct TokenPair {
     pub expires_in: u64,
 }
 
-/// Issues and validates tokens.
+/// Token lifetimes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenLifetimes {
+    /// Access tokens, seconds.
+    pub access_secs: u64,
+    /// Refresh tokens, seconds.
+    pub refresh_secs: u64,
+}
+
+impl Default for TokenLifetimes {
+    fn default() -> Self {
+        Self {
+            access_secs: ACCESS_TTL_SECS,
+            refresh_secs: REFRESH_TTL_SECS,
+        }
+    }
+}
+
+/// Who a token is issued to.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    /// Login name.
+    pub user: String,
+    /// Tenant.
+    pub tenant: String,
+    /// Roles.
+    pub roles: Vec<String>,
+    /// Entitled asset classes.
+    pub asset_classes: Vec<String>,
+}
+
+/// Issues and validates Orion's own tokens (signature, algorithm, issuer, expiry on the given
+/// clock, kind). Who may hold one — enabled users, unrevoked tokens — is [`crate::auth`]'s
+/// concern.
 pub struct Identity {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
-    demo_password: String,
+    lifetimes: TokenLifetimes,
     clock: Arc<dyn Clock>,
 }
 
@@ -168,8 +214,8 @@ impl std::fmt::Debug for Identity {
 }
 
 impl Identity {
-    /// An identity provider signing with `secret`, reading time from `clock`.
-    pub fn new(secret: &[u8], demo_password: String, clock: Arc<dyn Clock>) -> Self {
+    /// Tokens signed with `secret`, living `lifetimes`, timed by `clock`.
+    pub fn new(secret: &[u8], lifetimes: TokenLifetimes, clock: Arc<dyn Clock>) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
@@ -179,31 +225,9 @@ impl Identity {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
-            demo_password,
+            lifetimes,
             clock,
         }
-    }
-
-    /// Checks a demo login and issues tokens.
-    pub fn login(&self, username: &str, password: &str) -> Result<TokenPair, AuthError> {
-        let user = DEMO_USERS
-            .iter()
-            .find(|u| u.username == username)
-            .ok_or(AuthError::BadCredentials)?;
-        if !constant_time_eq(password.as_bytes(), self.demo_password.as_bytes()) {
-            return Err(AuthError::BadCredentials);
-        }
-        self.issue(user)
-    }
-
-    /// Exchanges a valid refresh token for a new pair.
-    pub fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AuthError> {
-        let claims = self.validate(refresh_token, TokenKind::Refresh)?;
-        let user = DEMO_USERS
-            .iter()
-            .find(|u| u.username == claims.sub)
-            .ok_or(AuthError::BadToken)?;
-        self.issue(user)
     }
 
     /// Validates a token of the given kind and returns its claims.
@@ -216,32 +240,50 @@ impl Identity {
         Ok(data.claims)
     }
 
-    fn issue(&self, user: &DemoUser) -> Result<TokenPair, AuthError> {
+    /// Issues an access and a refresh token to `subject`.
+    pub fn issue(&self, subject: &Subject) -> Result<TokenPair, AuthError> {
         let now = self.clock.now_secs();
         let claims = |typ, ttl| Claims {
-            sub: user.username.into(),
-            tenant: user.tenant.into(),
-            roles: user.roles.iter().map(|r| (*r).into()).collect(),
-            ent: user
-                .entitlements
-                .iter()
-                .map(|e| e.as_str().into())
-                .collect(),
+            sub: subject.user.clone(),
+            tenant: subject.tenant.clone(),
+            roles: subject.roles.clone(),
+            ent: subject.asset_classes.clone(),
             typ,
             iss: ISSUER.into(),
             iat: now,
             exp: now + ttl,
+            jti: uuid::Uuid::new_v4().to_string(),
         };
         let sign = |c: &Claims| {
             jsonwebtoken::encode(&Header::new(Algorithm::HS256), c, &self.encoding)
                 .map_err(AuthError::Signing)
         };
         Ok(TokenPair {
-            access_token: sign(&claims(TokenKind::Access, ACCESS_TTL_SECS))?,
-            refresh_token: sign(&claims(TokenKind::Refresh, REFRESH_TTL_SECS))?,
-            expires_in: ACCESS_TTL_SECS,
+            access_token: sign(&claims(TokenKind::Access, self.lifetimes.access_secs))?,
+            refresh_token: sign(&claims(TokenKind::Refresh, self.lifetimes.refresh_secs))?,
+            expires_in: self.lifetimes.access_secs,
         })
     }
+}
+
+/// An argon2id hash of `password` (PHC string, random salt).
+pub fn hash_password(password: &str) -> String {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashes any password with a generated salt")
+        .to_string()
+}
+
+/// True when `password` matches the PHC string `hash`.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// The signing secret: the configured one, else `<data_dir>/jwt-secret`, created on first use.
@@ -289,78 +331,71 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     std::fs::write(path, contents)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
     use orion_bridge::clock::ManualClock;
 
-    fn identity() -> Identity {
-        Identity::new(
-            b"0123456789abcdef0123456789abcdef",
-            "demo".into(),
-            Arc::new(ManualClock::at(1_800_000_000_000_000_000)),
-        )
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+    const NOW: u64 = 1_800_000_000_000_000_000;
+
+    fn subject() -> Subject {
+        Subject {
+            user: "trader@acme".into(),
+            tenant: "acme".into(),
+            roles: vec!["ROLE_TRADER".into()],
+            asset_classes: vec!["fx".into()],
+        }
     }
 
     #[test]
-    fn tokens_expire_on_the_given_clock() {
-        let clock = Arc::new(ManualClock::at(1_800_000_000_000_000_000));
+    fn issued_tokens_validate_by_kind() {
         let id = Identity::new(
-            b"0123456789abcdef0123456789abcdef",
-            "demo".into(),
-            clock.clone(),
+            SECRET,
+            TokenLifetimes::default(),
+            Arc::new(ManualClock::at(NOW)),
         );
-        let pair = id.login("trader@acme", "demo").unwrap();
-        clock.advance(std::time::Duration::from_secs(ACCESS_TTL_SECS - 1));
-        assert!(id.validate(&pair.access_token, TokenKind::Access).is_ok());
-        clock.advance(std::time::Duration::from_secs(LEEWAY_SECS + 2));
-        assert!(id.validate(&pair.access_token, TokenKind::Access).is_err());
-        assert!(
-            id.refresh(&pair.refresh_token).is_ok(),
-            "refresh lives longer"
-        );
-    }
-
-    #[test]
-    fn login_issues_tokens_that_validate() {
-        let id = identity();
-        let pair = id.login("trader@acme", "demo").unwrap();
+        let pair = id.issue(&subject()).unwrap();
         let claims = id.validate(&pair.access_token, TokenKind::Access).unwrap();
         assert_eq!(
             (claims.sub.as_str(), claims.tenant.as_str()),
             ("trader@acme", "acme")
         );
         assert!(claims.has_role("ROLE_TRADER"));
+        assert!(!claims.jti.is_empty());
         assert!(
             id.validate(&pair.access_token, TokenKind::Refresh).is_err(),
             "kinds do not mix"
         );
-        let again = id.refresh(&pair.refresh_token).unwrap();
-        assert!(id.validate(&again.access_token, TokenKind::Access).is_ok());
-        assert!(id.refresh(&pair.access_token).is_err());
+        assert!(id.validate(&pair.refresh_token, TokenKind::Refresh).is_ok());
     }
 
     #[test]
-    fn refuses_bad_credentials_and_forged_tokens() {
-        let id = identity();
-        assert!(matches!(
-            id.login("trader@acme", "nope"),
-            Err(AuthError::BadCredentials)
-        ));
-        assert!(matches!(
-            id.login("ghost@acme", "demo"),
-            Err(AuthError::BadCredentials)
-        ));
-        let pair = id.login("trader@acme", "demo").unwrap();
+    fn tokens_expire_on_the_given_clock_after_their_lifetime() {
+        let clock = Arc::new(ManualClock::at(NOW));
+        let lifetimes = TokenLifetimes {
+            access_secs: 60,
+            refresh_secs: 600,
+        };
+        let id = Identity::new(SECRET, lifetimes, clock.clone());
+        let pair = id.issue(&subject()).unwrap();
+        assert_eq!(pair.expires_in, 60);
+        clock.advance(std::time::Duration::from_secs(59));
+        assert!(id.validate(&pair.access_token, TokenKind::Access).is_ok());
+        clock.advance(std::time::Duration::from_secs(LEEWAY_SECS + 2));
+        assert!(id.validate(&pair.access_token, TokenKind::Access).is_err());
+        assert!(id.validate(&pair.refresh_token, TokenKind::Refresh).is_ok());
+    }
+
+    #[test]
+    fn forged_tokens_are_refused() {
+        let clock = Arc::new(ManualClock::at(NOW));
+        let id = Identity::new(SECRET, TokenLifetimes::default(), clock.clone());
+        let pair = id.issue(&subject()).unwrap();
         let other = Identity::new(
             b"another-secret-another-secret-xx",
-            "demo".into(),
-            Arc::new(ManualClock::at(1_800_000_000_000_000_000)),
+            TokenLifetimes::default(),
+            clock,
         );
         assert!(
             other
@@ -372,6 +407,16 @@ mod tests {
         let none = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
         assert!(id.validate(&none, TokenKind::Access).is_err());
         assert!(id.validate("garbage", TokenKind::Access).is_err());
+    }
+
+    #[test]
+    fn passwords_verify_only_against_their_hash() {
+        let hash = hash_password("s3cret");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("s3cret", &hash));
+        assert!(!verify_password("S3cret", &hash));
+        assert!(!verify_password("s3cret", "not a hash"));
+        assert_ne!(hash, hash_password("s3cret"), "salted");
     }
 
     #[test]

@@ -2,8 +2,11 @@
 //! gateway, later gRPC) call, with no transport in sight. They speak typed requests, typed
 //! committed decisions and typed views; each face renders those for its own protocol.
 //!
-//! - [`directory`] — tenants, users and LPs by name ↔ the engine's dense ids.
-//! - [`identity`] — the embedded identity provider: demo users, token issue and validation.
+//! - [`directory`] — tenants, users, LPs, venues and feature flags from the store, by name ↔
+//!   the engine's dense ids.
+//! - [`identity`] — Orion's tokens and password hashes; the demo users.
+//! - [`auth`] — login, refresh, logout and token checks against the directory; throttling.
+//! - [`admin`] — users, LPs, venues, feature flags and the audit trail.
 //! - [`rfq`] — RFQ commands (through the engine, answered once durable) and queries.
 //! - [`recovery`] — rebuilding the engine from the store on start.
 //! - [`relay`] — the bus (Kafka or the embedded local bus) and the outbox relay.
@@ -15,6 +18,8 @@
 //! given.
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod admin;
+pub mod auth;
 pub mod directory;
 pub mod identity;
 pub mod projections;

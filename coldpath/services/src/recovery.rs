@@ -2,13 +2,13 @@
 //! RFQs with their live quotes, and the id sequences — so a restart (even after `kill -9`)
 //! continues where the last committed decision left off.
 
-use orion_hotpath::rfq::engine::{OpenQuote, OpenRfq, Sequences, class_bit};
+use orion_hotpath::rfq::engine::{OpenQuote, OpenRfq, Sequences};
 use orion_hotpath::rfq::*;
 use orion_hotpath::{InstrumentId, InstrumentTable};
 use orion_store::Store;
 
-use crate::directory::{Directory, LPS};
-use crate::identity::DEMO_USERS;
+use crate::admin::AdminService;
+use crate::directory::Directory;
 
 /// Default per-RFQ notional limit of a user, whole currency units.
 pub const DEFAULT_MAX_NOTIONAL: i64 = 1_000_000_000;
@@ -53,40 +53,25 @@ pub async fn engine(
             size_scale: s.size_scale,
         })
         .collect();
-    let limits = store.user_limits().await?;
-    let users: Vec<UserRef> = DEMO_USERS
-        .iter()
-        .map(|u| {
-            let tenant = directory.tenant_id(u.tenant).unwrap_or(TenantId(0));
-            let row = limits
-                .iter()
-                .find(|r| r.tenant == u.tenant && r.user == u.username);
-            UserRef {
-                tenant,
-                entitlements: u.entitlements.iter().fold(0, |m, c| m | class_bit(*c)),
-                max_notional: row.map_or(DEFAULT_MAX_NOTIONAL, |r| r.max_notional),
-                max_rfqs_per_sec: row
-                    .map_or(DEFAULT_MAX_RFQS_PER_SEC, |r| r.max_rfqs_per_sec as u32),
-            }
-        })
-        .collect();
-    let every_class = class_bit(orion_hotpath::AssetClass::Fx)
-        | class_bit(orion_hotpath::AssetClass::Rates)
-        | class_bit(orion_hotpath::AssetClass::Credit);
     let tenants = directory.tenant_count();
-    let lps: Vec<LpRef> = LPS
-        .iter()
-        .map(|(_, throttle)| LpRef {
-            asset_classes: every_class,
-            tenants: (1 << tenants) - 1,
-            max_rfqs_per_sec: *throttle as u32,
-            // Connected when the LP says hello on the QUIC gateway.
-            connected: false,
-            enabled: true,
-        })
-        .collect();
-    let mut engine = RfqEngine::new(config, &refs, &users, tenants, &lps)?;
+    let lps = AdminService::engine_lps(directory, tenants);
+    let mut engine = RfqEngine::new(config, &refs, &[], tenants, &lps)?;
     let mut ignore = |_| {};
+    // Every user the directory holds takes its slot, with its stored limits.
+    let limits = store.user_limits().await?;
+    for (id, user) in directory.all_users() {
+        let row = limits
+            .iter()
+            .find(|r| r.tenant == user.tenant && r.user == user.user);
+        let stored = (
+            row.map_or(DEFAULT_MAX_NOTIONAL, |r| r.max_notional),
+            row.map_or(DEFAULT_MAX_RFQS_PER_SEC, |r| r.max_rfqs_per_sec as u32),
+        );
+        if let Some(profile) = AdminService::engine_user(directory, &user, stored) {
+            let command = Command::SetUser { user: id, profile };
+            engine.handle(&EngineCommand { at: 0, command }, &mut ignore);
+        }
+    }
 
     for (tenant, limit) in store.tenant_limits().await? {
         if let Some(tenant) = directory.tenant_id(&tenant) {

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use sqlx::{Any, Transaction};
 
+use crate::directory::{FeatureFlags, LpRecord, UserRecord, VenueRecord};
 use crate::{Store, StoreError};
 
 /// Bind parameters per statement. Postgres takes up to 65,535 and gains from fewer round trips.
@@ -207,6 +208,54 @@ pub struct Staged {
     pub user_limits: Vec<UserLimitUpsert>,
     /// Tenant limits set in the batch.
     pub tenant_limits: Vec<TenantLimitUpsert>,
+    /// Directory changes (users, LPs, venues, feature flags), in order.
+    pub directory: Vec<DirectoryWrite>,
+}
+
+/// A change to the directory, written with the batch it was committed in.
+#[derive(Debug, Clone)]
+pub enum DirectoryWrite {
+    /// A new user, or a user's password, roles and entitlements replaced.
+    User {
+        /// The whole user.
+        user: UserRecord,
+        /// When.
+        at: i64,
+    },
+    /// A user enabled or disabled.
+    UserEnabled {
+        /// Tenant.
+        tenant: String,
+        /// User.
+        user: String,
+        /// Enabled now.
+        enabled: bool,
+        /// When.
+        at: i64,
+    },
+    /// An LP created or reconfigured.
+    Lp {
+        /// The whole LP.
+        lp: LpRecord,
+        /// When.
+        at: i64,
+    },
+    /// A venue created or reconfigured.
+    Venue {
+        /// The whole venue.
+        venue: VenueRecord,
+        /// When.
+        at: i64,
+    },
+    /// A tenant's feature flags.
+    FeatureFlags {
+        /// Tenant.
+        tenant: String,
+        /// The flags.
+        flags: FeatureFlags,
+        /// When.
+        at: i64,
+    },
 }
 
 /// A kill switch's new state.
@@ -317,6 +366,9 @@ impl Staged {
         sqlite: bool,
     ) -> Result<(), StoreError> {
         let rows = |columns: usize| (max_params(sqlite) / columns).max(1);
+        for write in &self.directory {
+            write_directory(tx, write).await?;
+        }
         for k in &self.kill_switches {
             sqlx::query(
                 "INSERT INTO kill_switches (scope, tenant_id, enabled, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5) \
@@ -575,7 +627,121 @@ impl Staged {
         self.kill_switches.clear();
         self.user_limits.clear();
         self.tenant_limits.clear();
+        self.directory.clear();
     }
+}
+
+async fn write_directory(
+    tx: &mut Transaction<'static, Any>,
+    write: &DirectoryWrite,
+) -> Result<(), StoreError> {
+    match write {
+        DirectoryWrite::User { user: u, at } => {
+            sqlx::query(
+                "INSERT INTO users (tenant_id, user_id, user_index, password_hash, enabled, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, user_id) DO UPDATE SET \
+                 password_hash = excluded.password_hash, enabled = excluded.enabled, updated_at = excluded.updated_at",
+            )
+            .bind(u.tenant.as_str())
+            .bind(u.user.as_str())
+            .bind(u.index)
+            .bind(u.password_hash.as_str())
+            .bind(i64::from(u.enabled))
+            .bind(u.created_at)
+            .bind(*at)
+            .execute(&mut **tx)
+            .await?;
+            for table in ["roles", "entitlements"] {
+                let sql = format!("DELETE FROM {table} WHERE tenant_id = $1 AND user_id = $2");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(u.tenant.as_str())
+                    .bind(u.user.as_str())
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            for role in &u.roles {
+                sqlx::query("INSERT INTO roles (tenant_id, user_id, role) VALUES ($1, $2, $3)")
+                    .bind(u.tenant.as_str())
+                    .bind(u.user.as_str())
+                    .bind(role.as_str())
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            for class in &u.asset_classes {
+                sqlx::query(
+                    "INSERT INTO entitlements (tenant_id, user_id, asset_class) VALUES ($1, $2, $3)",
+                )
+                .bind(u.tenant.as_str())
+                .bind(u.user.as_str())
+                .bind(class.as_str())
+                .execute(&mut **tx)
+                .await?;
+            }
+        }
+        DirectoryWrite::UserEnabled {
+            tenant,
+            user,
+            enabled,
+            at,
+        } => {
+            sqlx::query(
+                "UPDATE users SET enabled = $1, updated_at = $2 WHERE tenant_id = $3 AND user_id = $4",
+            )
+            .bind(i64::from(*enabled))
+            .bind(*at)
+            .bind(tenant.as_str())
+            .bind(user.as_str())
+            .execute(&mut **tx)
+            .await?;
+        }
+        DirectoryWrite::Lp { lp, at } => {
+            sqlx::query(
+                "INSERT INTO liquidity_providers (lp_id, lp_index, max_rfqs_per_sec, enabled, asset_classes, spread_bps, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (lp_id) DO UPDATE SET \
+                 max_rfqs_per_sec = excluded.max_rfqs_per_sec, enabled = excluded.enabled, \
+                 asset_classes = excluded.asset_classes, spread_bps = excluded.spread_bps, updated_at = excluded.updated_at",
+            )
+            .bind(lp.lp_id.as_str())
+            .bind(lp.index)
+            .bind(lp.max_quotes_per_sec)
+            .bind(i64::from(lp.enabled))
+            .bind(lp.asset_classes.join(","))
+            .bind(lp.spread_bps)
+            .bind(*at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        DirectoryWrite::Venue { venue, at } => {
+            sqlx::query(
+                "INSERT INTO venues (venue_id, execution_type, instruments, session_windows, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (venue_id) DO UPDATE SET \
+                 execution_type = excluded.execution_type, instruments = excluded.instruments, \
+                 session_windows = excluded.session_windows, updated_at = excluded.updated_at",
+            )
+            .bind(venue.venue_id.as_str())
+            .bind(venue.execution_type.as_str())
+            .bind(venue.instruments.join(","))
+            .bind(venue.session_windows.as_str())
+            .bind(*at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        DirectoryWrite::FeatureFlags { tenant, flags, at } => {
+            sqlx::query(
+                "INSERT INTO feature_flags (tenant_id, oms, clob, replay, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (tenant_id) DO UPDATE SET oms = excluded.oms, clob = excluded.clob, \
+                 replay = excluded.replay, updated_at = excluded.updated_at",
+            )
+            .bind(tenant.as_str())
+            .bind(i64::from(flags.oms))
+            .bind(i64::from(flags.clob))
+            .bind(i64::from(flags.replay))
+            .bind(*at)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

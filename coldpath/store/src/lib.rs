@@ -7,6 +7,8 @@
 //!   placeholders).
 //! - [`batch`] — the journal's group commit: one batch of decisions' rows in one transaction,
 //!   as a few multi-row statements.
+//! - [`directory`] — tenants, users, roles, entitlements, LPs, instruments, venues, feature
+//!   flags, revoked tokens and the audit trail.
 //! - [`rfqs`] — RFQs, quotes, trades and stored idempotent answers, as the services read them.
 //! - [`read_models`] — the blotters projected from the event log, and consumer checkpoints.
 //! - [`outbox`] — the relay's reads and marks.
@@ -17,6 +19,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod batch;
+pub mod directory;
 pub mod outbox;
 pub mod read_models;
 pub mod recovery;
@@ -78,6 +81,13 @@ fn migrator() -> Migrator {
             Cow::Borrowed("typed idempotent answers"),
             MigrationType::Simple,
             include_str!("../migrations/0005_typed_answers.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            6,
+            Cow::Borrowed("directory in the store"),
+            MigrationType::Simple,
+            include_str!("../migrations/0006_directory.sql").into_sql_str(),
             false,
         ),
     ])

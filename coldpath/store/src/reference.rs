@@ -16,6 +16,8 @@ pub struct SeedUser {
     pub roles: Vec<String>,
     /// Entitled asset classes.
     pub asset_classes: Vec<String>,
+    /// Argon2 PHC string of the password.
+    pub password_hash: String,
 }
 
 /// An instrument to seed.
@@ -61,12 +63,15 @@ pub async fn seed(store: &Store, seed: &Seed) -> Result<(), StoreError> {
         .await?;
     }
     for user in &seed.users {
-        sqlx::query("INSERT INTO users (tenant_id, user_id, user_index) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(user.tenant.as_str())
-            .bind(user.user.as_str())
-            .bind(user.index)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO users (tenant_id, user_id, user_index, password_hash) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(user.tenant.as_str())
+        .bind(user.user.as_str())
+        .bind(user.index)
+        .bind(user.password_hash.as_str())
+        .execute(&mut *tx)
+        .await?;
         for role in &user.roles {
             sqlx::query("INSERT INTO roles (tenant_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                 .bind(user.tenant.as_str())
@@ -131,6 +136,7 @@ mod tests {
                 index: 0,
                 roles: vec!["ROLE_TRADER".into()],
                 asset_classes: vec!["fx".into()],
+                password_hash: "x".into(),
             }],
             instruments: vec![],
             lps: vec![("lp-alpha".into(), 0, 100)],

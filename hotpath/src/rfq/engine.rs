@@ -1102,7 +1102,7 @@ mod tests {
             tenants: 0b11,
             max_rfqs_per_sec: 100,
             connected: true,
-        enabled: true,
+            enabled: true,
         };
         let config = EngineConfig {
             capacity,

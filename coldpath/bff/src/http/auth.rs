@@ -1,13 +1,16 @@
-//! Authentication routes (`/auth/login`, `/auth/refresh`, `/me`) and the [`AuthUser`]
-//! extractor every protected handler takes.
+//! Authentication routes (`/auth/login`, `/auth/refresh`, `/auth/logout`, `/me`) and the
+//! [`AuthUser`] extractor every protected handler takes.
 
-use axum::extract::{FromRequestParts, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::error::{AppError, Json};
-use orion_services::identity::{AuthError, Claims, TokenKind, TokenPair};
+use super::error::{AppError, Json, current_correlation_id};
+use orion_services::identity::{AuthError, Claims, TokenPair};
 
 /// The authenticated caller, from a valid `Authorization: Bearer` access token.
 #[derive(Debug, Clone)]
@@ -27,10 +30,27 @@ impl FromRequestParts<AppState> for AuthUser {
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(AppError::Unauthorized)?;
         state
-            .identity
-            .validate(token.trim(), TokenKind::Access)
+            .auth
+            .authenticate(token.trim())
             .map(AuthUser)
-            .map_err(|_| AppError::Unauthorized)
+            .map_err(auth_failure)
+    }
+}
+
+/// The client's address, when the server was started with connection info.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PeerAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip()),
+        ))
     }
 }
 
@@ -49,21 +69,41 @@ pub struct RefreshRequest {
     refresh_token: String,
 }
 
-fn auth_failure(err: AuthError) -> AppError {
+/// An authentication failure as the error object: 401 (`USER_DISABLED` for a disabled user),
+/// 429 for a throttled login.
+pub fn auth_failure(err: AuthError) -> AppError {
     match err {
         AuthError::BadCredentials | AuthError::BadToken => AppError::Unauthorized,
+        AuthError::UserDisabled => AppError::Coded {
+            status: StatusCode::UNAUTHORIZED,
+            code: "USER_DISABLED",
+            message: "the user is disabled".into(),
+        },
+        AuthError::Throttled => AppError::Coded {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "LOGIN_THROTTLED",
+            message: "too many failed logins; try again in a minute".into(),
+        },
         AuthError::Signing(e) => AppError::Internal(e.into()),
+        AuthError::Store(e) => AppError::Internal(e.into()),
     }
 }
 
 /// `POST /auth/login`.
 pub async fn login(
     State(state): State<AppState>,
+    PeerAddr(source): PeerAddr,
     Json(req): Json<LoginRequest>,
 ) -> Result<axum::Json<TokenPair>, AppError> {
     let pair = state
-        .identity
-        .login(&req.username, &req.password)
+        .auth
+        .login(
+            &req.username,
+            &req.password,
+            source,
+            &current_correlation_id(),
+        )
+        .await
         .map_err(auth_failure)?;
     tracing::info!(user = %req.username, "login");
     Ok(axum::Json(pair))
@@ -75,10 +115,23 @@ pub async fn refresh(
     Json(req): Json<RefreshRequest>,
 ) -> Result<axum::Json<TokenPair>, AppError> {
     state
-        .identity
+        .auth
         .refresh(&req.refresh_token)
         .map(axum::Json)
         .map_err(auth_failure)
+}
+
+/// `POST /auth/logout`: revokes the refresh token.
+pub async fn logout(
+    State(state): State<AppState>,
+    Json(req): Json<RefreshRequest>,
+) -> Result<StatusCode, AppError> {
+    state
+        .auth
+        .logout(&req.refresh_token, &current_correlation_id())
+        .await
+        .map_err(auth_failure)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /me` response.

@@ -2,7 +2,8 @@
 //!
 //! - [`error`] — `AppError` (the contract's error object) and the correlation-id middleware.
 //! - [`decision`] — committed decisions and service errors rendered as statuses and bodies.
-//! - [`auth`] — login, refresh, `/me`, and the bearer-token extractor.
+//! - [`auth`] — login, refresh, logout, `/me`, and the bearer-token extractor.
+//! - [`admin`] — users, audit trail, LPs, venues, feature flags.
 //! - [`market`] — instruments and snapshots.
 //! - [`ops`] — health, readiness, metrics.
 //! - [`rfq`] — RFQs, trades, kill switches and limits.
@@ -14,6 +15,7 @@
 //! Handlers call the services and render their results; the only status mapping of engine
 //! decisions is in [`decision`].
 
+pub mod admin;
 pub mod auth;
 pub mod decision;
 pub mod error;
@@ -34,7 +36,8 @@ use orion_hotpath::{InstrumentTable, SnapshotTable};
 use orion_services::spread_history::SpreadHistory;
 
 use crate::stream::StreamHub;
-use orion_services::identity::Identity;
+use orion_services::admin::AdminService;
+use orion_services::auth::AuthService;
 
 /// What handlers share. Cheap to clone.
 #[derive(Clone)]
@@ -43,8 +46,12 @@ pub struct AppState {
     pub instruments: Arc<InstrumentTable>,
     /// Latest values, read lock-free.
     pub snapshots: Arc<SnapshotTable>,
-    /// Token issuer and validator.
-    pub identity: Arc<Identity>,
+    /// Login, refresh, logout and token checks.
+    pub auth: Arc<AuthService>,
+    /// The directory (sessions of a disabled user close).
+    pub directory: Arc<orion_services::directory::Directory>,
+    /// Administration; `None` where the directory is read-only.
+    pub admin: Option<Arc<AdminService>>,
     /// Prometheus registry.
     pub metrics: PrometheusHandle,
     /// WebSocket fan-out.
@@ -68,6 +75,23 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::openapi))
         .route("/auth/login", post(auth::login))
         .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/logout", post(auth::logout))
+        .route(
+            "/admin/users",
+            get(admin::list_users).post(admin::create_user),
+        )
+        .route("/admin/users/{id}/disable", post(admin::disable_user))
+        .route("/admin/users/{id}/enable", post(admin::enable_user))
+        .route("/admin/audit", get(admin::audit))
+        .route("/admin/lps", get(admin::list_lps).post(admin::configure_lp))
+        .route(
+            "/admin/venues",
+            get(admin::list_venues).post(admin::configure_venue),
+        )
+        .route(
+            "/admin/feature-flags",
+            get(admin::feature_flags).put(admin::set_feature_flags),
+        )
         .route("/me", get(auth::me))
         .route(
             "/me/preferences",
@@ -91,6 +115,11 @@ pub fn router(state: AppState) -> Router {
         .route("/stream", get(crate::stream::upgrade))
         .route("/stream/market", get(crate::stream::upgrade))
         .fallback(error::not_found)
-        .layer(axum::middleware::from_fn(error::correlation))
         .with_state(state)
+}
+
+/// The whole BFF: the API router, the web bundle as its fallback, and the correlation id on
+/// every response — API, static files and 404s alike.
+pub fn app(state: AppState, web_dir: &std::path::Path) -> Router {
+    crate::web::serve(router(state), web_dir).layer(axum::middleware::from_fn(error::correlation))
 }

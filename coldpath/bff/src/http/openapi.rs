@@ -90,6 +90,96 @@ const ROUTES: &[Route] = &[
             &["200"],
         )
     },
+    Route {
+        auth: false,
+        ..route(
+            Post,
+            "/auth/logout",
+            "auth",
+            "{refreshToken}: revokes the refresh token; audited",
+            &["204"],
+        )
+    },
+    route(
+        Get,
+        "/admin/users",
+        "admin",
+        "The tenant's users (ROLE_ADMIN)",
+        &["200"],
+    ),
+    route(
+        Post,
+        "/admin/users",
+        "admin",
+        "Create a user {userId, password, roles[], entitlements: {assetClasses[]}, maxNotional?, maxRfqsPerSec?} (ROLE_ADMIN); the user can log in at once",
+        &["201", "409"],
+    ),
+    route(
+        Post,
+        "/admin/users/{id}/disable",
+        "admin",
+        "Disable a user: their tokens get 401 USER_DISABLED, their WebSockets close, login is refused (ROLE_ADMIN)",
+        &["200"],
+    ),
+    route(
+        Post,
+        "/admin/users/{id}/enable",
+        "admin",
+        "Enable a user again (ROLE_ADMIN)",
+        &["200"],
+    ),
+    Route {
+        query: &["userId", "action", "correlationId", "limit"],
+        ..route(
+            Get,
+            "/admin/audit",
+            "admin",
+            "The tenant's audit trail, newest first (ROLE_ADMIN, ROLE_RISK)",
+            &["200"],
+        )
+    },
+    route(
+        Get,
+        "/admin/lps",
+        "admin",
+        "Liquidity providers (ROLE_PLATFORM)",
+        &["200"],
+    ),
+    route(
+        Post,
+        "/admin/lps",
+        "admin",
+        "Create or reconfigure an LP {lpId, enabled, assetClasses[], maxQuotesPerSec, spreadBps?}; a disabled LP gets no RFQs (ROLE_PLATFORM)",
+        &["200"],
+    ),
+    route(
+        Get,
+        "/admin/venues",
+        "admin",
+        "Venues (ROLE_PLATFORM)",
+        &["200"],
+    ),
+    route(
+        Post,
+        "/admin/venues",
+        "admin",
+        "Create or reconfigure a venue {venueId, executionType: RFQ|CLOB, instruments[], sessionWindows?} (ROLE_PLATFORM)",
+        &["200"],
+    ),
+    route(
+        Get,
+        "/admin/feature-flags",
+        "admin",
+        "The tenant's feature flags {oms, clob, replay} (ROLE_ADMIN)",
+        &["200"],
+    ),
+    route(
+        Put,
+        "/admin/feature-flags",
+        "admin",
+        "Set the tenant's feature flags {oms, clob, replay} (ROLE_ADMIN)",
+        &["200"],
+    ),
     route(
         Get,
         "/me",

@@ -233,13 +233,14 @@ pub async fn limits(
 ) -> Result<Response, AppError> {
     require_risk_role(&claims)?;
     let (tenant, rows) = store(&state)?.limits(&claims.tenant).await.map_err(db)?;
-    let users: Vec<Value> = orion_services::identity::DEMO_USERS
+    let users: Vec<Value> = state
+        .directory
+        .users_of(&claims.tenant)
         .iter()
-        .filter(|u| u.tenant == claims.tenant)
         .map(|u| {
-            let row = rows.iter().find(|r| r.user == u.username);
+            let row = rows.iter().find(|r| r.user == u.user);
             json!({
-                "userId": u.username,
+                "userId": u.user,
                 "maxNotional": row.map_or(DEFAULT_MAX_NOTIONAL, |r| r.max_notional).to_string(),
                 "maxRfqsPerSecond": row.map_or(i64::from(DEFAULT_MAX_RFQS_PER_SEC), |r| r.max_rfqs_per_sec),
             })

@@ -109,7 +109,7 @@ pub fn spawn_output_router(
     mut drain: OutputDrain,
     instruments: Arc<InstrumentTable>,
     notifications: broadcast::Sender<Notification>,
-    decisions: tokio::sync::mpsc::UnboundedSender<orion_hotpath::rfq::RfqEvent>,
+    decisions: tokio::sync::mpsc::UnboundedSender<orion_journal::JournalInput>,
 ) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name("orion-output-router".into())
@@ -117,7 +117,7 @@ pub fn spawn_output_router(
             loop {
                 let routed = drain.drain(4_096, |payload| match payload {
                     OutputPayload::Rfq(event) => {
-                        let _ = decisions.send(event);
+                        let _ = decisions.send(orion_journal::JournalInput::Engine(event));
                     }
                     other => {
                         if let Some(note) = notification(&instruments, other) {

@@ -24,7 +24,6 @@ use tokio::sync::{broadcast, watch};
 use crate::http::AppState;
 use crate::http::error::{AppError, Query};
 use fanout::{FrameTable, Notification};
-use orion_services::identity::TokenKind;
 
 /// Read buffer per socket: client frames are small, so 4 KiB instead of tungstenite's 128 KiB.
 const READ_BUFFER: usize = 4 * 1024;
@@ -86,9 +85,9 @@ pub async fn upgrade(
 ) -> Result<Response, AppError> {
     let token = query.access_token.ok_or(AppError::Unauthorized)?;
     let claims = state
-        .identity
-        .validate(&token, TokenKind::Access)
-        .map_err(|_| AppError::Unauthorized)?;
+        .auth
+        .authenticate(&token)
+        .map_err(crate::http::auth::auth_failure)?;
     Ok(ws
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)

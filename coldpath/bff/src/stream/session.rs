@@ -68,6 +68,7 @@ pub async fn run(mut socket: WebSocket, claims: Claims, state: AppState) {
     frames.mark_unchanged();
     let mut notifications = state.hub.notifications();
     let mut shutdown = state.hub.shutdown();
+    let mut disabled = state.directory.subscribe_disabled();
     let mut session = Session {
         claims,
         state,
@@ -120,6 +121,22 @@ pub async fn run(mut socket: WebSocket, claims: Claims, state: AppState) {
                 close_going_away(&mut socket).await;
                 break;
             }
+            user = disabled.recv() => match user {
+                Ok(user) if user == session.claims.sub => {
+                    tracing::info!(user = %user, "closing session: user disabled");
+                    close_with(&mut socket, close_code::POLICY, "user disabled").await;
+                    break;
+                }
+                // Another user, or missed notices: check this session's user directly.
+                Ok(_) | Err(RecvError::Lagged(_)) => {
+                    if !session.state.directory.is_enabled(&session.claims.tenant, &session.claims.sub) {
+                        close_with(&mut socket, close_code::POLICY, "user disabled").await;
+                        break;
+                    }
+                    Ok(())
+                }
+                Err(RecvError::Closed) => Ok(()),
+            },
         };
         if let Err(err) = sent {
             tracing::debug!(cause = %err, "session ended by a failed send");
@@ -128,13 +145,18 @@ pub async fn run(mut socket: WebSocket, claims: Claims, state: AppState) {
     }
 }
 
-/// Sends a going-away close frame and completes the closing handshake (RFC 6455 §7.1.1):
-/// waits briefly for the client's close so the TCP close does not cut off what it has not read.
+/// Sends a going-away close frame and completes the closing handshake.
 async fn close_going_away(socket: &mut WebSocket) {
+    close_with(socket, close_code::AWAY, "server shutting down").await;
+}
+
+/// Sends a close frame and completes the closing handshake (RFC 6455 §7.1.1): waits briefly
+/// for the client's close so the TCP close does not cut off what it has not read.
+async fn close_with(socket: &mut WebSocket, code: u16, reason: &'static str) {
     let _ = socket
         .send(Message::Close(Some(CloseFrame {
-            code: close_code::AWAY,
-            reason: "server shutting down".into(),
+            code,
+            reason: reason.into(),
         })))
         .await;
     let _ = tokio::time::timeout(std::time::Duration::from_secs(1), async {

@@ -1,0 +1,479 @@
+//! Administration: users (create, list, disable, enable), LPs, venues, per-tenant feature flags,
+//! and the audit trail's reads.
+//!
+//! A change is validated here, committed through the journal (its row, audit entry and
+//! `admin.changes` event in one batch, ordered with every other committed event), then applied
+//! to the in-memory [`Directory`] and, where the engine needs to know, sent to it as a command
+//! through the ring (`SetUser`, `SetLp`). Changes are serialised: ids are assigned and names
+//! checked for uniqueness under one lock, so a batch never fails on a duplicate.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use orion_bridge::clock::Clock;
+use orion_bridge::gateway::CommandGateway;
+use orion_hotpath::AssetClass;
+use orion_hotpath::pipeline::MultiInput;
+use orion_hotpath::rfq::engine::{LpRef, MAX_LPS, UserRef, class_bit};
+use orion_hotpath::rfq::{Command, LpId, UserId};
+use orion_journal::{AdminChange, DirectoryChange, JournalInput, PendingInfo};
+use orion_store::directory::{
+    AuditQuery, AuditRecord, FeatureFlags, LpRecord, UserRecord, VenueRecord,
+};
+use orion_store::{Store, StoreError};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::directory::Directory;
+use crate::identity::hash_password;
+use crate::recovery::{DEFAULT_MAX_NOTIONAL, DEFAULT_MAX_RFQS_PER_SEC};
+
+/// Roles a tenant administrator may grant (the platform role is not one of them).
+pub const TENANT_ROLES: &[&str] = &[
+    "ROLE_TRADER",
+    "ROLE_SALES",
+    "ROLE_RISK",
+    "ROLE_ANALYST",
+    "ROLE_ADMIN",
+];
+
+/// How long a change waits for its commit.
+const COMMIT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why an administrative change was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// The request is invalid.
+    #[error("{0}")]
+    Invalid(String),
+    /// No such entity in the caller's scope.
+    #[error("{0}")]
+    NotFound(&'static str),
+    /// It exists already.
+    #[error("{0}")]
+    Conflict(String),
+    /// Nothing could be made durable; nothing was done.
+    #[error("the change could not be made durable; nothing was done")]
+    Unavailable,
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// Who makes a change.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// Tenant.
+    pub tenant: String,
+    /// User.
+    pub user: String,
+    /// The request's correlation id.
+    pub correlation_id: String,
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Login name, e.g. `newtrader@acme`.
+    pub user_id: String,
+    /// Password (stored as an argon2id hash).
+    pub password: String,
+    /// Roles, from [`TENANT_ROLES`].
+    pub roles: Vec<String>,
+    /// Entitled asset classes (`fx`, `rates`, `credit`).
+    pub asset_classes: Vec<String>,
+    /// Largest notional of one RFQ.
+    pub max_notional: Option<i64>,
+    /// RFQs per second.
+    pub max_rfqs_per_sec: Option<u32>,
+}
+
+/// An LP's configuration.
+#[derive(Debug, Clone)]
+pub struct LpConfig {
+    /// Id.
+    pub lp_id: String,
+    /// Receives RFQs.
+    pub enabled: bool,
+    /// Asset classes it quotes.
+    pub asset_classes: Vec<String>,
+    /// RFQs per second it accepts.
+    pub max_quotes_per_sec: u32,
+    /// Spread it quotes at.
+    pub spread_bps: Option<i64>,
+}
+
+/// Users, LPs, venues, feature flags and the audit trail.
+pub struct AdminService {
+    directory: Arc<Directory>,
+    /// Weak, so the journal's input closes (and the journal drains and stops) at shutdown
+    /// whoever still holds this service.
+    journal: mpsc::WeakUnboundedSender<JournalInput>,
+    engine: Arc<CommandGateway<MultiInput>>,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    changes: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for AdminService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminService").finish_non_exhaustive()
+    }
+}
+
+fn parse_classes(classes: &[String]) -> Result<u8, AdminError> {
+    classes.iter().try_fold(0u8, |mask, c| {
+        let class = match c.as_str() {
+            "fx" | "FX" => AssetClass::Fx,
+            "rates" | "RATES" => AssetClass::Rates,
+            "credit" | "CREDIT" => AssetClass::Credit,
+            other => return Err(AdminError::Invalid(format!("unknown asset class {other}"))),
+        };
+        Ok(mask | class_bit(class))
+    })
+}
+
+fn class_names(mask: u8) -> Vec<String> {
+    [AssetClass::Fx, AssetClass::Rates, AssetClass::Credit]
+        .into_iter()
+        .filter(|c| mask & class_bit(*c) != 0)
+        .map(|c| c.as_str().to_owned())
+        .collect()
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"@.-_/".contains(&b))
+}
+
+impl AdminService {
+    /// A service committing through `journal` and telling `engine`.
+    pub fn new(
+        directory: Arc<Directory>,
+        journal: mpsc::WeakUnboundedSender<JournalInput>,
+        engine: Arc<CommandGateway<MultiInput>>,
+        store: Store,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            directory,
+            journal,
+            engine,
+            store,
+            clock,
+            changes: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The directory changes apply to.
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    async fn commit(&self, actor: &Actor, change: DirectoryChange) -> Result<(), AdminError> {
+        let (reply, committed) = oneshot::channel();
+        let input = JournalInput::Admin(Box::new(AdminChange {
+            actor: PendingInfo {
+                correlation_id: actor.correlation_id.clone(),
+                tenant: actor.tenant.clone(),
+                user: actor.user.clone(),
+                idempotency: None,
+            },
+            change,
+            at: self.clock.now_nanos(),
+            reply,
+        }));
+        self.journal
+            .upgrade()
+            .ok_or(AdminError::Unavailable)?
+            .send(input)
+            .map_err(|_| AdminError::Unavailable)?;
+        match tokio::time::timeout(COMMIT_TIMEOUT, committed).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(AdminError::Unavailable),
+        }
+    }
+
+    fn tell_engine(&self, command: Command) {
+        if let Err(err) = self.engine.try_submit(command) {
+            tracing::error!(cause = %err, "directory change not delivered to the engine");
+        }
+    }
+
+    /// Creates a user in the actor's tenant; the user can log in at once.
+    pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<UserRecord, AdminError> {
+        if !valid_id(&new.user_id) {
+            return Err(AdminError::Invalid(
+                "userId must be 1-128 characters of letters, digits and @.-_/".into(),
+            ));
+        }
+        if new.password.chars().count() < 4 {
+            return Err(AdminError::Invalid(
+                "password must have at least 4 characters".into(),
+            ));
+        }
+        if new.roles.is_empty()
+            || new
+                .roles
+                .iter()
+                .any(|r| !TENANT_ROLES.contains(&r.as_str()))
+        {
+            return Err(AdminError::Invalid(format!(
+                "roles must be some of {}",
+                TENANT_ROLES.join(", ")
+            )));
+        }
+        let classes = parse_classes(&new.asset_classes)?;
+        if new.max_notional.is_some_and(|n| n < 0) || new.max_rfqs_per_sec == Some(0) {
+            return Err(AdminError::Invalid(
+                "maxNotional must be non-negative and maxRfqsPerSec positive".into(),
+            ));
+        }
+        let tenant = self
+            .directory
+            .tenant_id(&actor.tenant)
+            .ok_or(AdminError::NotFound("no such tenant"))?;
+        let _serialised = self.changes.lock().await;
+        if self.directory.user(&new.user_id).is_some() {
+            return Err(AdminError::Conflict(format!(
+                "user {} exists already",
+                new.user_id
+            )));
+        }
+        let UserId(index) = self.directory.next_user_id();
+        let password = new.password.clone();
+        let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|_| AdminError::Unavailable)?;
+        let mut roles = new.roles.clone();
+        roles.sort();
+        roles.dedup();
+        let record = UserRecord {
+            tenant: actor.tenant.clone(),
+            user: new.user_id.clone(),
+            index: i64::from(index),
+            password_hash,
+            enabled: true,
+            roles,
+            asset_classes: class_names(classes),
+            created_at: self.clock.now_nanos() as i64,
+        };
+        let max_notional = new.max_notional.unwrap_or(DEFAULT_MAX_NOTIONAL);
+        let max_rfqs_per_sec = new.max_rfqs_per_sec.unwrap_or(DEFAULT_MAX_RFQS_PER_SEC);
+        let limits = (new.max_notional.is_some() || new.max_rfqs_per_sec.is_some())
+            .then_some((max_notional, i64::from(max_rfqs_per_sec)));
+        self.commit(
+            actor,
+            DirectoryChange::UserCreated {
+                user: record.clone(),
+                limits,
+            },
+        )
+        .await?;
+        self.directory.put_user(record.clone());
+        self.tell_engine(Command::SetUser {
+            user: UserId(index),
+            profile: UserRef {
+                tenant,
+                entitlements: classes,
+                max_notional,
+                max_rfqs_per_sec,
+            },
+        });
+        Ok(record)
+    }
+
+    /// The users of the actor's tenant.
+    pub fn list_users(&self, actor: &Actor) -> Vec<UserRecord> {
+        self.directory.users_of(&actor.tenant)
+    }
+
+    /// Enables or disables a user of the actor's tenant. A disabled user's tokens are refused
+    /// from now on and their WebSockets close.
+    pub async fn set_user_enabled(
+        &self,
+        actor: &Actor,
+        user: &str,
+        enabled: bool,
+    ) -> Result<UserRecord, AdminError> {
+        let _serialised = self.changes.lock().await;
+        let Some(mut record) = self
+            .directory
+            .user(user)
+            .filter(|u| u.tenant == actor.tenant)
+        else {
+            return Err(AdminError::NotFound("no such user in your tenant"));
+        };
+        if user == actor.user && !enabled {
+            return Err(AdminError::Invalid("you cannot disable yourself".into()));
+        }
+        self.commit(
+            actor,
+            DirectoryChange::UserEnabled {
+                tenant: actor.tenant.clone(),
+                user: user.to_owned(),
+                enabled,
+            },
+        )
+        .await?;
+        self.directory.set_enabled(user, enabled);
+        record.enabled = enabled;
+        Ok(record)
+    }
+
+    /// Creates or reconfigures an LP; a disabled LP is sent no further RFQs.
+    pub async fn configure_lp(
+        &self,
+        actor: &Actor,
+        config: LpConfig,
+    ) -> Result<LpRecord, AdminError> {
+        if !valid_id(&config.lp_id) {
+            return Err(AdminError::Invalid("lpId must be 1-128 characters".into()));
+        }
+        if config.max_quotes_per_sec == 0 {
+            return Err(AdminError::Invalid(
+                "maxQuotesPerSec must be positive".into(),
+            ));
+        }
+        let classes = parse_classes(&config.asset_classes)?;
+        let _serialised = self.changes.lock().await;
+        let index = match self.directory.lp_id(&config.lp_id) {
+            Some(LpId(i)) => usize::from(i),
+            None if self.directory.lp_count() < MAX_LPS => self.directory.lp_count(),
+            None => return Err(AdminError::Conflict(format!("at most {MAX_LPS} LPs"))),
+        };
+        let record = LpRecord {
+            lp_id: config.lp_id,
+            index: index as i64,
+            enabled: config.enabled,
+            asset_classes: class_names(classes),
+            max_quotes_per_sec: i64::from(config.max_quotes_per_sec),
+            spread_bps: config.spread_bps,
+        };
+        self.commit(actor, DirectoryChange::LpConfigured { lp: record.clone() })
+            .await?;
+        self.directory.put_lp(record.clone());
+        self.tell_engine(Command::SetLp {
+            lp: LpId(index as u8),
+            enabled: record.enabled,
+            asset_classes: classes,
+            max_rfqs_per_sec: config.max_quotes_per_sec,
+        });
+        Ok(record)
+    }
+
+    /// The engine's view of the LPs the directory holds (for building the engine).
+    pub fn engine_lps(directory: &Directory, tenants: usize) -> Vec<LpRef> {
+        directory
+            .lps()
+            .iter()
+            .map(|lp| LpRef {
+                asset_classes: parse_classes(&lp.asset_classes).unwrap_or(0),
+                tenants: (1u64 << tenants) - 1,
+                max_rfqs_per_sec: lp.max_quotes_per_sec as u32,
+                // Connected when the LP says hello on the QUIC gateway.
+                connected: false,
+                enabled: lp.enabled,
+            })
+            .collect()
+    }
+
+    /// The engine's view of a user (for building the engine).
+    pub fn engine_user(
+        directory: &Directory,
+        user: &UserRecord,
+        limits: (i64, u32),
+    ) -> Option<UserRef> {
+        Some(UserRef {
+            tenant: directory.tenant_id(&user.tenant)?,
+            entitlements: parse_classes(&user.asset_classes).ok()?,
+            max_notional: limits.0,
+            max_rfqs_per_sec: limits.1,
+        })
+    }
+
+    /// Creates or reconfigures a venue.
+    pub async fn configure_venue(
+        &self,
+        actor: &Actor,
+        venue: VenueRecord,
+    ) -> Result<VenueRecord, AdminError> {
+        if !valid_id(&venue.venue_id) {
+            return Err(AdminError::Invalid(
+                "venueId must be 1-128 characters".into(),
+            ));
+        }
+        if !matches!(venue.execution_type.as_str(), "RFQ" | "CLOB") {
+            return Err(AdminError::Invalid(
+                "executionType must be RFQ or CLOB".into(),
+            ));
+        }
+        let _serialised = self.changes.lock().await;
+        self.commit(
+            actor,
+            DirectoryChange::VenueConfigured {
+                venue: venue.clone(),
+            },
+        )
+        .await?;
+        self.directory.put_venue(venue.clone());
+        Ok(venue)
+    }
+
+    /// Sets the actor's tenant's feature flags.
+    pub async fn set_feature_flags(
+        &self,
+        actor: &Actor,
+        flags: FeatureFlags,
+    ) -> Result<FeatureFlags, AdminError> {
+        let _serialised = self.changes.lock().await;
+        self.commit(
+            actor,
+            DirectoryChange::FeatureFlagsSet {
+                tenant: actor.tenant.clone(),
+                flags,
+            },
+        )
+        .await?;
+        self.directory.put_feature_flags(&actor.tenant, flags);
+        Ok(flags)
+    }
+
+    /// The actor's tenant's audit trail, newest first, filtered.
+    pub async fn audit(
+        &self,
+        actor: &Actor,
+        user: Option<&str>,
+        action: Option<&str>,
+        correlation_id: Option<&str>,
+        limit: Option<i64>,
+    ) -> Result<Vec<AuditRecord>, AdminError> {
+        Ok(self
+            .store
+            .audit(&AuditQuery {
+                tenant: actor.tenant.clone(),
+                user: user.unwrap_or_default().to_owned(),
+                action: action.unwrap_or_default().to_owned(),
+                correlation_id: correlation_id.unwrap_or_default().to_owned(),
+                limit: limit.unwrap_or(100).clamp(1, 1_000),
+            })
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asset_classes_parse_both_ways() {
+        let mask = parse_classes(&["fx".into(), "CREDIT".into()]).unwrap();
+        assert_eq!(class_names(mask), ["fx", "credit"]);
+        assert!(parse_classes(&["equities".into()]).is_err());
+        assert!(valid_id("newtrader@acme"));
+        assert!(!valid_id("new trader"));
+        assert!(!valid_id(""));
+    }
+}
