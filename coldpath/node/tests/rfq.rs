@@ -7,63 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::Orion;
-
-/// A fresh Postgres database for this run (dropped by [`PgDatabase`]'s drop).
-struct PgDatabase {
-    admin: String,
-    name: String,
-}
-
-impl PgDatabase {
-    async fn create() -> (Self, String) {
-        let admin = std::env::var("ORION_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        sqlx::any::install_default_drivers();
-        let name = format!("orion_test_{}_{}", std::process::id(), rand_suffix());
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
-            .await
-            .expect("Postgres is running (scripts/test.sh starts one when missing)");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-        (Self { admin, name }, url)
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let (admin, name) = (self.admin.clone(), self.name.clone());
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(mut conn) =
-                    <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await
-                {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
-                    .execute(&mut conn)
-                    .await;
-                }
-            });
-        })
-        .join()
-        .unwrap();
-    }
-}
-
-fn rand_suffix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos() as u64
-}
+use support::{Orion, PgDatabase};
 
 async fn json_of(resp: reqwest::Response) -> (u16, Value, bool) {
     let status = resp.status().as_u16();
@@ -121,40 +65,9 @@ async fn rfq_with_quotes(
     }
 }
 
-/// Every event in the outbox validates against `proto/schemas/v1` (envelope and its payload's
-/// schema) and carries a tenant and a correlation id.
+/// Every event in the outbox validates against its schemas; the RFQ flow's events are there.
 async fn assert_outbox_matches_schemas(url: &str) -> usize {
-    sqlx::any::install_default_drivers();
-    let schemas = concat!(env!("CARGO_MANIFEST_DIR"), "/../../proto/schemas/v1");
-    let load = |name: &str| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(format!("{schemas}/{name}.json")).unwrap())
-            .unwrap()
-    };
-    let envelope = jsonschema::validator_for(&load("envelope")).unwrap();
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
-        .await
-        .unwrap();
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT event_type, envelope FROM outbox_events ORDER BY position")
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
-    let mut seen = HashSet::new();
-    for (event_type, text) in &rows {
-        let event: Value = serde_json::from_str(text).unwrap();
-        if let Err(e) = envelope.validate(&event) {
-            panic!("{event_type} envelope invalid: {e}: {event}");
-        }
-        let payload = jsonschema::validator_for(&load(event_type)).unwrap();
-        if let Err(e) = payload.validate(&event["payload"]) {
-            panic!("{event_type} payload invalid: {e}: {event}");
-        }
-        assert!(
-            !event["tenantId"].as_str().unwrap().is_empty()
-                && !event["correlationId"].as_str().unwrap().is_empty()
-        );
-        seen.insert(event_type.clone());
-    }
+    let (rows, seen) = support::validate_outbox(url).await;
     for expected in [
         "RFQCreated",
         "QuoteReceived",
@@ -165,7 +78,7 @@ async fn assert_outbox_matches_schemas(url: &str) -> usize {
     ] {
         assert!(seen.contains(expected), "{expected} emitted: {seen:?}");
     }
-    rows.len()
+    rows
 }
 
 async fn rfq_contract(extra: &[&str], database_url: Option<&str>) {

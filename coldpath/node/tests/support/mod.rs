@@ -82,16 +82,23 @@ impl Orion {
     }
 
     pub async fn login(&self, user: &str) -> String {
+        self.login_with(user, "demo").await["accessToken"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Logs in with a password; the whole token pair.
+    pub async fn login_with(&self, user: &str, password: &str) -> Value {
         let resp = self
             .client
             .post(self.url("/auth/login"))
-            .json(&serde_json::json!({"username": user, "password": "demo"}))
+            .json(&serde_json::json!({"username": user, "password": password}))
             .send()
             .await
             .unwrap();
         assert_eq!(resp.status(), 200, "login as {user}");
-        let body: Value = resp.json().await.unwrap();
-        body["accessToken"].as_str().unwrap().to_owned()
+        resp.json().await.unwrap()
     }
 
     pub async fn post(
@@ -211,4 +218,99 @@ pub async fn next_json(ws: &mut Ws, wait: Duration) -> Option<Value> {
             Ok(Some(Err(e))) => panic!("websocket error: {e}"),
         }
     }
+}
+
+/// A fresh Postgres database for this run (dropped by [`PgDatabase`]'s drop).
+pub struct PgDatabase {
+    pub admin: String,
+    pub name: String,
+}
+
+impl PgDatabase {
+    pub async fn create() -> (Self, String) {
+        let admin = std::env::var("ORION_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        sqlx::any::install_default_drivers();
+        let name = format!("orion_test_{}_{}", std::process::id(), rand_suffix());
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+            .await
+            .expect("Postgres is running (scripts/test.sh starts one when missing)");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+        (Self { admin, name }, url)
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut conn) =
+                    <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await
+                {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut conn)
+                    .await;
+                }
+            });
+        })
+        .join()
+        .unwrap();
+    }
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64
+}
+
+/// Validates every event in the outbox at `url` against `proto/schemas/v1` (the envelope and
+/// its payload's schema) and checks each carries a tenant and a correlation id; returns how
+/// many there are and their types.
+pub async fn validate_outbox(url: &str) -> (usize, std::collections::HashSet<String>) {
+    sqlx::any::install_default_drivers();
+    let schemas = concat!(env!("CARGO_MANIFEST_DIR"), "/../../proto/schemas/v1");
+    let load = |name: &str| -> Value {
+        let path = format!("{schemas}/{name}.json");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("schema {path}"));
+        serde_json::from_str(&text).unwrap()
+    };
+    let envelope = jsonschema::validator_for(&load("envelope")).unwrap();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap();
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT event_type, envelope FROM outbox_events ORDER BY position")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for (event_type, text) in &rows {
+        let event: Value = serde_json::from_str(text).unwrap();
+        if let Err(e) = envelope.validate(&event) {
+            panic!("{event_type} envelope invalid: {e}: {event}");
+        }
+        let payload = jsonschema::validator_for(&load(event_type)).unwrap();
+        if let Err(e) = payload.validate(&event["payload"]) {
+            panic!("{event_type} payload invalid: {e}: {event}");
+        }
+        assert!(
+            !event["tenantId"].as_str().unwrap().is_empty()
+                && !event["correlationId"].as_str().unwrap().is_empty()
+        );
+        seen.insert(event_type.clone());
+    }
+    (rows.len(), seen)
 }
