@@ -64,7 +64,7 @@ pub async fn run(database_url: &str, rfqs: usize, brokers: Option<&str>) -> Resu
     let store = Store::connect(database_url)
         .await
         .context("opening the store")?;
-    reference::seed(&store, &Directory::demo_seed(&instruments, "")).await?;
+    reference::seed(&store, &Directory::demo_seed(&instruments, &[], "")).await?;
     let directory = Arc::new(Directory::load(&store).await?);
     let config = EngineConfig {
         capacity: 16_384,

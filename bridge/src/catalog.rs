@@ -78,8 +78,26 @@ pub fn default_catalog() -> Vec<CatalogEntry> {
 
 /// Interns the catalog's specs, in catalog order.
 pub fn instrument_table(catalog: &[CatalogEntry]) -> InstrumentTable {
-    InstrumentTable::new(catalog.iter().map(|e| e.spec.clone()).collect())
+    instrument_table_with_room(catalog, 0)
+}
+
+/// Interns the catalog's specs, in catalog order, with `spare` slots for instruments defined
+/// at runtime.
+pub fn instrument_table_with_room(catalog: &[CatalogEntry], spare: usize) -> InstrumentTable {
+    InstrumentTable::with_spare(catalog.iter().map(|e| e.spec.clone()).collect(), spare)
         .expect("the catalog has unique symbols and valid specs")
+}
+
+/// A catalog entry for an instrument defined at runtime: the simulator starts it at
+/// `reference_price` (snapped to the tick grid) with a two-tick spread.
+pub fn runtime_entry(spec: InstrumentSpec, reference_price: Price) -> CatalogEntry {
+    let units = reference_price.units();
+    CatalogEntry {
+        initial_mid: Price::new(units - units % spec.tick_size, spec.price_scale),
+        spec,
+        spread_ticks: 2,
+        step_centiticks: 100,
+    }
 }
 
 #[cfg(test)]

@@ -80,17 +80,7 @@ impl Simulator {
     pub fn new(catalog: &[CatalogEntry], config: SimulatorConfig) -> Self {
         Self {
             rng: Pcg64Mcg::seed_from_u64(config.seed),
-            walks: catalog
-                .iter()
-                .map(|e| InstrumentWalk {
-                    mid: e.initial_mid.units(),
-                    floor: floor_on_grid(e.initial_mid.units() / 4, e.spec.tick_size),
-                    tick: e.spec.tick_size,
-                    spread_ticks: e.spread_ticks,
-                    step_ticks: e.step_centiticks as f64 / 100.0,
-                    volatile: false,
-                })
-                .collect(),
+            walks: catalog.iter().map(walk).collect(),
             config,
         }
     }
@@ -98,6 +88,16 @@ impl Simulator {
     /// Number of instruments simulated.
     pub fn instruments(&self) -> usize {
         self.walks.len()
+    }
+
+    /// Starts pricing one more instrument; its id is `entry`'s position, which must be the next
+    /// one (ids are walk positions). Returns false, and changes nothing, otherwise.
+    pub fn add_instrument(&mut self, id: u32, entry: &CatalogEntry) -> bool {
+        if id as usize != self.walks.len() {
+            return false;
+        }
+        self.walks.push(walk(entry));
+        true
     }
 
     /// The next tick, stamped with `now` as both source and receive time.
@@ -147,6 +147,17 @@ impl Simulator {
     }
 }
 
+fn walk(e: &CatalogEntry) -> InstrumentWalk {
+    InstrumentWalk {
+        mid: e.initial_mid.units(),
+        floor: floor_on_grid(e.initial_mid.units() / 4, e.spec.tick_size),
+        tick: e.spec.tick_size,
+        spread_ticks: e.spread_ticks,
+        step_ticks: e.step_centiticks as f64 / 100.0,
+        volatile: false,
+    }
+}
+
 /// The lowest mid a walk may reach: a quarter of its start, on the tick grid, at least 8 ticks
 /// (so bid stays positive at the widest spread).
 fn floor_on_grid(units: i64, tick: i64) -> i64 {
@@ -160,6 +171,20 @@ pub const DRIVER_BATCH: usize = 64;
 pub struct SimulatorDriver {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    added: crossbeam_channel::Sender<(u32, CatalogEntry)>,
+}
+
+/// Tells a running simulator about instruments defined at runtime.
+#[derive(Debug, Clone)]
+pub struct SimulatorHandle {
+    added: crossbeam_channel::Sender<(u32, CatalogEntry)>,
+}
+
+impl SimulatorHandle {
+    /// Starts pricing instrument `id` (the next one) from `entry`'s initial mid.
+    pub fn add_instrument(&self, id: u32, entry: CatalogEntry) {
+        let _ = self.added.send((id, entry));
+    }
 }
 
 impl SimulatorDriver {
@@ -173,6 +198,7 @@ impl SimulatorDriver {
         P: Producer<InputEvent> + Send + 'static,
     {
         let stop = Arc::new(AtomicBool::new(false));
+        let (added, additions) = crossbeam_channel::unbounded::<(u32, CatalogEntry)>();
         let rate = simulator.config.rate_per_sec.max(1);
         let thread = {
             let stop = Arc::clone(&stop);
@@ -190,6 +216,14 @@ impl SimulatorDriver {
                         receive_ts: 0,
                     }; DRIVER_BATCH];
                     while !stop.load(Ordering::Relaxed) {
+                        while let Ok((id, entry)) = additions.try_recv() {
+                            if !simulator.add_instrument(id, &entry) {
+                                tracing::warn!(
+                                    id,
+                                    "simulator: instrument out of order; not priced"
+                                );
+                            }
+                        }
                         let elapsed = start.elapsed().as_nanos();
                         let due = (elapsed * u128::from(rate) / 1_000_000_000) as u64;
                         if due <= sent {
@@ -210,6 +244,14 @@ impl SimulatorDriver {
         Self {
             stop,
             thread: Some(thread),
+            added,
+        }
+    }
+
+    /// A handle that adds instruments to the running simulator.
+    pub fn handle(&self) -> SimulatorHandle {
+        SimulatorHandle {
+            added: self.added.clone(),
         }
     }
 

@@ -1,12 +1,17 @@
 //! Instruments interned to dense indexes.
 //!
-//! The universe is small and fixed at start-up, so every instrument is given a dense
-//! [`InstrumentId`] (`0..len`) and per-instrument state everywhere on the hot path is a plain array
-//! lookup. [`InstrumentTable`] is built once (it allocates; that is set-up, not per event) and is
-//! then read-only.
+//! The universe is small, so every instrument is given a dense [`InstrumentId`] (`0..len`) and
+//! per-instrument state everywhere on the hot path is a plain array lookup. [`InstrumentTable`]
+//! is built once (it allocates; that is set-up, not per event) with room for instruments
+//! defined later: spare slots, vacant until [`InstrumentTable::activate`] fills one. Every
+//! per-instrument array on the hot path is sized to all slots at start, so a new instrument
+//! never reallocates anything there; the stages learn its parameters from a `DefineInstrument`
+//! command travelling the ring. A slot is filled once (`OnceLock`: readers never wait) and never
+//! emptied.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 use crate::fixed::{MAX_SCALE, pow10};
 
@@ -81,60 +86,124 @@ pub enum InstrumentError {
     /// More instruments than a `u32` index can address.
     #[error("too many instruments")]
     TooMany,
+    /// Every spare slot is taken.
+    #[error("no room for another instrument")]
+    Full,
+    /// The slot asked for is not a vacant spare slot.
+    #[error("slot {0} is not vacant")]
+    SlotTaken(u32),
 }
 
-/// The interned instrument universe: dense ids, specs by id, ids by symbol.
-#[derive(Debug, Clone)]
+/// The interned instrument universe: dense ids, specs by id, ids by symbol, and spare slots
+/// for instruments defined at runtime.
+#[derive(Debug)]
 pub struct InstrumentTable {
     specs: Vec<InstrumentSpec>,
     by_symbol: HashMap<String, InstrumentId>,
+    /// Ids `specs.len()..`: filled by [`InstrumentTable::activate`].
+    spare: Box<[OnceLock<InstrumentSpec>]>,
+}
+
+fn check(spec: &InstrumentSpec) -> Result<(), InstrumentError> {
+    if spec.symbol.is_empty()
+        || spec.price_scale > MAX_SCALE
+        || spec.size_scale > MAX_SCALE
+        || spec.tick_size <= 0
+    {
+        return Err(InstrumentError::InvalidSpec(spec.symbol.clone()));
+    }
+    Ok(())
 }
 
 impl InstrumentTable {
-    /// Interns `specs` in order: the first gets index 0.
+    /// Interns `specs` in order: the first gets index 0. No room for more.
     pub fn new(specs: Vec<InstrumentSpec>) -> Result<Self, InstrumentError> {
-        if u32::try_from(specs.len()).is_err() {
+        Self::with_spare(specs, 0)
+    }
+
+    /// Interns `specs` in order and keeps `spare` vacant slots after them.
+    pub fn with_spare(specs: Vec<InstrumentSpec>, spare: usize) -> Result<Self, InstrumentError> {
+        if u32::try_from(specs.len() + spare).is_err() {
             return Err(InstrumentError::TooMany);
         }
         let mut by_symbol = HashMap::with_capacity(specs.len());
         for (index, spec) in specs.iter().enumerate() {
-            if spec.price_scale > MAX_SCALE || spec.size_scale > MAX_SCALE || spec.tick_size <= 0 {
-                return Err(InstrumentError::InvalidSpec(spec.symbol.clone()));
-            }
+            check(spec)?;
             let id = InstrumentId(index as u32);
             if by_symbol.insert(spec.symbol.clone(), id).is_some() {
                 return Err(InstrumentError::Duplicate(spec.symbol.clone()));
             }
         }
-        Ok(Self { specs, by_symbol })
+        Ok(Self {
+            specs,
+            by_symbol,
+            spare: (0..spare).map(|_| OnceLock::new()).collect(),
+        })
     }
 
-    /// Number of instruments; ids are `0..len`.
+    /// Number of slots, spare ones included; ids are `0..len`. Per-instrument arrays are sized
+    /// to this.
     pub fn len(&self) -> usize {
-        self.specs.len()
+        self.specs.len() + self.spare.len()
     }
 
-    /// True when the table holds no instrument.
+    /// True when the table has no slot at all.
     pub fn is_empty(&self) -> bool {
-        self.specs.is_empty()
+        self.len() == 0
     }
 
     /// The id of `symbol`.
     pub fn id(&self, symbol: &str) -> Option<InstrumentId> {
-        self.by_symbol.get(symbol).copied()
+        self.by_symbol.get(symbol).copied().or_else(|| {
+            self.spare
+                .iter()
+                .position(|s| s.get().is_some_and(|spec| spec.symbol == symbol))
+                .map(|i| InstrumentId((self.specs.len() + i) as u32))
+        })
     }
 
-    /// The spec of `id`, `None` when the id is not from this table.
+    /// The spec of `id`; `None` for a vacant slot or an id not from this table.
     pub fn spec(&self, id: InstrumentId) -> Option<&InstrumentSpec> {
-        self.specs.get(id.index())
+        match self.specs.get(id.index()) {
+            Some(spec) => Some(spec),
+            None => self.spare.get(id.index() - self.specs.len())?.get(),
+        }
     }
 
-    /// All specs, in id order.
+    /// Every defined instrument, in id order.
     pub fn iter(&self) -> impl Iterator<Item = (InstrumentId, &InstrumentSpec)> {
-        self.specs
-            .iter()
-            .enumerate()
-            .map(|(i, spec)| (InstrumentId(i as u32), spec))
+        (0..self.len() as u32).filter_map(|i| {
+            let id = InstrumentId(i);
+            Some((id, self.spec(id)?))
+        })
+    }
+
+    /// Defines an instrument in the first vacant slot.
+    pub fn activate(&self, spec: InstrumentSpec) -> Result<InstrumentId, InstrumentError> {
+        let next = self.spare.iter().position(|s| s.get().is_none());
+        let id = InstrumentId((self.specs.len() + next.ok_or(InstrumentError::Full)?) as u32);
+        self.activate_at(id, spec)?;
+        Ok(id)
+    }
+
+    /// Defines an instrument in the vacant slot `id` (recovery puts instruments defined before
+    /// a restart back where they were).
+    pub fn activate_at(
+        &self,
+        id: InstrumentId,
+        spec: InstrumentSpec,
+    ) -> Result<(), InstrumentError> {
+        check(&spec)?;
+        if self.id(&spec.symbol).is_some() {
+            return Err(InstrumentError::Duplicate(spec.symbol));
+        }
+        let slot = id
+            .index()
+            .checked_sub(self.specs.len())
+            .and_then(|i| self.spare.get(i))
+            .ok_or(InstrumentError::SlotTaken(id.raw()))?;
+        slot.set(spec)
+            .map_err(|_| InstrumentError::SlotTaken(id.raw()))
     }
 }
 
@@ -177,6 +246,32 @@ mod tests {
         assert_eq!(table.id("GBP/USD").map(InstrumentId::index), Some(1));
         assert_eq!(table.id("XAU/USD"), None);
         assert_eq!(table.spec(InstrumentId::from_index(7)), None);
+    }
+
+    #[test]
+    fn spare_slots_fill_in_order_and_once() {
+        let table = InstrumentTable::with_spare(vec![spec("EUR/USD")], 2).unwrap();
+        assert_eq!(table.len(), 3, "slots, spare ones included");
+        assert_eq!(table.iter().count(), 1, "only defined instruments");
+        let sek = table.activate(spec("EUR/SEK")).unwrap();
+        assert_eq!(sek.index(), 1);
+        assert_eq!(table.id("EUR/SEK"), Some(sek));
+        assert_eq!(table.spec(sek).unwrap().symbol, "EUR/SEK");
+        assert_eq!(
+            table.activate(spec("EUR/SEK")),
+            Err(InstrumentError::Duplicate("EUR/SEK".into()))
+        );
+        assert_eq!(
+            table.activate_at(sek, spec("EUR/NOK")),
+            Err(InstrumentError::SlotTaken(1))
+        );
+        table
+            .activate_at(InstrumentId::from_index(2), spec("EUR/NOK"))
+            .unwrap();
+        assert_eq!(table.activate(spec("EUR/DKK")), Err(InstrumentError::Full));
+        let ids: Vec<usize> = table.iter().map(|(id, _)| id.index()).collect();
+        assert_eq!(ids, [0, 1, 2]);
+        assert_eq!(table.spec(InstrumentId::from_index(9)), None);
     }
 
     #[test]

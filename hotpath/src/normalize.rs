@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::counters::PipelineCounters;
 use crate::event::{QualityFlags, RawTick, Tick};
 use crate::instrument::{InstrumentId, InstrumentTable};
+use crate::rfq::{Command, EngineCommand};
 
 /// Per-instrument facts the stage needs, packed for the cache.
 #[derive(Debug, Clone, Copy)]
@@ -35,14 +36,32 @@ impl NormalizeStage {
         counters: Arc<PipelineCounters>,
     ) -> Self {
         Self {
-            specs: table
-                .iter()
-                .map(|(_, spec)| NormalizeSpec {
-                    tick_size: spec.tick_size,
+            // Every slot, vacant ones included (tick size 1 until defined).
+            specs: (0..table.len() as u32)
+                .map(|i| NormalizeSpec {
+                    tick_size: table
+                        .spec(InstrumentId::from_index(i))
+                        .map_or(1, |spec| spec.tick_size),
                 })
                 .collect(),
             late_after_ns,
             counters,
+        }
+    }
+
+    /// Applies a command meant for this stage: an instrument defined at runtime brings its tick
+    /// size. Other commands pass by.
+    #[inline]
+    pub fn handle_command(&mut self, command: &EngineCommand) {
+        if let Command::DefineInstrument {
+            instrument,
+            tick_size,
+            ..
+        } = command.command
+        {
+            if let Some(spec) = self.specs.get_mut(instrument.index()) {
+                spec.tick_size = tick_size;
+            }
         }
     }
 

@@ -219,6 +219,7 @@ macro_rules! wire_and_build {
                                     sink.handle(StagePayload::Timer(timer))
                                 }
                                 InputPayload::Command(command) => {
+                                    normalize.handle_command(&command);
                                     sink.handle(StagePayload::Command(command))
                                 }
                                 InputPayload::Empty => {}
@@ -273,6 +274,7 @@ macro_rules! wire_and_build {
                                     forward.push(StagePayload::Timer(timer))
                                 }
                                 InputPayload::Command(command) => {
+                                    normalize.handle_command(&command);
                                     forward.push(StagePayload::Command(command))
                                 }
                                 InputPayload::Empty => {}

@@ -1,9 +1,9 @@
-//! Directory changes — users, LPs, venues, feature flags — rendered as the journal renders
+//! Directory changes — users, LPs, instruments, venues, feature flags — rendered as the journal renders
 //! engine decisions: the row, an audit entry and an event on `admin.changes`, staged into the
 //! batch they were committed with.
 
 use orion_store::batch::{DirectoryWrite, UserLimitUpsert};
-use orion_store::directory::{FeatureFlags, LpRecord, UserRecord, VenueRecord};
+use orion_store::directory::{FeatureFlags, InstrumentRecord, LpRecord, UserRecord, VenueRecord};
 use serde_json::json;
 
 use crate::{AdminChange, Committer};
@@ -31,6 +31,13 @@ pub enum DirectoryChange {
     LpConfigured {
         /// The LP.
         lp: LpRecord,
+    },
+    /// An instrument was defined, or its reference data changed.
+    InstrumentConfigured {
+        /// The instrument.
+        instrument: InstrumentRecord,
+        /// True when it is new.
+        created: bool,
     },
     /// A venue was created or reconfigured.
     VenueConfigured {
@@ -110,6 +117,38 @@ impl Committer {
                 self.admin_event("LPConfigUpdated", "LP", &lp.lp_id, p, payload, at);
                 let detail = if lp.enabled { "enabled" } else { "disabled" };
                 self.audit(p, "LP_CONFIGURED", "LP", &lp.lp_id, detail, at);
+            }
+            DirectoryChange::InstrumentConfigured {
+                instrument: i,
+                created,
+            } => {
+                self.stage().directory.push(DirectoryWrite::Instrument {
+                    instrument: i.clone(),
+                    at: stamp,
+                });
+                let what = if *created { "CREATED" } else { "UPDATED" };
+                let payload = json!({
+                    "instrumentId": i.instrument_id, "change": what, "assetClass": i.asset_class,
+                    "symbol": i.symbol, "currency": i.currency, "tickSize": i.tick_size,
+                    "lotSize": i.lot_size, "tenor": i.tenor, "tradingHours": i.trading_hours,
+                    "referencePrice": i.reference_price,
+                });
+                self.admin_event(
+                    "InstrumentUpdated",
+                    "Instrument",
+                    &i.instrument_id,
+                    p,
+                    payload,
+                    at,
+                );
+                self.audit(
+                    p,
+                    &format!("INSTRUMENT_{what}"),
+                    "Instrument",
+                    &i.instrument_id,
+                    "",
+                    at,
+                );
             }
             DirectoryChange::VenueConfigured { venue } => {
                 self.stage().directory.push(DirectoryWrite::Venue {

@@ -164,6 +164,11 @@ impl MarketPlatform {
         })
     }
 
+    /// A handle that adds instruments to the running simulator, when one runs.
+    pub fn simulator(&self) -> Option<orion_bridge::simulator::SimulatorHandle> {
+        self.simulator.as_ref().map(SimulatorDriver::handle)
+    }
+
     /// A producer handle for another source (replay).
     pub fn input(&self) -> Option<MultiInput> {
         self.input.clone()

@@ -70,14 +70,25 @@ where
     {
         tracing::warn!(cause = %err, "the web workstation is not built; serving the API only");
     }
-    let catalog = orion_bridge::catalog::default_catalog();
-    let instruments = Arc::new(orion_bridge::catalog::instrument_table(&catalog));
+    let mut catalog = orion_bridge::catalog::default_catalog();
+    let instruments = Arc::new(orion_bridge::catalog::instrument_table_with_room(
+        &catalog,
+        SPARE_INSTRUMENTS,
+    ));
     let store = Store::connect(&args.database_url())
         .await
         .context("opening the store (ORION_DATABASE_URL)")?;
-    seed_directory(&store, &instruments, &args.demo_password)
+    let reference_prices: Vec<String> = catalog.iter().map(|e| e.initial_mid.to_string()).collect();
+    seed_directory(&store, &instruments, &reference_prices, &args.demo_password)
         .await
         .context("seeding reference data")?;
+    // Instruments defined at runtime before this start take their slots again, and the
+    // simulator prices them as it prices the catalog.
+    catalog.extend(
+        recovery::restore_instruments(&store, &instruments)
+            .await
+            .context("restoring instruments defined at runtime")?,
+    );
     let directory = Arc::new(
         Directory::load(&store)
             .await
@@ -213,6 +224,8 @@ where
         Arc::clone(&gateway),
         store.clone(),
         Arc::clone(&clock),
+        Arc::clone(&instruments),
+        platform.simulator(),
     ));
     let output_router = spawn_output_router(
         platform
@@ -315,11 +328,16 @@ where
 async fn seed_directory(
     store: &Store,
     instruments: &orion_hotpath::InstrumentTable,
+    reference_prices: &[String],
     demo_password: &str,
 ) -> anyhow::Result<()> {
     let password = demo_password.to_owned();
     let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await?;
-    reference::seed(store, &Directory::demo_seed(instruments, &hash)).await?;
+    reference::seed(
+        store,
+        &Directory::demo_seed(instruments, reference_prices, &hash),
+    )
+    .await?;
     for user in DEMO_USERS {
         store
             .set_missing_password(user.tenant, user.username, &hash)
@@ -327,6 +345,10 @@ async fn seed_directory(
     }
     Ok(())
 }
+
+/// Slots for instruments defined at runtime (every per-instrument array on the hot path is
+/// sized for them at start).
+const SPARE_INSTRUMENTS: usize = 64;
 
 /// The engine's sizing and last-look rules in `orion up`.
 fn engine_config() -> EngineConfig {

@@ -362,7 +362,65 @@ async fn admin_contract(extra: &[&str], database_url: Option<&str>) {
         "{venue}"
     );
 
-    // A crash keeps users, flags and LP configuration made at runtime.
+    // The platform operator defines EUR/SEK: listed, priced, streamed and tradable at once.
+    let eursek = json!({
+        "instrumentId": "EUR/SEK", "assetClass": "fx", "symbol": "EUR/SEK", "currency": "SEK",
+        "tickSize": "0.0001", "lotSize": "0.01", "referencePrice": "11.4520",
+    });
+    assert_eq!(
+        orion
+            .post("/admin/instruments", &admin, eursek.clone(), None)
+            .await
+            .status(),
+        403
+    );
+    let defined_at = Instant::now();
+    let (status, defined, _) = json_of(
+        orion
+            .post("/admin/instruments", &ops, eursek.clone(), None)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, defined["tickSize"].as_str()),
+        (201, Some("0.0001")),
+        "{defined}"
+    );
+    let (status, _, _) = json_of(orion.post("/admin/instruments", &ops, eursek, None).await).await;
+    assert_eq!(status, 409, "defined once");
+    let (_, listed, _) = json_of(orion.get("/instruments", &trader).await).await;
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["instrumentId"] == "EUR/SEK"),
+        "listed for an FX-entitled trader"
+    );
+    let mut ws = orion.connect(&trader).await;
+    support::send_json(
+        &mut ws,
+        json!({"type": "SUBSCRIBE", "instrumentIds": ["EUR/SEK"]}),
+    )
+    .await;
+    let mut kinds = Vec::new();
+    while kinds.len() < 3 {
+        let frame = support::next_json(&mut ws, Duration::from_secs(2))
+            .await
+            .expect("EUR/SEK frames within 2 s");
+        if frame["instrumentId"] == "EUR/SEK" {
+            kinds.push(frame["type"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(kinds[0], "SNAPSHOT");
+    assert!(kinds[1..].iter().all(|k| k == "TICK"), "{kinds:?}");
+    assert!(
+        defined_at.elapsed() < Duration::from_secs(3),
+        "priced and streaming within 2 s"
+    );
+    trade(&orion, &trader, "EUR/SEK").await;
+
+    // A crash keeps users, flags, instruments and LP configuration made at runtime.
     let data_dir = orion.kill_hard();
     let orion = Orion::start_in(data_dir, extra);
     let admin = orion.login("admin@acme").await;

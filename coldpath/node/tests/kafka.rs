@@ -221,7 +221,12 @@ async fn consume_until(
                 event["tenantId"].as_str().unwrap(),
                 "keyed by tenantId"
             ),
-            _ => {}
+            "dev.admin.changes.v1" => assert_eq!(
+                key,
+                event["entity"]["entityId"].as_str().unwrap(),
+                "keyed by entityId"
+            ),
+            other => panic!("unexpected topic {other}"),
         }
         consumer.commit_message(&message, CommitMode::Sync).unwrap();
         seen.insert(event["eventId"].as_str().unwrap().to_owned(), event);
@@ -275,6 +280,18 @@ async fn every_committed_event_reaches_kafka_even_across_a_kill_9() {
             .status(),
         200
     );
+    let ops = orion.login("ops@orion").await;
+    let eursek = json!({
+        "instrumentId": "EUR/SEK", "assetClass": "fx", "currency": "SEK",
+        "tickSize": "0.0001", "lotSize": "0.01", "referencePrice": "11.4520",
+    });
+    assert_eq!(
+        orion
+            .post("/admin/instruments", &ops, eursek, None)
+            .await
+            .status(),
+        201
+    );
     for n in 5..10 {
         trade_round(&orion, &trader, n).await;
     }
@@ -296,6 +313,7 @@ async fn every_committed_event_reaches_kafka_even_across_a_kill_9() {
         "KillSwitchEnabled",
         "KillSwitchDisabled",
         "RiskLimitBreached",
+        "InstrumentUpdated",
     ] {
         assert!(types.contains(expected), "{expected} on Kafka: {types:?}");
     }

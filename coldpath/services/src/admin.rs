@@ -1,24 +1,27 @@
-//! Administration: users (create, list, disable, enable), LPs, venues, per-tenant feature flags,
-//! and the audit trail's reads.
+//! Administration: users (create, list, disable, enable), instruments, LPs, venues, per-tenant
+//! feature flags, and the audit trail's reads.
 //!
 //! A change is validated here, committed through the journal (its row, audit entry and
 //! `admin.changes` event in one batch, ordered with every other committed event), then applied
 //! to the in-memory [`Directory`] and, where the engine needs to know, sent to it as a command
-//! through the ring (`SetUser`, `SetLp`). Changes are serialised: ids are assigned and names
+//! through the ring (`SetUser`, `SetLp`, `DefineInstrument`). Changes are serialised: ids are assigned and names
 //! checked for uniqueness under one lock, so a batch never fails on a duplicate.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use orion_bridge::catalog::runtime_entry;
 use orion_bridge::clock::Clock;
 use orion_bridge::gateway::CommandGateway;
-use orion_hotpath::AssetClass;
+use orion_bridge::simulator::SimulatorHandle;
 use orion_hotpath::pipeline::MultiInput;
+use orion_hotpath::rfq::InstrumentRef;
 use orion_hotpath::rfq::engine::{LpRef, MAX_LPS, UserRef, class_bit};
 use orion_hotpath::rfq::{Command, LpId, UserId};
+use orion_hotpath::{AssetClass, InstrumentId, InstrumentSpec, InstrumentTable, Price};
 use orion_journal::{AdminChange, DirectoryChange, JournalInput, PendingInfo};
 use orion_store::directory::{
-    AuditQuery, AuditRecord, FeatureFlags, LpRecord, UserRecord, VenueRecord,
+    AuditQuery, AuditRecord, FeatureFlags, InstrumentRecord, LpRecord, UserRecord, VenueRecord,
 };
 use orion_store::{Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
@@ -111,7 +114,40 @@ pub struct AdminService {
     engine: Arc<CommandGateway<MultiInput>>,
     store: Store,
     clock: Arc<dyn Clock>,
+    instruments: Arc<InstrumentTable>,
+    simulator: Option<SimulatorHandle>,
     changes: tokio::sync::Mutex<()>,
+}
+
+/// An instrument's reference data as an administrator gives it.
+#[derive(Debug, Clone)]
+pub struct InstrumentConfig {
+    /// Id, e.g. `EUR/SEK`.
+    pub instrument_id: String,
+    /// `fx`, `rates` or `credit`.
+    pub asset_class: String,
+    /// Display symbol.
+    pub symbol: String,
+    /// Currency.
+    pub currency: String,
+    /// Minimum price increment (decimal); its decimals are the price scale.
+    pub tick_size: String,
+    /// Lot size (decimal); its decimals are the size scale.
+    pub lot_size: String,
+    /// Tenor.
+    pub tenor: Option<String>,
+    /// Trading hours.
+    pub trading_hours: Option<String>,
+    /// Where the simulator starts pricing it (decimal, on the tick grid).
+    pub reference_price: String,
+}
+
+/// Decimal places of a positive decimal string, and its value in units of that scale.
+fn decimal(text: &str) -> Option<(u8, i64)> {
+    let places = text.split_once('.').map_or(0, |(_, f)| f.len());
+    let scale = u8::try_from(places).ok()?;
+    let price = Price::parse(text, scale).ok()?;
+    (price.units() > 0).then_some((scale, price.units()))
 }
 
 impl std::fmt::Debug for AdminService {
@@ -156,6 +192,8 @@ impl AdminService {
         engine: Arc<CommandGateway<MultiInput>>,
         store: Store,
         clock: Arc<dyn Clock>,
+        instruments: Arc<InstrumentTable>,
+        simulator: Option<SimulatorHandle>,
     ) -> Self {
         Self {
             directory,
@@ -163,8 +201,151 @@ impl AdminService {
             engine,
             store,
             clock,
+            instruments,
+            simulator,
             changes: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// Defines an instrument: from then on it is listed, priced by the simulator from its
+    /// reference price, streamed and tradable by RFQ — without a restart. It takes a spare
+    /// slot of the instrument table; the hot path learns it through a `DefineInstrument`
+    /// command in the ring.
+    pub async fn create_instrument(
+        &self,
+        actor: &Actor,
+        config: InstrumentConfig,
+    ) -> Result<InstrumentRecord, AdminError> {
+        let id = config.instrument_id.as_str();
+        if id.is_empty() || id.len() > 64 || id.trim() != id || id.chars().any(char::is_control) {
+            return Err(AdminError::Invalid(
+                "instrumentId must be 1-64 printable characters".into(),
+            ));
+        }
+        let class = parse_classes(std::slice::from_ref(&config.asset_class))?;
+        let asset_class = [AssetClass::Fx, AssetClass::Rates, AssetClass::Credit]
+            .into_iter()
+            .find(|c| class == class_bit(*c))
+            .ok_or_else(|| AdminError::Invalid("assetClass must be fx, rates or credit".into()))?;
+        let Some((price_scale, tick_size)) = decimal(&config.tick_size) else {
+            return Err(AdminError::Invalid(
+                "tickSize must be a positive decimal".into(),
+            ));
+        };
+        let Some((size_scale, _)) = decimal(&config.lot_size) else {
+            return Err(AdminError::Invalid(
+                "lotSize must be a positive decimal".into(),
+            ));
+        };
+        let reference = Price::parse(&config.reference_price, price_scale)
+            .ok()
+            .filter(|p| p.units() > 0 && p.units() % tick_size == 0)
+            .ok_or_else(|| {
+                AdminError::Invalid(
+                    "referencePrice must be a positive price on the tick grid".into(),
+                )
+            })?;
+        let _serialised = self.changes.lock().await;
+        if self.instruments.id(&config.instrument_id).is_some() {
+            return Err(AdminError::Conflict(format!(
+                "instrument {} exists already",
+                config.instrument_id
+            )));
+        }
+        let Some(slot) = (0..self.instruments.len() as u32)
+            .map(InstrumentId::from_index)
+            .find(|id| self.instruments.spec(*id).is_none())
+        else {
+            return Err(AdminError::Conflict(
+                "no room for another instrument until a restart".into(),
+            ));
+        };
+        let spec = InstrumentSpec {
+            symbol: config.instrument_id.clone(),
+            asset_class,
+            price_scale,
+            tick_size,
+            size_scale,
+        };
+        let record = InstrumentRecord {
+            instrument_id: config.instrument_id.clone(),
+            index: i64::from(slot.raw()),
+            asset_class: asset_class.as_str().to_owned(),
+            price_scale: i64::from(price_scale),
+            size_scale: i64::from(size_scale),
+            tick_size: spec.tick_size_decimal(),
+            symbol: if config.symbol.is_empty() {
+                config.instrument_id.clone()
+            } else {
+                config.symbol
+            },
+            currency: config.currency,
+            lot_size: config.lot_size,
+            tenor: config.tenor,
+            trading_hours: config.trading_hours,
+            reference_price: reference.to_string(),
+        };
+        self.commit(
+            actor,
+            DirectoryChange::InstrumentConfigured {
+                instrument: record.clone(),
+                created: true,
+            },
+        )
+        .await?;
+        self.instruments
+            .activate_at(slot, spec.clone())
+            .map_err(|e| AdminError::Conflict(e.to_string()))?;
+        self.directory.put_instrument(record.clone());
+        self.tell_engine(Command::DefineInstrument {
+            instrument: slot,
+            profile: InstrumentRef {
+                asset_class,
+                price_scale,
+                size_scale,
+            },
+            tick_size,
+        });
+        if let Some(simulator) = &self.simulator {
+            simulator.add_instrument(slot.raw(), runtime_entry(spec, reference));
+        }
+        Ok(record)
+    }
+
+    /// Changes an instrument's descriptive reference data (symbol, currency, lot size, tenor,
+    /// trading hours, reference price). Its asset class and tick size define it and stay.
+    pub async fn update_instrument(
+        &self,
+        actor: &Actor,
+        config: InstrumentConfig,
+    ) -> Result<InstrumentRecord, AdminError> {
+        let _serialised = self.changes.lock().await;
+        let Some(mut record) = self.directory.instrument(&config.instrument_id) else {
+            return Err(AdminError::NotFound("no such instrument"));
+        };
+        if config.asset_class != record.asset_class
+            || decimal(&config.tick_size) != decimal(&record.tick_size)
+        {
+            return Err(AdminError::Invalid(
+                "assetClass and tickSize cannot change; define a new instrument".into(),
+            ));
+        }
+        record.symbol = config.symbol;
+        record.currency = config.currency;
+        record.lot_size = config.lot_size;
+        record.tenor = config.tenor;
+        record.trading_hours = config.trading_hours;
+        record.reference_price = config.reference_price;
+        self.commit(
+            actor,
+            DirectoryChange::InstrumentConfigured {
+                instrument: record.clone(),
+                created: false,
+            },
+        )
+        .await?;
+        self.directory.put_instrument(record.clone());
+        Ok(record)
     }
 
     /// The directory changes apply to.

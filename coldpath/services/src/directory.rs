@@ -17,7 +17,9 @@ use std::sync::RwLock;
 use orion_hotpath::InstrumentTable;
 use orion_hotpath::rfq::{LpId, TenantId, UserId};
 use orion_journal::Names;
-pub use orion_store::directory::{FeatureFlags, LpRecord, UserRecord, VenueRecord};
+pub use orion_store::directory::{
+    FeatureFlags, InstrumentRecord, LpRecord, UserRecord, VenueRecord,
+};
 use orion_store::reference::{Seed, SeedInstrument, SeedUser};
 use orion_store::{Store, StoreError};
 use tokio::sync::broadcast;
@@ -48,6 +50,8 @@ struct Inner {
     lps: Vec<LpRecord>,
     venues: BTreeMap<String, VenueRecord>,
     flags: HashMap<String, FeatureFlags>,
+    /// Reference data by engine index.
+    instruments: BTreeMap<i64, InstrumentRecord>,
 }
 
 impl Default for Directory {
@@ -68,6 +72,7 @@ impl Directory {
         let lps = store.lps().await?;
         let venues = store.venues().await?;
         let flags = store.feature_flags().await?;
+        let instruments = store.instruments().await?;
         {
             let mut inner = directory.write();
             for t in tenants {
@@ -91,13 +96,19 @@ impl Directory {
                 .map(|v| (v.venue_id.clone(), v))
                 .collect();
             inner.flags = flags.into_iter().collect();
+            inner.instruments = instruments.into_iter().map(|i| (i.index, i)).collect();
         }
         Ok(directory)
     }
 
-    /// The reference rows of the demo directory, for seeding an empty store; every demo user's
-    /// password is `password_hash`.
-    pub fn demo_seed(instruments: &InstrumentTable, password_hash: &str) -> Seed {
+    /// The reference rows of the demo directory, for seeding an empty store: the instruments
+    /// of `instruments` with their reference prices (by id), every demo user with the password
+    /// hashed as `password_hash`.
+    pub fn demo_seed(
+        instruments: &InstrumentTable,
+        reference_prices: &[String],
+        password_hash: &str,
+    ) -> Seed {
         Seed {
             tenants: TENANTS
                 .iter()
@@ -129,6 +140,10 @@ impl Directory {
                     price_scale: i64::from(spec.price_scale),
                     size_scale: i64::from(spec.size_scale),
                     tick_size: spec.tick_size_decimal(),
+                    reference_price: reference_prices
+                        .get(id.index())
+                        .cloned()
+                        .unwrap_or_default(),
                 })
                 .collect(),
             lps: LPS
@@ -211,6 +226,27 @@ impl Directory {
     /// How many tenants are registered.
     pub fn tenant_count(&self) -> usize {
         self.read().tenants.len()
+    }
+
+    /// Every instrument's reference data, by engine index.
+    pub fn instruments(&self) -> Vec<InstrumentRecord> {
+        self.read().instruments.values().cloned().collect()
+    }
+
+    /// One instrument's reference data.
+    pub fn instrument(&self, instrument_id: &str) -> Option<InstrumentRecord> {
+        self.read()
+            .instruments
+            .values()
+            .find(|i| i.instrument_id == instrument_id)
+            .cloned()
+    }
+
+    /// Records a committed instrument.
+    pub fn put_instrument(&self, instrument: InstrumentRecord) {
+        self.write()
+            .instruments
+            .insert(instrument.index, instrument);
     }
 
     /// Every venue.
@@ -329,7 +365,7 @@ mod tests {
             .await
             .unwrap();
         let table = instrument_table(&default_catalog());
-        orion_store::reference::seed(&store, &Directory::demo_seed(&table, "hash"))
+        orion_store::reference::seed(&store, &Directory::demo_seed(&table, &[], "hash"))
             .await
             .unwrap();
         let d = Directory::load(&store).await.unwrap();

@@ -15,6 +15,56 @@ pub const DEFAULT_MAX_NOTIONAL: i64 = 1_000_000_000;
 /// Default RFQs per second per user.
 pub const DEFAULT_MAX_RFQS_PER_SEC: u32 = 50;
 
+/// The engine's view of a slot no instrument holds yet: no mid ever, so nothing trades on it.
+const VACANT_INSTRUMENT: InstrumentRef = InstrumentRef {
+    asset_class: orion_hotpath::AssetClass::Fx,
+    price_scale: 0,
+    size_scale: 0,
+};
+
+/// Puts the instruments defined at runtime before a restart back in their slots of `table`;
+/// returns their simulator entries, in slot order.
+pub async fn restore_instruments(
+    store: &Store,
+    table: &InstrumentTable,
+) -> Result<Vec<orion_bridge::catalog::CatalogEntry>, RecoveryError> {
+    let mut entries = Vec::new();
+    for record in store.instruments().await? {
+        let id = InstrumentId::from_index(record.index as u32);
+        if table.spec(id).is_some() {
+            continue;
+        }
+        let asset_class = match record.asset_class.as_str() {
+            "fx" => orion_hotpath::AssetClass::Fx,
+            "rates" => orion_hotpath::AssetClass::Rates,
+            _ => orion_hotpath::AssetClass::Credit,
+        };
+        let scale = record.price_scale as u8;
+        let tick = orion_hotpath::Price::parse(&record.tick_size, scale);
+        let reference = orion_hotpath::Price::parse(&record.reference_price, scale);
+        let (Ok(tick), Ok(reference)) = (tick, reference) else {
+            tracing::warn!(
+                instrument = record.instrument_id,
+                "stored instrument unreadable; left out"
+            );
+            continue;
+        };
+        let spec = orion_hotpath::InstrumentSpec {
+            symbol: record.instrument_id.clone(),
+            asset_class,
+            price_scale: scale,
+            tick_size: tick.units(),
+            size_scale: record.size_scale as u8,
+        };
+        if let Err(err) = table.activate_at(id, spec.clone()) {
+            tracing::warn!(instrument = record.instrument_id, cause = %err, "stored instrument does not fit; left out");
+            continue;
+        }
+        entries.push(orion_bridge::catalog::runtime_entry(spec, reference));
+    }
+    Ok(entries)
+}
+
 /// What recovery found besides the engine.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Recovered {
@@ -45,12 +95,16 @@ pub async fn engine(
     directory: &Directory,
     config: EngineConfig,
 ) -> Result<(RfqEngine, Recovered), RecoveryError> {
-    let refs: Vec<InstrumentRef> = instruments
-        .iter()
-        .map(|(_, s)| InstrumentRef {
-            asset_class: s.asset_class,
-            price_scale: s.price_scale,
-            size_scale: s.size_scale,
+    // One per slot, vacant ones included (defined later by a `DefineInstrument` command).
+    let refs: Vec<InstrumentRef> = (0..instruments.len() as u32)
+        .map(|i| {
+            instruments
+                .spec(InstrumentId::from_index(i))
+                .map_or(VACANT_INSTRUMENT, |s| InstrumentRef {
+                    asset_class: s.asset_class,
+                    price_scale: s.price_scale,
+                    size_scale: s.size_scale,
+                })
         })
         .collect();
     let tenants = directory.tenant_count();

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use sqlx::{Any, Transaction};
 
-use crate::directory::{FeatureFlags, LpRecord, UserRecord, VenueRecord};
+use crate::directory::{FeatureFlags, InstrumentRecord, LpRecord, UserRecord, VenueRecord};
 use crate::{Store, StoreError};
 
 /// Bind parameters per statement. Postgres takes up to 65,535 and gains from fewer round trips.
@@ -237,6 +237,13 @@ pub enum DirectoryWrite {
     Lp {
         /// The whole LP.
         lp: LpRecord,
+        /// When.
+        at: i64,
+    },
+    /// An instrument defined or its reference data changed.
+    Instrument {
+        /// The whole instrument.
+        instrument: InstrumentRecord,
         /// When.
         at: i64,
     },
@@ -707,6 +714,31 @@ async fn write_directory(
             .bind(i64::from(lp.enabled))
             .bind(lp.asset_classes.join(","))
             .bind(lp.spread_bps)
+            .bind(*at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        DirectoryWrite::Instrument { instrument: i, at } => {
+            sqlx::query(
+                "INSERT INTO instruments (instrument_id, instrument_index, asset_class, price_scale, size_scale, tick_size, \
+                 symbol, currency, lot_size, tenor, trading_hours, reference_price, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (instrument_id) DO UPDATE SET \
+                 symbol = excluded.symbol, currency = excluded.currency, lot_size = excluded.lot_size, \
+                 tenor = excluded.tenor, trading_hours = excluded.trading_hours, \
+                 reference_price = excluded.reference_price, updated_at = excluded.updated_at",
+            )
+            .bind(i.instrument_id.as_str())
+            .bind(i.index)
+            .bind(i.asset_class.as_str())
+            .bind(i.price_scale)
+            .bind(i.size_scale)
+            .bind(i.tick_size.as_str())
+            .bind(i.symbol.as_str())
+            .bind(i.currency.as_str())
+            .bind(i.lot_size.as_str())
+            .bind(i.tenor.clone())
+            .bind(i.trading_hours.clone())
+            .bind(i.reference_price.as_str())
             .bind(*at)
             .execute(&mut **tx)
             .await?;

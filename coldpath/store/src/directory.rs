@@ -55,6 +55,35 @@ pub struct LpRecord {
     pub spread_bps: Option<i64>,
 }
 
+/// An instrument's reference data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstrumentRecord {
+    /// Id, e.g. `EUR/SEK`.
+    pub instrument_id: String,
+    /// Engine index (its slot).
+    pub index: i64,
+    /// `fx`, `rates` or `credit`.
+    pub asset_class: String,
+    /// Decimal places of prices.
+    pub price_scale: i64,
+    /// Decimal places of sizes.
+    pub size_scale: i64,
+    /// Tick size (decimal).
+    pub tick_size: String,
+    /// Display symbol.
+    pub symbol: String,
+    /// Currency.
+    pub currency: String,
+    /// Lot size (decimal).
+    pub lot_size: String,
+    /// Tenor, where it has one.
+    pub tenor: Option<String>,
+    /// Trading hours, where set.
+    pub trading_hours: Option<String>,
+    /// Reference price the simulator starts from (decimal).
+    pub reference_price: String,
+}
+
 /// A venue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VenueRecord {
@@ -203,6 +232,33 @@ impl Store {
                 asset_classes: list(&r.get::<String, _>(3)),
                 max_quotes_per_sec: r.get(4),
                 spread_bps: r.get(5),
+            })
+            .collect())
+    }
+
+    /// Every instrument, by engine index.
+    pub async fn instruments(&self) -> Result<Vec<InstrumentRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT instrument_id, instrument_index, asset_class, price_scale, size_scale, tick_size, symbol, currency, \
+             lot_size, tenor, trading_hours, reference_price FROM instruments ORDER BY instrument_index",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| InstrumentRecord {
+                instrument_id: r.get(0),
+                index: r.get(1),
+                asset_class: r.get(2),
+                price_scale: r.get(3),
+                size_scale: r.get(4),
+                tick_size: r.get(5),
+                symbol: r.get(6),
+                currency: r.get(7),
+                lot_size: r.get(8),
+                tenor: r.get(9),
+                trading_hours: r.get(10),
+                reference_price: r.get(11),
             })
             .collect())
     }

@@ -35,6 +35,8 @@ pub struct SeedInstrument {
     pub size_scale: i64,
     /// Tick size (decimal).
     pub tick_size: String,
+    /// Reference price (decimal).
+    pub reference_price: String,
 }
 
 /// Reference data written on first start.
@@ -93,8 +95,8 @@ pub async fn seed(store: &Store, seed: &Seed) -> Result<(), StoreError> {
     }
     for i in &seed.instruments {
         sqlx::query(
-            "INSERT INTO instruments (instrument_id, instrument_index, asset_class, price_scale, size_scale, tick_size) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            "INSERT INTO instruments (instrument_id, instrument_index, asset_class, price_scale, size_scale, tick_size, \
+             symbol, reference_price) VALUES ($1, $2, $3, $4, $5, $6, $1, $7) ON CONFLICT DO NOTHING",
         )
         .bind(i.instrument_id.as_str())
         .bind(i.index)
@@ -102,6 +104,7 @@ pub async fn seed(store: &Store, seed: &Seed) -> Result<(), StoreError> {
         .bind(i.price_scale)
         .bind(i.size_scale)
         .bind(i.tick_size.as_str())
+        .bind(i.reference_price.as_str())
         .execute(&mut *tx)
         .await?;
     }

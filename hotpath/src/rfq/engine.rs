@@ -495,6 +495,16 @@ impl RfqEngine {
                 }
                 _ => emit(refused(request, None, Reason::Invalid, at)),
             },
+            Command::DefineInstrument {
+                instrument,
+                profile,
+                ..
+            } => {
+                if let Some(slot) = self.instruments.get_mut(instrument.index()) {
+                    *slot = profile;
+                    self.mids_x2[instrument.index()] = 0;
+                }
+            }
             Command::SetUser { user, profile } => {
                 let known_tenant = usize::from(profile.tenant.0) < self.tenants.len();
                 if let (Some(state), true) = (self.users.get_mut(user.0 as usize), known_tenant) {

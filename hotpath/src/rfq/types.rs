@@ -394,6 +394,16 @@ pub enum Command {
         /// RFQs per second it accepts.
         max_rfqs_per_sec: u32,
     },
+    /// An instrument was defined in a spare slot: the normalize stage learns its tick size,
+    /// the engine its asset class and scales. Answers nothing.
+    DefineInstrument {
+        /// The slot.
+        instrument: InstrumentId,
+        /// Asset class and scales.
+        profile: crate::rfq::engine::InstrumentRef,
+        /// Minimum price increment in price units.
+        tick_size: i64,
+    },
     /// An LP connected or disconnected (routing skips disconnected LPs).
     SetLpConnected {
         /// The LP.

@@ -6,8 +6,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use orion_bridge::clock::rfc3339;
-use orion_services::admin::{Actor, AdminError, AdminService, LpConfig, NewUser};
-use orion_services::directory::{FeatureFlags, LpRecord, UserRecord, VenueRecord};
+use orion_services::admin::{Actor, AdminError, AdminService, InstrumentConfig, LpConfig, NewUser};
+use orion_services::directory::{
+    FeatureFlags, InstrumentRecord, LpRecord, UserRecord, VenueRecord,
+};
 use orion_services::identity::Claims;
 use serde::{Deserialize, Serialize};
 
@@ -400,4 +402,112 @@ pub async fn set_feature_flags(
         replay: f.replay,
     })
     .into_response())
+}
+
+/// An instrument as the admin API shows and takes it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InstrumentBody {
+    instrument_id: String,
+    asset_class: String,
+    #[serde(default)]
+    symbol: String,
+    #[serde(default)]
+    currency: String,
+    tick_size: String,
+    lot_size: String,
+    #[serde(default)]
+    tenor: Option<String>,
+    #[serde(default)]
+    trading_hours: Option<String>,
+    reference_price: String,
+}
+
+impl From<InstrumentRecord> for InstrumentBody {
+    fn from(i: InstrumentRecord) -> Self {
+        Self {
+            symbol: if i.symbol.is_empty() {
+                i.instrument_id.clone()
+            } else {
+                i.symbol
+            },
+            instrument_id: i.instrument_id,
+            asset_class: i.asset_class,
+            currency: i.currency,
+            tick_size: i.tick_size,
+            lot_size: i.lot_size,
+            tenor: i.tenor,
+            trading_hours: i.trading_hours,
+            reference_price: i.reference_price,
+        }
+    }
+}
+
+impl InstrumentBody {
+    fn into_config(self) -> InstrumentConfig {
+        InstrumentConfig {
+            instrument_id: self.instrument_id,
+            asset_class: self.asset_class.to_ascii_lowercase(),
+            symbol: self.symbol,
+            currency: self.currency,
+            tick_size: self.tick_size,
+            lot_size: self.lot_size,
+            tenor: self.tenor,
+            trading_hours: self.trading_hours,
+            reference_price: self.reference_price,
+        }
+    }
+}
+
+/// `GET /admin/instruments`: every instrument's reference data (ROLE_PLATFORM).
+pub async fn list_instruments(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+) -> Result<Response, AppError> {
+    require(&claims, &["ROLE_PLATFORM"])?;
+    let instruments: Vec<InstrumentBody> = service(&state)?
+        .directory()
+        .instruments()
+        .into_iter()
+        .map(InstrumentBody::from)
+        .collect();
+    Ok(axum::Json(instruments).into_response())
+}
+
+/// `POST /admin/instruments`: defines an instrument; priced, streamed and tradable at once.
+pub async fn create_instrument(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    Json(body): Json<InstrumentBody>,
+) -> Result<Response, AppError> {
+    let actor = require(&claims, &["ROLE_PLATFORM"])?;
+    let instrument = service(&state)?
+        .create_instrument(&actor, body.into_config())
+        .await
+        .map_err(admin_error)?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(InstrumentBody::from(instrument)),
+    )
+        .into_response())
+}
+
+/// `PUT /admin/instruments/{id}`: changes an instrument's descriptive reference data.
+pub async fn update_instrument(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<InstrumentBody>,
+) -> Result<Response, AppError> {
+    let actor = require(&claims, &["ROLE_PLATFORM"])?;
+    if body.instrument_id != id {
+        return Err(AppError::BadRequest(
+            "instrumentId in the body must match the path".into(),
+        ));
+    }
+    let instrument = service(&state)?
+        .update_instrument(&actor, body.into_config())
+        .await
+        .map_err(admin_error)?;
+    Ok(axum::Json(InstrumentBody::from(instrument)).into_response())
 }

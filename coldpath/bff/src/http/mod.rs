@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use orion_hotpath::{InstrumentTable, SnapshotTable};
@@ -83,6 +83,11 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{id}/disable", post(admin::disable_user))
         .route("/admin/users/{id}/enable", post(admin::enable_user))
         .route("/admin/audit", get(admin::audit))
+        .route(
+            "/admin/instruments",
+            get(admin::list_instruments).post(admin::create_instrument),
+        )
+        .route("/admin/instruments/{id}", put(admin::update_instrument))
         .route("/admin/lps", get(admin::list_lps).post(admin::configure_lp))
         .route(
             "/admin/venues",

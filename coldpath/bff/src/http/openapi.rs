@@ -140,6 +140,27 @@ const ROUTES: &[Route] = &[
     },
     route(
         Get,
+        "/admin/instruments",
+        "admin",
+        "Every instrument's reference data (ROLE_PLATFORM)",
+        &["200"],
+    ),
+    route(
+        Post,
+        "/admin/instruments",
+        "admin",
+        "Define an instrument {instrumentId, assetClass, symbol, currency, tickSize, lotSize, tenor?, tradingHours?, referencePrice}: priced by the simulator, streamed and tradable by RFQ at once (ROLE_PLATFORM)",
+        &["201", "409"],
+    ),
+    route(
+        Put,
+        "/admin/instruments/{id}",
+        "admin",
+        "Change an instrument's descriptive reference data; asset class and tick size stay (ROLE_PLATFORM)",
+        &["200"],
+    ),
+    route(
+        Get,
         "/admin/lps",
         "admin",
         "Liquidity providers (ROLE_PLATFORM)",
