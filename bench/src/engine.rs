@@ -66,6 +66,8 @@ pub fn round(engine: &mut RfqEngine, at: u64, request: u64) -> (u64, u64) {
                 side: Side::Buy,
                 size: 100_000,
                 expires_at: at + 10_000_000_000,
+                min_size: 0,
+                partial_allowed: false,
             },
         },
         &mut |e| {
@@ -109,6 +111,7 @@ pub fn round(engine: &mut RfqEngine, at: u64, request: u64) -> (u64, u64) {
             user: UserId(0),
             rfq,
             quote: best,
+            size: 0,
         },
     };
     let mut traded = false;

@@ -168,6 +168,8 @@ fn decisions(engine: &mut RfqEngine, ledger: &Ledger, rfqs: usize) -> Vec<RfqEve
                 side: Side::Buy,
                 size: SIZE_UNITS,
                 expires_at: at + 10_000_000_000,
+                min_size: 0,
+                partial_allowed: false,
             },
         };
         engine.handle(&create, &mut |e| {
@@ -208,6 +210,7 @@ fn decisions(engine: &mut RfqEngine, ledger: &Ledger, rfqs: usize) -> Vec<RfqEve
                 user: UserId(0),
                 rfq,
                 quote: best.expect("quoted"),
+                size: 0,
             },
         };
         engine.handle(&accept, &mut |e| out.push(e));

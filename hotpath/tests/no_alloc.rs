@@ -101,6 +101,8 @@ fn rfq_cycle(cycle: u64, at: u64) -> [EngineCommand; 5] {
                 side: Side::Buy,
                 size: 1_000,
                 expires_at: at + 5_000_000_000,
+                min_size: 0,
+                partial_allowed: false,
             },
         },
         quote(0),
@@ -114,6 +116,7 @@ fn rfq_cycle(cycle: u64, at: u64) -> [EngineCommand; 5] {
                 user: UserId(0),
                 rfq,
                 quote: QuoteId(3 * cycle + 1),
+                size: 0,
             },
         },
     ]

@@ -105,7 +105,10 @@ struct ModelRfq {
     user: UserId,
     expires_at: u64,
     size: i64,
-    quotes: HashMap<QuoteId, (i64, u64)>,
+    min_size: i64,
+    partial_allowed: bool,
+    /// Price, validity and size of each quote taken.
+    quotes: HashMap<QuoteId, (i64, u64, i64)>,
     trades: u32,
 }
 
@@ -190,6 +193,9 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
                     },
                     size,
                     expires_at: now + lifetime,
+                    // Some RFQs take quotes for half their size, some allow partial fills.
+                    min_size: if rng.chance(30) { size / 2 } else { 0 },
+                    partial_allowed: rng.chance(40),
                 };
                 pending_create.insert(request, (tenant, UserId(u), now + lifetime, size));
                 engine.handle(&EngineCommand { at: now, command }, &mut emit);
@@ -228,6 +234,8 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
                     }),
                     size: if rng.chance(3) {
                         view_size - 1
+                    } else if rng.chance(20) {
+                        view_size / 2
                     } else {
                         view_size
                     },
@@ -267,6 +275,11 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
                     user,
                     rfq,
                     quote,
+                    // Mostly the default fill; sometimes an explicit, possibly partial, size.
+                    size: match engine.view(rfq) {
+                        Some(v) if rng.chance(25) => rng.below(v.size() as u64 + 2) as i64,
+                        _ => 0,
+                    },
                 };
                 engine.handle(&EngineCommand { at: now, command }, &mut emit);
             }
@@ -346,9 +359,12 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
                     size,
                     expires_at,
                     lps,
+                    min_size,
+                    partial_allowed,
                     at,
                     ..
                 } => {
+                    assert!((0..=size).contains(&min_size));
                     let (t, u, e, s) = pending_create[&request];
                     assert_eq!((tenant, user, expires_at, size), (t, u, e, s));
                     assert!(!model.contains_key(&rfq), "RFQ ids are unique");
@@ -366,6 +382,8 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
                             user,
                             expires_at,
                             size,
+                            min_size,
+                            partial_allowed,
                             quotes: HashMap::new(),
                             trades: 0,
                         },
@@ -410,10 +428,12 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
                         panic!("quote taken by a closed RFQ {rfq:?}: {:?}", m.life)
                     };
                     assert!(state == RfqState::Quoting || state.can_become(RfqState::Quoting));
-                    assert!(at < m.expires_at && price > 0 && size >= m.size && valid_until > at);
+                    let least = if m.min_size > 0 { m.min_size } else { m.size };
+                    assert!(at < m.expires_at && price > 0 && valid_until > at);
+                    assert!(size >= least, "quotes below the minimum size are not taken");
                     m.life = Life::Open(RfqState::Quoting);
                     assert!(
-                        m.quotes.insert(quote, (price, valid_until)).is_none(),
+                        m.quotes.insert(quote, (price, valid_until, size)).is_none(),
                         "quote ids are unique"
                     );
                     assert!(m.quotes.len() <= 4 * MAX_QUOTES);
@@ -458,9 +478,13 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
                     );
                     m.trades += 1;
                     assert_eq!(m.trades, 1, "at most one trade per RFQ");
-                    let (quoted, valid_until) = m.quotes[&quote];
+                    let (quoted, valid_until, covered) = m.quotes[&quote];
                     assert_eq!(price, quoted, "trade price is the accepted quote's price");
-                    assert_eq!(size, m.size);
+                    assert!(size <= m.size && size <= covered && size >= m.min_size && size > 0);
+                    assert!(
+                        size == m.size || m.partial_allowed,
+                        "less than the RFQ's size only when partial fills are allowed"
+                    );
                     assert!(at < m.expires_at, "no trade after expiry");
                     assert!(at < valid_until, "no trade on an expired quote");
                     m.life = Life::Traded;

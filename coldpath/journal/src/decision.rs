@@ -113,6 +113,8 @@ pub enum RfqChange {
         lp_id: String,
         /// Decimal price.
         price: String,
+        /// Decimal size the LP stands behind.
+        size: String,
         /// Validity, ns since the epoch.
         valid_until: u64,
     },
@@ -137,6 +139,10 @@ pub enum RfqChange {
         lp_id: String,
         /// Decimal price.
         price: String,
+        /// Decimal size traded.
+        size: String,
+        /// Less than the RFQ asked.
+        partial: bool,
         /// Execution time, ns since the epoch.
         executed_at: u64,
         /// The accepting request's correlation id.

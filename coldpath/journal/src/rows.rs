@@ -48,13 +48,18 @@ pub(super) struct RfqRow {
     correlation_id: String,
     instrument: String,
     side: String,
-    size: String,
+    size_units: i64,
     price_scale: u8,
+    size_scale: u8,
 }
 
 impl RfqRow {
     fn price(&self, units: i64) -> String {
         Price::new(units, self.price_scale).to_string()
+    }
+
+    fn size(&self, units: i64) -> String {
+        orion_hotpath::Qty::new(units, self.size_scale).to_string()
     }
 }
 
@@ -77,6 +82,8 @@ impl Committer {
                 lps,
                 mid_x2,
                 notional,
+                min_size,
+                partial_allowed,
                 at,
                 ..
             } => {
@@ -109,6 +116,8 @@ impl Committer {
                     mid,
                     correlation_id: p.correlation_id.clone(),
                     trade_id: None,
+                    min_size,
+                    partial_allowed,
                 });
                 self.remember(
                     rfq,
@@ -118,14 +127,16 @@ impl Committer {
                         correlation_id: p.correlation_id.clone(),
                         instrument: spec.symbol.clone(),
                         side: side.to_owned(),
-                        size: size_text.clone(),
+                        size_units: size,
                         price_scale: spec.price_scale,
+                        size_scale: spec.size_scale,
                     },
                 );
                 let payload = json!({
                     "rfqId": rfq.raw().to_string(), "instrumentId": spec.symbol, "side": side, "size": size_text,
                     "expiresAt": rfc3339(expires_at), "requester": p.user, "lpCount": lps.count_ones(),
-                    "notional": notional,
+                    "notional": notional, "partialAllowed": partial_allowed,
+                    "minSize": (min_size > 0).then(|| orion_hotpath::Qty::new(min_size, spec.size_scale).to_string()),
                 });
                 self.outbox(
                     "RFQCreated",
@@ -219,7 +230,7 @@ impl Committer {
                     .set_rfq_state(rfq.raw() as i64, "QUOTING", at as i64, None);
                 let payload = json!({
                     "rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(), "lpId": lp_name,
-                    "price": price_text, "validUntil": rfc3339(valid_until),
+                    "price": price_text, "size": row.size(size), "validUntil": rfc3339(valid_until),
                 });
                 self.outbox(
                     "QuoteReceived",
@@ -232,6 +243,7 @@ impl Committer {
                     payload,
                     at,
                 );
+                let size = row.size(size);
                 updates.push(OwnerUpdate {
                     tenant: row.tenant,
                     user: row.user,
@@ -240,6 +252,7 @@ impl Committer {
                         quote_id: quote.0,
                         lp_id: lp_name,
                         price: price_text,
+                        size,
                         valid_until,
                     },
                 });
@@ -308,6 +321,7 @@ impl Committer {
                 quote,
                 lp,
                 price,
+                size,
                 at,
                 ..
             } => {
@@ -318,6 +332,7 @@ impl Committer {
                     return Ok(self.missing("RFQ", rfq.raw()));
                 };
                 let price_text = row.price(price);
+                let (filled, partial) = (row.size(size), size < row.size_units);
                 let correlation_id = correlation.clone().unwrap_or(row.correlation_id.clone());
                 self.stage().trades.push(TradeInsert {
                     trade_id: trade.0 as i64,
@@ -329,9 +344,10 @@ impl Committer {
                     instrument: row.instrument.clone(),
                     side: row.side.clone(),
                     price: price_text.clone(),
-                    size: row.size.clone(),
+                    size: filled.clone(),
                     executed_at: at as i64,
                     correlation_id: correlation_id.clone(),
+                    partial,
                 });
                 self.stage().set_rfq_state(
                     rfq.raw() as i64,
@@ -342,7 +358,8 @@ impl Committer {
                 let payload = json!({
                     "tradeId": trade.0.to_string(), "rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(),
                     "lpId": lp_name, "price": price_text, "executedAt": rfc3339(at),
-                    "instrumentId": row.instrument, "side": row.side, "size": row.size, "requester": row.user,
+                    "instrumentId": row.instrument, "side": row.side, "size": filled, "requester": row.user,
+                    "partial": partial,
                 });
                 self.outbox(
                     "TradeExecuted",
@@ -364,6 +381,8 @@ impl Committer {
                         quote_id: quote.0,
                         lp_id: lp_name,
                         price: price_text,
+                        size: filled,
+                        partial,
                         executed_at: at,
                         correlation_id,
                     },
@@ -565,19 +584,18 @@ impl Committer {
         let Some(facts) = self.store.rfq_facts(rfq.raw()).await? else {
             return Ok(None);
         };
-        let (tenant, correlation_id, instrument, user, side, size) = (
+        let (tenant, correlation_id, instrument, user, side) = (
             facts.tenant,
             facts.correlation_id,
             facts.instrument,
             facts.user,
             facts.side,
-            facts.size,
         );
-        let Some(price_scale) = self
+        let Some((price_scale, size_scale)) = self
             .instruments
             .id(&instrument)
             .and_then(|id| self.instruments.spec(id))
-            .map(|spec| spec.price_scale)
+            .map(|spec| (spec.price_scale, spec.size_scale))
         else {
             return Ok(None);
         };
@@ -587,8 +605,9 @@ impl Committer {
             correlation_id,
             instrument,
             side,
-            size,
+            size_units: facts.size_units,
             price_scale,
+            size_scale,
         };
         self.remember(rfq, row.clone());
         Ok(Some(row))

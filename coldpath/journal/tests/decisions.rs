@@ -140,6 +140,8 @@ async fn a_committed_batch_emits_typed_decisions() {
             side: Side::Buy,
             size: 1_000_000,
             expires_at: T0 + 10 * S,
+            min_size: 0,
+            partial_allowed: false,
         },
     );
     let rfq = match events[0] {
@@ -179,6 +181,7 @@ async fn a_committed_batch_emits_typed_decisions() {
             user: UserId(0),
             rfq,
             quote: best,
+            size: 0,
         },
     );
     expect(3, "trader@acme", None);

@@ -579,3 +579,129 @@ async fn store_outage_refuses_commands_fast_and_market_data_keeps_flowing() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// `minSize` and `partialAllowed` are kept: a partial fill trades what was asked and says so;
+/// an RFQ without partial fills refuses one.
+#[tokio::test]
+async fn partial_fills_trade_what_was_asked() {
+    let orion = Orion::start(&[]);
+    let trader = orion.login("trader@acme").await;
+    orion.wait_ready_to_trade(&trader, "EUR/USD").await;
+    let quoted = |partial: bool| {
+        let orion = &orion;
+        let trader = trader.clone();
+        async move {
+            let (status, created, _) = json_of(
+                orion
+                    .post(
+                        "/rfqs",
+                        &trader,
+                        json!({"instrumentId": "EUR/USD", "side": "BUY", "size": "1000000",
+                               "expirySeconds": 10, "minSize": "250000", "partialAllowed": partial}),
+                        None,
+                    )
+                    .await,
+            )
+            .await;
+            assert_eq!(status, 201, "{created}");
+            let rfq = created["rfqId"].as_str().unwrap().to_owned();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let (_, view, _) = json_of(orion.get(&format!("/rfqs/{rfq}"), &trader).await).await;
+                if let Some(q) = view["quotes"].as_array().and_then(|q| q.first()) {
+                    assert_eq!(view["minSize"], "250000.00");
+                    assert_eq!(view["partialAllowed"], partial);
+                    assert_eq!(q["size"], "1000000.00", "the bots quote the whole size");
+                    return (rfq, q["quoteId"].as_str().unwrap().to_owned());
+                }
+                assert!(Instant::now() < deadline, "no quote");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    let (rfq, quote) = quoted(true).await;
+    let accept = |size: &'static str| json!({"quoteId": quote.clone(), "size": size});
+    let (status, below, _) = json_of(
+        orion
+            .post(
+                &format!("/rfqs/{rfq}/accept"),
+                &trader,
+                accept("100000"),
+                None,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 400, "below the minimum size: {below}");
+    let (status, traded, _) = json_of(
+        orion
+            .post(
+                &format!("/rfqs/{rfq}/accept"),
+                &trader,
+                accept("400000"),
+                Some("p-1"),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, traded["status"].as_str()),
+        (200, Some("TRADED")),
+        "{traded}"
+    );
+    let (_, trade, _) = json_of(
+        orion
+            .get(
+                &format!("/trades/{}", traded["tradeId"].as_str().unwrap()),
+                &trader,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (trade["size"].as_str(), trade["partial"].as_bool()),
+        (Some("400000.00"), Some(true))
+    );
+
+    let (rfq, quote) = quoted(false).await;
+    let (status, refused, _) = json_of(
+        orion
+            .post(
+                &format!("/rfqs/{rfq}/accept"),
+                &trader,
+                json!({"quoteId": quote, "size": "400000"}),
+                None,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (422, Some("PARTIAL_NOT_ALLOWED"))
+    );
+    let (status, whole, _) = json_of(
+        orion
+            .post(
+                &format!("/rfqs/{rfq}/accept"),
+                &trader,
+                json!({"quoteId": quote}),
+                None,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{whole}");
+    let (_, trade, _) = json_of(
+        orion
+            .get(
+                &format!("/trades/{}", whole["tradeId"].as_str().unwrap()),
+                &trader,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (trade["size"].as_str(), trade["partial"].as_bool()),
+        (Some("1000000.00"), Some(false))
+    );
+}

@@ -205,6 +205,8 @@ pub async fn engine(
             expires_at: row.expires_at,
             notional: row.notional,
             lps: row.lps,
+            min_size: row.min_size,
+            partial_allowed: row.partial_allowed,
         };
         engine.restore_rfq(open, &quotes)?;
         recovered.open_rfqs += 1;

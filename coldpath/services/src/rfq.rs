@@ -103,10 +103,11 @@ pub struct CreateRfq {
     pub size: String,
     /// Seconds until quoting ends.
     pub expiry_seconds: u64,
-    /// Smallest acceptable fill (full fills only in this version; must not exceed size).
+    /// Smallest size a quote may cover (at most `size`); without it quotes cover the whole
+    /// size.
     #[serde(default)]
     pub min_size: Option<String>,
-    /// Whether partial fills are acceptable (full fills only in this version).
+    /// Whether a quote may be accepted for less than `size` (never below `minSize`).
     #[serde(default)]
     pub partial_allowed: Option<bool>,
 }
@@ -289,17 +290,19 @@ impl RfqService {
         if size.units() <= 0 {
             return Err(invalid("BAD_REQUEST", "size must be positive"));
         }
-        if let Some(min) = &req.min_size {
-            match Qty::parse(min, spec.size_scale) {
-                Ok(min) if min.units() > 0 && min.units() <= size.units() => {}
+        let min_size = match &req.min_size {
+            None => 0,
+            Some(min) => match Qty::parse(min, spec.size_scale) {
+                Ok(min) if min.units() > 0 && min.units() <= size.units() => min.units(),
                 _ => {
                     return Err(invalid(
                         "BAD_REQUEST",
                         "minSize must be positive and at most size",
                     ));
                 }
-            }
-        }
+            },
+        };
+        let partial_allowed = req.partial_allowed.unwrap_or(false);
         if req.expiry_seconds == 0 || req.expiry_seconds > MAX_EXPIRY_SECONDS {
             return Err(invalid(
                 "BAD_REQUEST",
@@ -321,6 +324,8 @@ impl RfqService {
                 side,
                 size: size.units(),
                 expires_at: now + expiry,
+                min_size,
+                partial_allowed,
             }
         })
         .await
@@ -328,21 +333,30 @@ impl RfqService {
 
     /// The engine's id of an RFQ of the caller's tenant; `NotFound` otherwise. Whether it is
     /// still open is the engine's to decide.
-    async fn visible_rfq(&self, caller: &Caller, rfq_id: &str) -> Result<RfqId, ServiceError> {
-        match rfq_id.parse::<u64>() {
-            Ok(id) if self.store.rfq_exists(&caller.claims.tenant, id).await? => {
-                Ok(RfqId::from_raw(id))
-            }
-            _ => Err(ServiceError::NotFound("no such RFQ")),
+    /// The engine's id of an RFQ of the caller's tenant, with its instrument; `NotFound`
+    /// otherwise. Whether it is still open is the engine's to decide.
+    async fn visible_rfq(
+        &self,
+        caller: &Caller,
+        rfq_id: &str,
+    ) -> Result<(RfqId, String), ServiceError> {
+        let Ok(id) = rfq_id.parse::<u64>() else {
+            return Err(ServiceError::NotFound("no such RFQ"));
+        };
+        match self.store.rfq_instrument(&caller.claims.tenant, id).await? {
+            Some(instrument) => Ok((RfqId::from_raw(id), instrument)),
+            None => Err(ServiceError::NotFound("no such RFQ")),
         }
     }
 
-    /// Accepts a quote.
+    /// Accepts a quote, for `size` (decimal) when given — less than the RFQ's size only where
+    /// it allows partial fills.
     pub async fn accept_quote(
         &self,
         caller: &Caller,
         rfq_id: &str,
         quote_id: &str,
+        size: Option<&str>,
         key: Option<String>,
         correlation_id: &str,
     ) -> Result<Answer, ServiceError> {
@@ -352,7 +366,26 @@ impl RfqService {
                 "quoteId must be a quote id of this RFQ",
             ));
         };
-        let rfq = self.visible_rfq(caller, rfq_id).await?;
+        let (rfq, instrument) = self.visible_rfq(caller, rfq_id).await?;
+        let size = match size {
+            None => 0,
+            Some(text) => {
+                let scale = self
+                    .instruments
+                    .id(&instrument)
+                    .and_then(|id| self.instruments.spec(id))
+                    .map_or(0, |spec| spec.size_scale);
+                match Qty::parse(text, scale) {
+                    Ok(q) if q.units() > 0 => q.units(),
+                    _ => {
+                        return Err(invalid(
+                            "BAD_REQUEST",
+                            format!("size must be a positive decimal with at most {scale} places"),
+                        ));
+                    }
+                }
+            }
+        };
         let (tenant, user) = (caller.tenant, caller.user);
         self.decide(caller, "accept", key, correlation_id, move |request| {
             Command::Accept {
@@ -361,6 +394,7 @@ impl RfqService {
                 user,
                 rfq,
                 quote: QuoteId(quote),
+                size,
             }
         })
         .await
@@ -373,7 +407,7 @@ impl RfqService {
         rfq_id: &str,
         correlation_id: &str,
     ) -> Result<Answer, ServiceError> {
-        let rfq = self.visible_rfq(caller, rfq_id).await?;
+        let (rfq, _) = self.visible_rfq(caller, rfq_id).await?;
         let (tenant, user) = (caller.tenant, caller.user);
         self.decide(caller, "cancel", None, correlation_id, move |request| {
             Command::Cancel {
@@ -467,6 +501,12 @@ impl RfqService {
             return Ok(None);
         };
         let quotes = self.store.quotes(id).await?;
+        let size_scale = self
+            .instruments
+            .id(&row.instrument_id)
+            .and_then(|i| self.instruments.spec(i))
+            .map_or(0, |spec| spec.size_scale);
+        let size_text = |units: i64| Qty::new(units, size_scale).to_string();
         let side = if row.side == "BUY" {
             Side::Buy
         } else {
@@ -491,6 +531,7 @@ impl RfqService {
                     quote_id: q.quote_id.to_string(),
                     lp_id: q.lp_id.clone(),
                     price: q.price.clone(),
+                    size: size_text(q.size_units),
                     rank: position + 1,
                     status: q.status.clone(),
                     valid_until: rfc3339(q.valid_until),
@@ -516,6 +557,8 @@ impl RfqService {
             status: row.status,
             trade_id: row.trade_id.map(|t| t.to_string()),
             mid_at_creation: row.mid,
+            min_size: (row.min_size > 0).then(|| size_text(row.min_size)),
+            partial_allowed: row.partial_allowed,
             correlation_id: row.correlation_id,
             quotes,
         }))
@@ -581,6 +624,7 @@ impl RfqService {
                 correlation_id: t.correlation_id,
                 confirmation_status: t.confirmation_status,
                 settlement_status: t.settlement_status,
+                partial: t.partial,
             }))
     }
 
@@ -634,6 +678,10 @@ pub struct RfqView {
     pub trade_id: Option<String>,
     /// Mid when the RFQ was created.
     pub mid_at_creation: Option<String>,
+    /// Smallest size a quote may cover; absent = the whole size.
+    pub min_size: Option<String>,
+    /// A quote may be accepted for less than the size.
+    pub partial_allowed: bool,
     /// Creating request's correlation id.
     pub correlation_id: String,
     /// Quotes, best first.
@@ -650,6 +698,8 @@ pub struct QuoteView {
     pub lp_id: String,
     /// Decimal price.
     pub price: String,
+    /// Decimal size the LP stands behind.
+    pub size: String,
     /// 1 = best.
     pub rank: usize,
     /// `LIVE`, `ACCEPTED`, `REJECTED`.
@@ -692,6 +742,8 @@ pub struct TradeView {
     pub confirmation_status: String,
     /// Settlement state.
     pub settlement_status: String,
+    /// Filled less than the RFQ asked.
+    pub partial: bool,
 }
 
 /// A row of the RFQ blotter (`GET /rfqs`).

@@ -56,6 +56,10 @@ pub struct RfqInsert {
     pub correlation_id: String,
     /// Column `trade_id`.
     pub trade_id: Option<i64>,
+    /// Column `min_size` (size units; 0 = the whole size).
+    pub min_size: i64,
+    /// Column `partial_allowed`.
+    pub partial_allowed: bool,
 }
 
 /// An RFQ's latest state in the batch.
@@ -121,6 +125,8 @@ pub struct TradeInsert {
     pub executed_at: i64,
     /// Column `correlation_id`.
     pub correlation_id: String,
+    /// Column `partial`: filled less than the RFQ asked.
+    pub partial: bool,
 }
 
 /// One outbox row.
@@ -422,11 +428,11 @@ impl Staged {
                 r.trade_id = state.trade_id;
             }
         }
-        for chunk in self.rfqs.chunks(rows(16)) {
+        for chunk in self.rfqs.chunks(rows(18)) {
             let sql = values_sql(
                 "rfqs (rfq_id, tenant_id, user_id, instrument_id, side, size, size_units, status, expires_at, \
-                 created_at, updated_at, notional, lps, mid, correlation_id, trade_id)",
-                16,
+                 created_at, updated_at, notional, lps, mid, correlation_id, trade_id, min_size, partial_allowed)",
+                18,
                 chunk.len(),
                 "",
             );
@@ -448,7 +454,9 @@ impl Staged {
                     .bind(r.lps)
                     .bind(r.mid.as_deref())
                     .bind(r.correlation_id.as_str())
-                    .bind(r.trade_id);
+                    .bind(r.trade_id)
+                    .bind(r.min_size)
+                    .bind(i64::from(r.partial_allowed));
             }
             q.execute(&mut **tx).await?;
         }
@@ -478,11 +486,11 @@ impl Staged {
             }
             q.execute(&mut **tx).await?;
         }
-        for chunk in self.trades.chunks(rows(14)) {
+        for chunk in self.trades.chunks(rows(15)) {
             let sql = values_sql(
                 "trades (trade_id, tenant_id, rfq_id, quote_id, user_id, lp_id, instrument_id, side, price, size, \
-                 executed_at, correlation_id, confirmation_status, settlement_status)",
-                14,
+                 executed_at, correlation_id, confirmation_status, settlement_status, partial)",
+                15,
                 chunk.len(),
                 "",
             );
@@ -502,7 +510,8 @@ impl Staged {
                     .bind(r.executed_at)
                     .bind(r.correlation_id.as_str())
                     .bind("PENDING")
-                    .bind("PENDING");
+                    .bind("PENDING")
+                    .bind(i64::from(r.partial));
             }
             q.execute(&mut **tx).await?;
         }

@@ -90,6 +90,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/0006_directory.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            7,
+            Cow::Borrowed("partial fills"),
+            MigrationType::Simple,
+            include_str!("../migrations/0007_partial_fills.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

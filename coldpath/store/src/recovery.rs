@@ -67,6 +67,10 @@ pub struct OpenRfqRow {
     pub notional: i64,
     /// LPs asked (bit set).
     pub lps: u64,
+    /// Smallest size a quote may cover.
+    pub min_size: i64,
+    /// Partial fills allowed.
+    pub partial_allowed: bool,
 }
 
 /// A live quote's row.
@@ -153,8 +157,8 @@ impl Store {
     /// RFQs still `SENT` or `QUOTING`, oldest first.
     pub async fn open_rfqs(&self) -> Result<Vec<OpenRfqRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT rfq_id, tenant_id, user_id, instrument_id, side, size_units, expires_at, notional, lps FROM rfqs \
-             WHERE status IN ('SENT', 'QUOTING') ORDER BY rfq_id",
+            "SELECT rfq_id, tenant_id, user_id, instrument_id, side, size_units, expires_at, notional, lps, min_size, \
+             partial_allowed FROM rfqs WHERE status IN ('SENT', 'QUOTING') ORDER BY rfq_id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -170,6 +174,8 @@ impl Store {
                 expires_at: r.get::<i64, _>(6) as u64,
                 notional: r.get(7),
                 lps: r.get::<i64, _>(8) as u64,
+                min_size: r.get(9),
+                partial_allowed: r.get::<i64, _>(10) != 0,
             })
             .collect())
     }

@@ -31,6 +31,10 @@ pub struct RfqRecord {
     pub correlation_id: String,
     /// Mid at creation.
     pub mid: Option<String>,
+    /// Smallest size a quote may cover (size units; 0 = the whole size).
+    pub min_size: i64,
+    /// Partial fills allowed.
+    pub partial_allowed: bool,
 }
 
 /// A quote's row.
@@ -44,6 +48,8 @@ pub struct QuoteRecord {
     pub price: String,
     /// Price units.
     pub price_units: i64,
+    /// Size units the LP stands behind.
+    pub size_units: i64,
     /// Validity, ns since the epoch.
     pub valid_until: u64,
     /// Receipt, ns since the epoch.
@@ -81,6 +87,8 @@ pub struct TradeRecord {
     pub confirmation_status: String,
     /// Settlement state.
     pub settlement_status: String,
+    /// Filled less than the RFQ asked.
+    pub partial: bool,
 }
 
 /// The immutable facts of an RFQ the journal writes into its later rows.
@@ -98,6 +106,8 @@ pub struct RfqFacts {
     pub side: String,
     /// Decimal size.
     pub size: String,
+    /// Size units.
+    pub size_units: i64,
 }
 
 /// A row of the RFQ blotter read model.
@@ -153,7 +163,7 @@ pub struct TradeBlotterRow {
 }
 
 const TRADE_COLUMNS: &str = "trade_id, rfq_id, quote_id, user_id, lp_id, instrument_id, side, price, size, executed_at, \
-     correlation_id, confirmation_status, settlement_status";
+     correlation_id, confirmation_status, settlement_status, partial";
 
 fn trade_record(r: &AnyRow) -> TradeRecord {
     TradeRecord {
@@ -170,26 +180,31 @@ fn trade_record(r: &AnyRow) -> TradeRecord {
         correlation_id: r.get(10),
         confirmation_status: r.get(11),
         settlement_status: r.get(12),
+        partial: r.get::<i64, _>(13) != 0,
     }
 }
 
 impl Store {
-    /// True when `rfq_id` is an RFQ of `tenant`.
-    pub async fn rfq_exists(&self, tenant: &str, rfq_id: u64) -> Result<bool, StoreError> {
-        let row: Option<(i64,)> =
-            sqlx::query_as("SELECT rfq_id FROM rfqs WHERE rfq_id = $1 AND tenant_id = $2")
+    /// The instrument of `rfq_id` when it is an RFQ of `tenant`.
+    pub async fn rfq_instrument(
+        &self,
+        tenant: &str,
+        rfq_id: u64,
+    ) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT instrument_id FROM rfqs WHERE rfq_id = $1 AND tenant_id = $2")
                 .bind(rfq_id as i64)
                 .bind(tenant)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(row.is_some())
+        Ok(row.map(|(i,)| i))
     }
 
     /// One RFQ of `tenant`.
     pub async fn rfq(&self, tenant: &str, rfq_id: u64) -> Result<Option<RfqRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT rfq_id, status, side, instrument_id, size, expires_at, created_at, user_id, trade_id, correlation_id, mid \
-             FROM rfqs WHERE rfq_id = $1 AND tenant_id = $2",
+            "SELECT rfq_id, status, side, instrument_id, size, expires_at, created_at, user_id, trade_id, correlation_id, mid, \
+             min_size, partial_allowed FROM rfqs WHERE rfq_id = $1 AND tenant_id = $2",
         )
         .bind(rfq_id as i64)
         .bind(tenant)
@@ -207,13 +222,15 @@ impl Store {
             trade_id: r.get::<Option<i64>, _>(8).map(|t| t as u64),
             correlation_id: r.get(9),
             mid: r.get(10),
+            min_size: r.get(11),
+            partial_allowed: r.get::<i64, _>(12) != 0,
         }))
     }
 
     /// The quotes of an RFQ.
     pub async fn quotes(&self, rfq_id: u64) -> Result<Vec<QuoteRecord>, StoreError> {
         let rows = sqlx::query(
-            "SELECT quote_id, lp_id, price, price_units, valid_until, received_at, status FROM quotes WHERE rfq_id = $1",
+            "SELECT quote_id, lp_id, price, price_units, valid_until, received_at, status, size_units FROM quotes WHERE rfq_id = $1",
         )
         .bind(rfq_id as i64)
         .fetch_all(&self.pool)
@@ -228,6 +245,7 @@ impl Store {
                 valid_until: q.get::<i64, _>(4) as u64,
                 received_at: q.get::<i64, _>(5) as u64,
                 status: q.get(6),
+                size_units: q.get(7),
             })
             .collect())
     }
@@ -250,21 +268,22 @@ impl Store {
 
     /// The facts of an RFQ written by an earlier batch.
     pub async fn rfq_facts(&self, rfq_id: u64) -> Result<Option<RfqFacts>, StoreError> {
-        type Facts = (String, String, String, String, String, String);
+        type Facts = (String, String, String, String, String, String, i64);
         let row: Option<Facts> = sqlx::query_as(
-            "SELECT tenant_id, correlation_id, instrument_id, user_id, side, size FROM rfqs WHERE rfq_id = $1",
+            "SELECT tenant_id, correlation_id, instrument_id, user_id, side, size, size_units FROM rfqs WHERE rfq_id = $1",
         )
         .bind(rfq_id as i64)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(
-            |(tenant, correlation_id, instrument, user, side, size)| RfqFacts {
+            |(tenant, correlation_id, instrument, user, side, size, size_units)| RfqFacts {
                 tenant,
                 correlation_id,
                 instrument,
                 user,
                 side,
                 size,
+                size_units,
             },
         ))
     }

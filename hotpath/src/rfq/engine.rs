@@ -145,6 +145,9 @@ pub struct RfqSlot {
     expires_at: u64,
     notional: i64,
     lps: u64,
+    /// Smallest size a quote may cover (the whole size when 0).
+    min_size: i64,
+    partial_allowed: bool,
     open_index: u32,
     quote_count: u8,
     quotes: [QuoteEntry; MAX_QUOTES],
@@ -163,6 +166,8 @@ impl Default for RfqSlot {
             expires_at: 0,
             notional: 0,
             lps: 0,
+            min_size: 0,
+            partial_allowed: false,
             open_index: 0,
             quote_count: 0,
             quotes: [QuoteEntry::default(); MAX_QUOTES],
@@ -252,6 +257,13 @@ pub enum EngineError {
     Restore,
 }
 
+/// How an RFQ may be filled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Fills {
+    min_size: i64,
+    partial_allowed: bool,
+}
+
 /// A restored open RFQ (recovery from the store).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenRfq {
@@ -273,6 +285,10 @@ pub struct OpenRfq {
     pub notional: i64,
     /// LPs asked.
     pub lps: u64,
+    /// Smallest size a quote may cover (0 = the whole size).
+    pub min_size: i64,
+    /// Partial fills allowed.
+    pub partial_allowed: bool,
 }
 
 /// A restored live quote.
@@ -411,9 +427,17 @@ impl RfqEngine {
                 side,
                 size,
                 expires_at,
-            } => self.create(
-                request, tenant, user, instrument, side, size, expires_at, at, emit,
-            ),
+                min_size,
+                partial_allowed,
+            } => {
+                let fills = Fills {
+                    min_size,
+                    partial_allowed,
+                };
+                self.create(
+                    request, tenant, user, instrument, side, size, expires_at, fills, at, emit,
+                )
+            }
             Command::Quote {
                 rfq,
                 lp,
@@ -428,7 +452,8 @@ impl RfqEngine {
                 user,
                 rfq,
                 quote,
-            } => self.accept(request, tenant, user, rfq, quote, at, emit),
+                size,
+            } => self.accept(request, tenant, user, rfq, quote, size, at, emit),
             Command::Cancel {
                 request,
                 tenant,
@@ -545,6 +570,7 @@ impl RfqEngine {
         side: Side,
         size: i64,
         expires_at: u64,
+        fills: Fills,
         at: u64,
         emit: &mut impl FnMut(RfqEvent),
     ) {
@@ -570,6 +596,8 @@ impl RfqEngine {
         let lifetime = expires_at.saturating_sub(at);
         if user_state.user.tenant != tenant
             || size <= 0
+            || fills.min_size < 0
+            || fills.min_size > size
             || lifetime < self.config.min_expiry_ns
             || lifetime > self.config.max_expiry_ns
         {
@@ -634,6 +662,8 @@ impl RfqEngine {
             expires_at,
             notional,
             lps,
+            min_size: fills.min_size,
+            partial_allowed: fills.partial_allowed,
             open_index,
             quote_count: 0,
             quotes: [QuoteEntry::default(); MAX_QUOTES],
@@ -650,6 +680,8 @@ impl RfqEngine {
             lps,
             mid_x2,
             notional,
+            min_size: fills.min_size,
+            partial_allowed: fills.partial_allowed,
             at,
         });
     }
@@ -712,8 +744,17 @@ impl RfqEngine {
         if u32::from(lp.0) >= 64 || slot.lps & (1 << lp.0) == 0 {
             return discard(Reason::QuoteNotRequested, emit);
         }
-        if price <= 0 || size < slot.size || valid_until <= at {
+        if price <= 0 || valid_until <= at {
             return discard(Reason::Invalid, emit);
+        }
+        // A quote covers the whole size, or at least the RFQ's minimum size when it has one.
+        let least = if slot.min_size > 0 {
+            slot.min_size
+        } else {
+            slot.size
+        };
+        if size < least {
+            return discard(Reason::QuoteTooSmall, emit);
         }
         let quotes = &slot.quotes[..usize::from(slot.quote_count)];
         if quotes
@@ -758,6 +799,7 @@ impl RfqEngine {
         user: UserId,
         rfq: RfqId,
         quote: QuoteId,
+        size: i64,
         at: u64,
         emit: &mut impl FnMut(RfqEvent),
     ) {
@@ -775,6 +817,25 @@ impl RfqEngine {
         if entry.valid_until <= at {
             return emit(refused(request, Some(rfq), Reason::QuoteExpired, at));
         }
+        // How much trades: what was asked, else the whole size (or what the quote covers when
+        // partial fills are allowed).
+        let fill = match size {
+            0 if slot.partial_allowed => slot.size.min(entry.size),
+            0 => slot.size,
+            asked => asked,
+        };
+        let refusal = if fill <= 0 || fill > slot.size || fill < slot.min_size {
+            Some(Reason::Invalid)
+        } else if fill > entry.size {
+            Some(Reason::QuoteTooSmall)
+        } else if fill < slot.size && !slot.partial_allowed {
+            Some(Reason::PartialNotAllowed)
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            return emit(refused(request, Some(rfq), reason, at));
+        }
         if let Some(reason) = self.last_look(slot, &entry, at) {
             let slot = &mut self.slots[index];
             // The LP withdrew this quote; the RFQ stays open for the others.
@@ -791,7 +852,7 @@ impl RfqEngine {
         }
         let trade = TradeId(self.next_trade);
         self.next_trade += 1;
-        let size = slot.size;
+        let size = fill;
         emit(RfqEvent::QuoteAccepted {
             request,
             rfq,
@@ -934,6 +995,8 @@ impl RfqEngine {
             expires_at: rfq.expires_at,
             notional: rfq.notional,
             lps: rfq.lps,
+            min_size: rfq.min_size,
+            partial_allowed: rfq.partial_allowed,
             open_index: self.open.len() as u32,
             quote_count: quotes.len() as u8,
             quotes: [QuoteEntry::default(); MAX_QUOTES],
@@ -1142,6 +1205,8 @@ mod tests {
                 side: Side::Buy,
                 size: 1_000_000,
                 expires_at: at + 10 * S,
+                min_size: 0,
+                partial_allowed: false,
             },
         );
         match events[..] {
@@ -1169,6 +1234,107 @@ mod tests {
     }
 
     #[test]
+    fn min_size_and_partial_fills() {
+        let mut e = engine(16, NO_LAST_LOOK);
+        let create = |e: &mut RfqEngine, min_size, partial_allowed| match run(
+            e,
+            T,
+            Command::CreateRfq {
+                request: RequestId(1),
+                tenant: TenantId(0),
+                user: UserId(0),
+                instrument: InstrumentId::from_index(0),
+                side: Side::Buy,
+                size: 1_000_000,
+                expires_at: T + 10 * S,
+                min_size,
+                partial_allowed,
+            },
+        )[..]
+        {
+            [RfqEvent::RfqCreated { rfq, .. }] => rfq,
+            ref other => panic!("{other:?}"),
+        };
+        let quote_for = |e: &mut RfqEngine, rfq, lp: u8, size| {
+            run(
+                e,
+                T + 1,
+                Command::Quote {
+                    rfq,
+                    lp: LpId(lp),
+                    lp_quote_id: u64::from(lp),
+                    price: 108_430,
+                    size,
+                    valid_until: T + 5 * S,
+                },
+            )
+        };
+        let accept = |e: &mut RfqEngine, rfq, quote, size| {
+            run(
+                e,
+                T + 2,
+                Command::Accept {
+                    request: RequestId(2),
+                    tenant: TenantId(0),
+                    user: UserId(0),
+                    rfq,
+                    quote,
+                    size,
+                },
+            )
+        };
+        // Without a minimum, a quote must cover the whole size.
+        let whole = create(&mut e, 0, false);
+        assert!(matches!(
+            quote_for(&mut e, whole, 0, 999_999)[..],
+            [RfqEvent::QuoteDiscarded {
+                reason: Reason::QuoteTooSmall,
+                ..
+            }]
+        ));
+        let q = quote_id(&quote_for(&mut e, whole, 1, 1_000_000));
+        assert!(matches!(
+            accept(&mut e, whole, q, 500_000)[..],
+            [RfqEvent::Refused {
+                reason: Reason::PartialNotAllowed,
+                ..
+            }]
+        ));
+        // A minimum of half: smaller quotes are not taken, half quotes are; a partial fill
+        // trades what was asked and no more than the quote covers.
+        let partial = create(&mut e, 500_000, true);
+        assert!(matches!(
+            quote_for(&mut e, partial, 0, 400_000)[..],
+            [RfqEvent::QuoteDiscarded {
+                reason: Reason::QuoteTooSmall,
+                ..
+            }]
+        ));
+        let half = quote_id(&quote_for(&mut e, partial, 1, 600_000));
+        assert!(matches!(
+            accept(&mut e, partial, half, 700_000)[..],
+            [RfqEvent::Refused {
+                reason: Reason::QuoteTooSmall,
+                ..
+            }]
+        ));
+        assert!(matches!(
+            accept(&mut e, partial, half, 400_000)[..],
+            [RfqEvent::Refused {
+                reason: Reason::Invalid,
+                ..
+            }]
+        ));
+        assert!(matches!(
+            accept(&mut e, partial, half, 0)[..],
+            [
+                RfqEvent::QuoteAccepted { .. },
+                RfqEvent::TradeExecuted { size: 600_000, .. }
+            ]
+        ));
+    }
+
+    #[test]
     fn users_and_lps_join_and_change_at_runtime() {
         let mut e = engine(16, NO_LAST_LOOK);
         let create = |e: &mut RfqEngine, user: u32| {
@@ -1183,6 +1349,8 @@ mod tests {
                     side: Side::Buy,
                     size: 1_000_000,
                     expires_at: T + 10 * S,
+                    min_size: 0,
+                    partial_allowed: false,
                 },
             )
         };
@@ -1262,6 +1430,8 @@ mod tests {
                 side: Side::Buy,
                 size: 1_000_000,
                 expires_at: T + 10 * S,
+                min_size: 0,
+                partial_allowed: false,
             },
         );
         // 10,000.00 at a mid of 1.08425 is 10,842 whole units.
@@ -1365,6 +1535,7 @@ mod tests {
                 user: UserId(0),
                 rfq,
                 quote: b,
+                size: 0,
             },
         );
         assert!(matches!(
@@ -1390,6 +1561,7 @@ mod tests {
                 user: UserId(0),
                 rfq,
                 quote: b,
+                size: 0,
             },
         );
         assert!(
@@ -1457,6 +1629,7 @@ mod tests {
                 user: UserId(0),
                 rfq,
                 quote: far,
+                size: 0,
             },
         );
         assert!(matches!(
@@ -1476,6 +1649,7 @@ mod tests {
                 user: UserId(0),
                 rfq,
                 quote: near,
+                size: 0,
             },
         );
         assert!(matches!(
@@ -1503,6 +1677,7 @@ mod tests {
                 user: UserId(0),
                 rfq,
                 quote: q,
+                size: 0,
             },
         );
         assert!(matches!(
@@ -1528,6 +1703,7 @@ mod tests {
                 user: UserId(1),
                 rfq,
                 quote: q,
+                size: 0,
             },
         );
         assert!(matches!(
@@ -1591,6 +1767,8 @@ mod tests {
                     side: Side::Sell,
                     size,
                     expires_at: T + 5 * S,
+                    min_size: 0,
+                    partial_allowed: false,
                 },
             )
         };
@@ -1656,6 +1834,8 @@ mod tests {
                 side: Side::Buy,
                 size: 100,
                 expires_at: T + 5 * S,
+                min_size: 0,
+                partial_allowed: false,
             },
         );
         assert!(matches!(
@@ -1682,6 +1862,8 @@ mod tests {
             expires_at: T + 10 * S,
             notional: 10_842,
             lps: 0b111,
+            min_size: 0,
+            partial_allowed: false,
         };
         let q = OpenQuote {
             quote: QuoteId(40),
@@ -1712,6 +1894,7 @@ mod tests {
                 user: UserId(0),
                 rfq: a,
                 quote: QuoteId(40),
+                size: 0,
             },
         );
         assert!(matches!(

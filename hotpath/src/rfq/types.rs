@@ -213,6 +213,11 @@ pub enum Reason {
     QuoteNotRequested = 21,
     /// The RFQ already holds as many quotes as it can.
     TooManyQuotes = 22,
+    /// A quote covers less than the RFQ's minimum size, or an accept asks more than the quote
+    /// covers.
+    QuoteTooSmall = 23,
+    /// An accept for less than the RFQ's size, which does not allow partial fills.
+    PartialNotAllowed = 24,
 }
 
 impl Reason {
@@ -241,12 +246,14 @@ impl Reason {
             Reason::DuplicateQuote => "DUPLICATE_QUOTE",
             Reason::QuoteNotRequested => "QUOTE_NOT_REQUESTED",
             Reason::TooManyQuotes => "TOO_MANY_QUOTES",
+            Reason::QuoteTooSmall => "QUOTE_TOO_SMALL",
+            Reason::PartialNotAllowed => "PARTIAL_NOT_ALLOWED",
         }
     }
 
     /// The reason named by [`Reason::as_str`]'s code; `None` for an unknown code.
     pub fn from_code(code: &str) -> Option<Self> {
-        const ALL: [Reason; 22] = [
+        const ALL: [Reason; 24] = [
             Reason::UnknownRfq,
             Reason::NotOwner,
             Reason::NotOpen,
@@ -269,6 +276,8 @@ impl Reason {
             Reason::DuplicateQuote,
             Reason::QuoteNotRequested,
             Reason::TooManyQuotes,
+            Reason::QuoteTooSmall,
+            Reason::PartialNotAllowed,
         ];
         ALL.into_iter().find(|r| r.as_str() == code)
     }
@@ -315,6 +324,10 @@ pub enum Command {
         size: i64,
         /// When quoting ends.
         expires_at: u64,
+        /// Smallest size a quote may cover (size units); 0 = quotes must cover `size`.
+        min_size: i64,
+        /// The requester may accept a quote for less than `size`.
+        partial_allowed: bool,
     },
     /// An LP's quote.
     Quote {
@@ -343,6 +356,9 @@ pub enum Command {
         rfq: RfqId,
         /// The quote.
         quote: QuoteId,
+        /// How much to trade (size units); 0 = the RFQ's size, or the quote's when it covers
+        /// less and partial fills are allowed.
+        size: i64,
     },
     /// Cancel an RFQ.
     Cancel {
@@ -459,6 +475,10 @@ pub enum RfqEvent {
         /// Notional the RFQ counts against the user's and the tenant's limits, whole currency
         /// units (size × mid).
         notional: i64,
+        /// Smallest size a quote may cover; 0 = the whole size.
+        min_size: i64,
+        /// The requester may accept for less than the whole size.
+        partial_allowed: bool,
         /// Engine time.
         at: u64,
     },

@@ -99,6 +99,14 @@ pub fn refusal(reason: Reason) -> (StatusCode, &'static str) {
             "too many open RFQs; try again",
         ),
         Reason::Invalid => (StatusCode::BAD_REQUEST, "invalid request"),
+        Reason::QuoteTooSmall => (
+            StatusCode::CONFLICT,
+            "the quote covers less than the size asked",
+        ),
+        Reason::PartialNotAllowed => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "this RFQ does not allow partial fills",
+        ),
         Reason::LastLookQuoteAge
         | Reason::LastLookPriceDrift
         | Reason::LateQuote

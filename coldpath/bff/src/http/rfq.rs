@@ -135,6 +135,9 @@ pub async fn get(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AcceptBody {
     quote_id: String,
+    /// Size to trade (decimal); less than the RFQ's size only where it allows partial fills.
+    #[serde(default)]
+    size: Option<String>,
 }
 
 /// `POST /rfqs/{id}/accept`.
@@ -149,7 +152,14 @@ pub async fn accept(
     let key = idempotency_key(&headers)?;
     respond(
         service(&state)?
-            .accept_quote(&caller, &id, &body.quote_id, key, &current_correlation_id())
+            .accept_quote(
+                &caller,
+                &id,
+                &body.quote_id,
+                body.size.as_deref(),
+                key,
+                &current_correlation_id(),
+            )
             .await,
     )
 }

@@ -56,12 +56,13 @@ pub fn frames(update: &OwnerUpdate) -> Vec<(UpdateChannel, Value)> {
             quote_id,
             lp_id,
             price,
+            size,
             valid_until,
         } => vec![(
             UpdateChannel::Rfqs,
             json!({
                 "type": "RFQ_UPDATE", "event": "QuoteReceived", "rfqId": id(*rfq_id), "status": "QUOTING",
-                "quote": {"quoteId": id(*quote_id), "lpId": lp_id, "price": price, "validUntil": rfc3339(*valid_until)},
+                "quote": {"quoteId": id(*quote_id), "lpId": lp_id, "price": price, "size": size, "validUntil": rfc3339(*valid_until)},
             }),
         )],
         RfqChange::QuoteRejected {
@@ -81,6 +82,8 @@ pub fn frames(update: &OwnerUpdate) -> Vec<(UpdateChannel, Value)> {
             quote_id,
             lp_id,
             price,
+            size,
+            partial,
             executed_at,
             correlation_id,
         } => vec![
@@ -88,15 +91,15 @@ pub fn frames(update: &OwnerUpdate) -> Vec<(UpdateChannel, Value)> {
                 UpdateChannel::Rfqs,
                 json!({
                     "type": "RFQ_UPDATE", "event": "TradeExecuted", "rfqId": id(*rfq_id), "status": "TRADED",
-                    "tradeId": id(*trade_id),
+                    "tradeId": id(*trade_id), "size": size, "partial": partial,
                 }),
             ),
             (
                 UpdateChannel::Trades,
                 json!({
                     "type": "TRADE", "tradeId": id(*trade_id), "rfqId": id(*rfq_id),
-                    "quoteId": id(*quote_id), "lpId": lp_id, "price": price,
-                    "executedAt": rfc3339(*executed_at), "correlationId": correlation_id,
+                    "quoteId": id(*quote_id), "lpId": lp_id, "price": price, "size": size,
+                    "partial": partial, "executedAt": rfc3339(*executed_at), "correlationId": correlation_id,
                 }),
             ),
         ],
@@ -160,6 +163,8 @@ mod tests {
                 quote_id: 7,
                 lp_id: "lp-alpha".into(),
                 price: "1.08425".into(),
+                size: "100000.00".into(),
+                partial: false,
                 executed_at: 0,
                 correlation_id: "c".into(),
             },
