@@ -90,6 +90,39 @@ test("an admin enables the tenant kill switch and the trader's RFQ is refused wi
   await trader.context.close();
 });
 
+test("an admin creates a user in the console, the user signs in, the admin disables them, and the audit trail tells it", async () => {
+  const admin = await openPage(browser, orion.url);
+  await signIn(admin.page, "admin@acme");
+  const console_ = admin.page.getByRole("region", { name: "Administration" });
+  await console_.getByLabel("New user id").fill("e2e@acme");
+  await console_.getByLabel("New user password").fill("e2e-pass");
+  await console_.getByRole("button", { name: "Create user" }).click();
+  const row = console_.getByTestId("user-e2e@acme");
+  await eventually("the new user listed as enabled", async () => /enabled/.test(await row.innerText()));
+
+  const user = await openPage(browser, orion.url);
+  await signIn(user.page, "e2e@acme", "e2e-pass");
+  assert.match(await user.page.getByLabel("Signed in user").innerText(), /e2e@acme[\s\S]*ROLE_TRADER/);
+
+  await row.getByRole("button", { name: "Disable" }).click();
+  await eventually("the user shown as disabled", async () => /disabled/.test(await row.innerText()));
+
+  const audit = console_.getByTestId("audit-trail");
+  await console_.getByLabel("Audit user").fill("admin@acme");
+  await console_.getByRole("button", { name: "Search" }).click();
+  await eventually("USER_CREATED and USER_DISABLED in the audit trail", async () => {
+    const text = await audit.innerText();
+    return /USER_CREATED[\s\S]*e2e@acme/.test(text) && /USER_DISABLED/.test(text);
+  });
+  await console_.getByLabel("Audit user").fill("e2e@acme");
+  await console_.getByRole("button", { name: "Search" }).click();
+  await eventually("the new user's login in the audit trail", async () => /LOGIN/.test(await audit.innerText()));
+
+  assert.deepEqual(admin.errors, [], "no console errors (admin)");
+  await user.context.close();
+  await admin.context.close();
+});
+
 test("the page recovers by itself when the server restarts", async () => {
   const { page, context } = await openPage(browser, orion.url);
   await signIn(page, "trader@acme");

@@ -3,6 +3,7 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { api } from "./api/http";
 import type { Instrument, Me } from "./api/types";
+import { AdminConsole } from "./components/AdminConsole";
 import { AdminPanel } from "./components/AdminPanel";
 import { Analytics } from "./components/Analytics";
 import { Blotters } from "./components/Blotters";
@@ -54,7 +55,8 @@ function Workstation({ me }: { me: Me }) {
     ),
     blotters: <Blotters />,
     analytics: <Analytics instrumentId={selected} />,
-    admin: hasRole(me, "ROLE_RISK", "ROLE_ADMIN") ? <AdminPanel /> : null,
+    admin: hasRole(me, "ROLE_RISK", "ROLE_ADMIN", "ROLE_PLATFORM") ? <AdminPanel me={me} /> : null,
+    console: hasRole(me, "ROLE_ADMIN", "ROLE_RISK", "ROLE_PLATFORM") ? <AdminConsole me={me} /> : null,
     notifications: <NotificationList />,
   };
 
@@ -63,7 +65,7 @@ function Workstation({ me }: { me: Me }) {
       {panels
         .filter((p) => !hidden.includes(p) && content[p] !== null)
         .map((p) => (
-          <Panel key={p} id={p} wide={p === "blotters" || p === "analytics"}>
+          <Panel key={p} id={p} wide={p === "blotters" || p === "analytics" || p === "console"}>
             {content[p]}
           </Panel>
         ))}

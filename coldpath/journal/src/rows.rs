@@ -17,7 +17,8 @@ use serde_json::{Value, json};
 use crate::{Committer, Decision, OwnerUpdate, PendingInfo, RfqChange, side_str};
 use orion_bridge::clock::rfc3339;
 
-/// The event envelope (`docs/api.md`, "Events") (`proto/schemas/v1/envelope.json`), serialised directly.
+/// The event envelope (`docs/api.md`, "Events"; `proto/schemas/v1/envelope.json`), serialised
+/// directly.
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Envelope<'a> {

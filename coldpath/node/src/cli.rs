@@ -1,5 +1,5 @@
 //! Command line and environment: `orion up`, `orion replay`. Flags override environment
-//! variables, which override defaults (`docs/api.md`, "The binary").
+//! variables, which override defaults (README, "Configuration").
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -185,3 +185,56 @@ export interface Volume {
   buckets: { t: number; trades: number; notional: string }[];
   byInstrument: { instrumentId: string; trades: number; notional: string }[];
 }
+
+export interface AdminUser {
+  userId: string;
+  tenantId: string;
+  roles: string[];
+  entitlements: { assetClasses: string[] };
+  enabled: boolean;
+  createdAt: string;
+}
+
+export interface AuditEntry {
+  at: string;
+  tenantId: string;
+  userId: string;
+  action: string;
+  entityType: string;
+  entityId: string;
+  correlationId: string;
+  detail: string;
+}
+
+export interface AdminInstrument {
+  instrumentId: string;
+  assetClass: string;
+  symbol: string;
+  currency: string;
+  tickSize: string;
+  lotSize: string;
+  tenor?: string | null;
+  tradingHours?: string | null;
+  referencePrice: string;
+}
+
+export interface AdminLp {
+  lpId: string;
+  enabled: boolean;
+  assetClasses: string[];
+  maxQuotesPerSec: number;
+  spreadBps?: number | null;
+}
+
+export interface AdminVenue {
+  venueId: string;
+  executionType: "RFQ" | "CLOB";
+  instruments: string[];
+  sessionWindows?: unknown;
+}
+
+export interface FeatureFlags {
+  oms: boolean;
+  clob: boolean;
+  replay: boolean;
+}

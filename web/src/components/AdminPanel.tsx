@@ -1,10 +1,14 @@
-// Risk & admin (ROLE_RISK or ROLE_ADMIN): kill switches for the tenant and globally, and limits.
+// Risk & admin: the tenant's kill switch and limits (ROLE_RISK or ROLE_ADMIN), the global kill
+// switch (ROLE_PLATFORM only; shown to the others as state).
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { ApiError, api } from "../api/http";
-import type { KillSwitches, Limits } from "../api/types";
+import type { KillSwitches, Limits, Me } from "../api/types";
 import { notify } from "../state/notifications";
+import { hasRole } from "../state/session";
 
-export function AdminPanel() {
+export function AdminPanel({ me }: { me: Me }) {
+  const tenantRisk = hasRole(me, "ROLE_RISK", "ROLE_ADMIN");
+  const platform = hasRole(me, "ROLE_PLATFORM");
   const [switches, setSwitches] = useState<KillSwitches | null>(null);
   const [limits, setLimits] = useState<Limits | null>(null);
   const [busy, setBusy] = useState(false);
@@ -16,14 +20,17 @@ export function AdminPanel() {
 
   const reload = useCallback(async () => {
     try {
-      const [s, l] = await Promise.all([api<KillSwitches>("/admin/killswitch"), api<Limits>("/admin/limits")]);
+      const [s, l] = await Promise.all([
+        api<KillSwitches>("/admin/killswitch"),
+        tenantRisk ? api<Limits>("/admin/limits") : Promise.resolve(null),
+      ]);
       setSwitches(s);
       setLimits(l);
       setError(null);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "the server did not answer");
     }
-  }, []);
+  }, [tenantRisk]);
 
   useEffect(() => {
     void reload();
@@ -67,6 +74,8 @@ export function AdminPanel() {
       {error && <p className="down" role="alert">{error}</p>}
       {(["tenant", "global"] as const).map((scope) => {
         const state = switches?.[scope];
+        const mayToggle = scope === "global" ? platform : tenantRisk;
+        if (scope === "tenant" && !tenantRisk) return null;
         return (
           <div className="admin-row" key={scope}>
             <strong style={{ width: 160 }}>
@@ -80,12 +89,16 @@ export function AdminPanel() {
                 by {state.changedBy} at {state.changedAt}
               </span>
             )}
-            <button className={state?.enabled ? "" : "danger"} disabled={busy || !state} onClick={() => state && void toggle(scope, state.enabled)}>
-              {state?.enabled ? `Disable ${scope} kill switch` : `Enable ${scope} kill switch`}
-            </button>
+            {mayToggle && (
+              <button className={state?.enabled ? "" : "danger"} disabled={busy || !state} onClick={() => state && void toggle(scope, state.enabled)}>
+                {state?.enabled ? `Disable ${scope} kill switch` : `Enable ${scope} kill switch`}
+              </button>
+            )}
           </div>
         );
       })}
+      {tenantRisk && (
+        <>
       <h3 style={{ fontSize: 12, color: "var(--muted)" }}>Limits</h3>
       <table className="watch">
         <thead>
@@ -116,6 +129,8 @@ export function AdminPanel() {
         <input aria-label="Tenant open notional" placeholder="max open notional" value={tenantLimit} onChange={(e) => setTenantLimit(e.target.value)} inputMode="numeric" />
         <button type="submit" disabled={busy || !tenantLimit}>Set tenant limit</button>
       </form>
+        </>
+      )}
     </div>
   );
 }

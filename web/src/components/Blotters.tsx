@@ -29,7 +29,15 @@ ModuleRegistry.registerModules([
   CellStyleModule,
 ]);
 
-const darkTheme = themeQuartz.withPart(colorSchemeDark);
+// The grid uses the workstation's own font everywhere: left to its default, the header fell back
+// to a serif face on the dark theme where the theme's font was not loaded.
+const WORKSTATION_FONT = ["Inter", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"];
+const lightTheme = themeQuartz.withParams({
+  fontFamily: WORKSTATION_FONT,
+  headerFontFamily: WORKSTATION_FONT,
+  cellFontFamily: WORKSTATION_FONT,
+});
+const darkTheme = lightTheme.withPart(colorSchemeDark);
 
 function CopyCell(p: ICellRendererParams) {
   const value = String(p.value ?? "");
@@ -82,7 +90,7 @@ export function Blotters() {
   const trades = useMemo(() => Object.values(tradeMap), [tradeMap]);
   const rfqGrid = useRef<AgGridReact<RfqRow>>(null);
   const tradeGrid = useRef<AgGridReact<Trade>>(null);
-  const gridTheme = theme === "dark" ? darkTheme : themeQuartz;
+  const gridTheme = theme === "dark" ? darkTheme : lightTheme;
 
   const exportCsv = () => {
     const api = tab === "rfqs" ? rfqGrid.current?.api : tradeGrid.current?.api;

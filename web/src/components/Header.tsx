@@ -9,6 +9,7 @@ export const PANEL_TITLES: Record<PanelId, string> = {
   blotters: "Blotters",
   analytics: "Analytics",
   admin: "Risk & admin",
+  console: "Administration",
   notifications: "Notifications",
 };
 

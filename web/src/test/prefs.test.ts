@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  ALL_PANELS,
   addToWatchlist,
   addWatchlist,
   defaultPrefs,
@@ -59,7 +60,8 @@ describe("stored preferences", () => {
     expect(merged.theme).toBe("light");
     expect(merged.panels[0]).toBe("ticket");
     expect(merged.panels).not.toContain("bogus");
-    expect(merged.panels).toHaveLength(6);
+    expect(merged.panels).toHaveLength(ALL_PANELS.length);
+    expect(merged.panels).toContain("console");
   });
 
   it("reorder panels", () => {
