@@ -69,6 +69,10 @@ pub struct PlatformArgs {
     /// HS256 secret for tokens; unset = a secret generated once per data dir.
     #[arg(long, env = "ORION_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+    /// Validate tokens against this JWKS document of an external identity provider (RS256 or
+    /// ES256); the embedded provider's login, refresh and logout are off then.
+    #[arg(long, env = "ORION_JWKS_URL")]
+    pub jwks_url: Option<String>,
     /// Password of the seeded demo users.
     #[arg(
         long,

@@ -5,10 +5,12 @@
 //! - [`server`] — start, serve, graceful shutdown: the composition root.
 //! - [`platform`] — the hot-path pipeline with its bridge producers and drains.
 //! - [`telemetry`] — JSON logs and Prometheus metrics.
+//! - [`jwks`] — an external identity provider's keys, fetched and kept fresh.
 //! - [`replay`] — `orion replay`.
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod cli;
+pub mod jwks;
 pub mod platform;
 pub mod replay;
 pub mod server;

@@ -104,6 +104,17 @@ where
         .await
         .context("loading revoked tokens")?,
     );
+    let auth = match &args.jwks_url {
+        Some(url) => {
+            let keys = crate::jwks::start(url.clone(), Arc::clone(&clock)).await?;
+            Arc::new(
+                Arc::into_inner(auth)
+                    .expect("the auth service is not shared yet")
+                    .with_external_keys(keys),
+            )
+        }
+        None => auth,
+    };
     let (engine, recovered) = recovery::engine(&store, &instruments, &directory, engine_config())
         .await
         .context("rebuilding the engine from the store")?;

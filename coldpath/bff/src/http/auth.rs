@@ -84,6 +84,12 @@ pub fn auth_failure(err: AuthError) -> AppError {
             code: "LOGIN_THROTTLED",
             message: "too many failed logins; try again in a minute".into(),
         },
+        AuthError::EmbeddedProviderOff => AppError::Coded {
+            status: StatusCode::NOT_FOUND,
+            code: "EMBEDDED_IDP_OFF",
+            message: "the embedded identity provider is off; sign in with your identity provider"
+                .into(),
+        },
         AuthError::Signing(e) => AppError::Internal(e.into()),
         AuthError::Store(e) => AppError::Internal(e.into()),
     }
