@@ -176,7 +176,11 @@ impl Directory {
 
     /// True when `user` of `tenant` exists and may act.
     pub fn is_enabled(&self, tenant: &str, user: &str) -> bool {
-        self.user(user)
+        let inner = self.read();
+        inner
+            .user_ids
+            .get(user)
+            .and_then(|id| inner.users.get(id.0 as usize)?.as_ref())
             .is_some_and(|u| u.enabled && u.tenant == tenant)
     }
 
