@@ -336,13 +336,13 @@ pub fn write(
          - **Split layouts on 2 cores.** A split pipeline is three runnable threads (publisher, \
          normalize, coalesce) on two cores, so its stages cannot spin: they yield, and every hand-off \
          between stages waits for the scheduler to run the other thread — a time slice, not a cache \
-         miss. That is why every split variant (disruptor and channels alike) sits at 14–20 M ticks/s \
-         with millisecond p50s, while the fused layout, whose one stage thread owns a core, moves \
-         ~150 M ticks/s. The ring is not the limit: the fused disruptor does ~6.5 ns per tick of \
-         which ~6 ns is the stages themselves (`stages/fused`). `orion up` therefore runs fused by \
+         miss. That is why every split variant (disruptor and channels alike) sits far below the fused \
+         layout, with millisecond p50s, while the fused layout's one stage thread owns a core (see \
+         the throughput tables above). The ring is not the limit: most of the fused disruptor's \
+         per-tick time is the stages themselves (`stages/fused`). `orion up` therefore runs fused by \
          default; on ≥ 3 cores `Placement::for_machine` pins each split stage and spins.\n\
          - **10,000 vs 10 instruments with a flush per batch.** The per-instrument lookup is flat \
-         (publish-every-tick rows: 1.0×); what differs is conflation: a 64-tick batch over 10 \
+         (the publish-every-tick rows stay within the target); what differs is conflation: a 64-tick batch over 10 \
          instruments publishes ≤ 10 seqlock writes, over 10,000 instruments ≈ 64. Fewer \
          instruments get cheaper, more do not get dearer.\n\
          - **Tails.** On two cores the measured threads own both; whenever another thread runs \

@@ -3,7 +3,7 @@
 //! gRPC implementation can sit behind the same handlers later.
 //!
 //! Commands go to the engine through the bridge's gateway and return only once the decision is
-//! committed (see [`crate::durability`]): the typed [`Answer`], or a [`ServiceError`] when the
+//! committed (see [`orion_journal`]): the typed [`Answer`], or a [`ServiceError`] when the
 //! engine never decided. The service resolves names and checks what only it can (the request's
 //! shape, that an RFQ belongs to the caller's tenant); whether an RFQ is open, a quote valid or
 //! a limit breached is the engine's to decide. `Idempotency-Key`s are scoped to tenant, user and
