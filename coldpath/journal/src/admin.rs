@@ -76,6 +76,7 @@ impl Committer {
                 let payload = json!({
                     "userId": user.user, "tenantId": user.tenant, "change": "CREATED",
                     "enabled": user.enabled, "roles": user.roles, "assetClasses": user.asset_classes,
+                    "instruments": user.instruments,
                 });
                 self.admin_event("UserUpdated", "User", &user.user, p, payload, at);
                 self.audit(

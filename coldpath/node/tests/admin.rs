@@ -552,3 +552,67 @@ async fn failed_logins_are_throttled_and_audited() {
     assert_eq!(missing.status(), 404);
     assert!(missing.headers().contains_key("x-correlation-id"));
 }
+
+#[tokio::test]
+async fn a_user_entitled_to_named_instruments_sees_and_trades_only_those() {
+    let orion = Orion::start(&[]);
+    let admin = orion.login("admin@acme").await;
+    let mut body = json!({
+        "userId": "eurusd@acme", "password": "eurusd-only", "roles": ["ROLE_TRADER"],
+        "entitlements": {"assetClasses": ["fx"], "instruments": ["UST 2Y"]},
+    });
+    let (status, _, _) =
+        json_of(orion.post("/admin/users", &admin, body.clone(), None).await).await;
+    assert_eq!(status, 400, "an instrument outside the user's classes");
+    body["entitlements"]["instruments"] = json!(["EUR/USD"]);
+    let (status, created, _) = json_of(orion.post("/admin/users", &admin, body, None).await).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["entitlements"]["instruments"], json!(["EUR/USD"]));
+
+    let token = orion.login_with("eurusd@acme", "eurusd-only").await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, listed, _) = json_of(orion.get("/instruments", &token).await).await;
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["instrumentId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["EUR/USD"]);
+    assert_eq!(
+        orion
+            .get("/market/snapshot?instrumentId=USD/JPY", &token)
+            .await
+            .status(),
+        403
+    );
+    let (status, refused, _) = json_of(
+        orion
+            .post(
+                "/rfqs",
+                &token,
+                json!({"instrumentId": "USD/JPY", "side": "BUY", "size": "1000", "expirySeconds": 10}),
+                None,
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (403, Some("NOT_ENTITLED"))
+    );
+    orion.wait_ready_to_trade(&token, "EUR/USD").await;
+    trade(&orion, &token, "EUR/USD").await;
+    let mut ws = orion.connect(&token).await;
+    support::send_json(
+        &mut ws,
+        json!({"type": "SUBSCRIBE", "instrumentIds": ["USD/JPY"]}),
+    )
+    .await;
+    let frame = support::next_json(&mut ws, Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert_eq!(frame["type"], "ERROR", "{frame}");
+}

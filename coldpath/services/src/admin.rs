@@ -84,6 +84,8 @@ pub struct NewUser {
     pub roles: Vec<String>,
     /// Entitled asset classes (`fx`, `rates`, `credit`).
     pub asset_classes: Vec<String>,
+    /// Entitled instruments within those classes; empty = all of them.
+    pub instruments: Vec<String>,
     /// Largest notional of one RFQ.
     pub max_notional: Option<i64>,
     /// RFQs per second.
@@ -407,6 +409,18 @@ impl AdminService {
             )));
         }
         let classes = parse_classes(&new.asset_classes)?;
+        for id in &new.instruments {
+            let spec = self
+                .instruments
+                .id(id)
+                .and_then(|i| self.instruments.spec(i))
+                .ok_or_else(|| AdminError::Invalid(format!("unknown instrument {id}")))?;
+            if classes & class_bit(spec.asset_class) == 0 {
+                return Err(AdminError::Invalid(format!(
+                    "{id} is outside the user's asset classes"
+                )));
+            }
+        }
         if new.max_notional.is_some_and(|n| n < 0) || new.max_rfqs_per_sec == Some(0) {
             return Err(AdminError::Invalid(
                 "maxNotional must be non-negative and maxRfqsPerSec positive".into(),
@@ -439,6 +453,12 @@ impl AdminService {
             enabled: true,
             roles,
             asset_classes: class_names(classes),
+            instruments: {
+                let mut named = new.instruments.clone();
+                named.sort();
+                named.dedup();
+                named
+            },
             created_at: self.clock.now_nanos() as i64,
         };
         let max_notional = new.max_notional.unwrap_or(DEFAULT_MAX_NOTIONAL);

@@ -93,6 +93,7 @@ impl AuthService {
                     tenant,
                     roles: user.roles,
                     ent: user.asset_classes,
+                    ins: user.instruments,
                     typ: TokenKind::Access,
                     iss,
                     iat,
@@ -175,6 +176,7 @@ impl AuthService {
             tenant: user.tenant.clone(),
             roles: user.roles.clone(),
             asset_classes: user.asset_classes.clone(),
+            instruments: user.instruments.clone(),
         })?;
         self.audit(&tenant, username, "LOGIN", "", correlation_id)
             .await;
@@ -195,6 +197,7 @@ impl AuthService {
             tenant: user.tenant,
             roles: user.roles,
             asset_classes: user.asset_classes,
+            instruments: user.instruments,
         })
     }
 

@@ -105,6 +105,9 @@ pub struct Claims {
     pub roles: Vec<String>,
     /// Entitled asset classes (`fx`, `rates`, `credit`).
     pub ent: Vec<String>,
+    /// Entitled instruments within those classes; empty = all of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ins: Vec<String>,
     /// Token kind.
     pub typ: TokenKind,
     /// Issuer.
@@ -122,6 +125,13 @@ impl Claims {
     /// True when the user may see `class`.
     pub fn entitled_to(&self, class: AssetClass) -> bool {
         self.ent.iter().any(|e| e == class.as_str())
+    }
+
+    /// True when the user may see and trade the instrument of `spec`: its asset class, and —
+    /// when the user is entitled to named instruments only — its id among them.
+    pub fn may_see(&self, spec: &orion_hotpath::InstrumentSpec) -> bool {
+        self.entitled_to(spec.asset_class)
+            && (self.ins.is_empty() || self.ins.contains(&spec.symbol))
     }
 
     /// True when the user holds `role`.
@@ -197,6 +207,8 @@ pub struct Subject {
     pub roles: Vec<String>,
     /// Entitled asset classes.
     pub asset_classes: Vec<String>,
+    /// Entitled instruments (empty = all of the classes').
+    pub instruments: Vec<String>,
 }
 
 /// Issues and validates Orion's own tokens (signature, algorithm, issuer, expiry on the given
@@ -251,6 +263,7 @@ impl Identity {
             tenant: subject.tenant.clone(),
             roles: subject.roles.clone(),
             ent: subject.asset_classes.clone(),
+            ins: subject.instruments.clone(),
             typ,
             iss: ISSUER.into(),
             iat: now,
@@ -439,6 +452,7 @@ mod tests {
             tenant: "acme".into(),
             roles: vec!["ROLE_TRADER".into()],
             asset_classes: vec!["fx".into()],
+            instruments: vec![],
         }
     }
 

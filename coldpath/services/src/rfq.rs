@@ -46,6 +46,9 @@ pub enum ServiceError {
     /// No such entity visible to the caller.
     #[error("{0}")]
     NotFound(&'static str),
+    /// The caller is not entitled to it.
+    #[error("{0}")]
+    NotEntitled(String),
     /// A request with the same idempotency key is still being decided.
     #[error("a request with this Idempotency-Key is in progress")]
     InProgress,
@@ -273,6 +276,15 @@ impl RfqService {
             ));
         };
         let spec = self.instruments.spec(id).expect("id from this table");
+        // Asset-class entitlements are the engine's rule; a list of named instruments is the
+        // directory's, checked here.
+        let named = &caller.claims.ins;
+        if !named.is_empty() && !named.contains(&spec.symbol) {
+            return Err(ServiceError::NotEntitled(format!(
+                "not entitled to {}",
+                spec.symbol
+            )));
+        }
         let side = match req.side.as_str() {
             "BUY" | "buy" => Side::Buy,
             "SELL" | "sell" => Side::Sell,

@@ -667,7 +667,7 @@ async fn write_directory(
             .bind(*at)
             .execute(&mut **tx)
             .await?;
-            for table in ["roles", "entitlements"] {
+            for table in ["roles", "entitlements", "user_instruments"] {
                 let sql = format!("DELETE FROM {table} WHERE tenant_id = $1 AND user_id = $2");
                 sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(u.tenant.as_str())
@@ -690,6 +690,16 @@ async fn write_directory(
                 .bind(u.tenant.as_str())
                 .bind(u.user.as_str())
                 .bind(class.as_str())
+                .execute(&mut **tx)
+                .await?;
+            }
+            for instrument in &u.instruments {
+                sqlx::query(
+                    "INSERT INTO user_instruments (tenant_id, user_id, instrument_id) VALUES ($1, $2, $3)",
+                )
+                .bind(u.tenant.as_str())
+                .bind(u.user.as_str())
+                .bind(instrument.as_str())
                 .execute(&mut **tx)
                 .await?;
             }

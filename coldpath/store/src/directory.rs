@@ -34,6 +34,8 @@ pub struct UserRecord {
     pub roles: Vec<String>,
     /// Entitled asset classes (`fx`, `rates`, `credit`).
     pub asset_classes: Vec<String>,
+    /// Entitled instruments within those classes; empty = all of them.
+    pub instruments: Vec<String>,
     /// Creation, ns since the epoch.
     pub created_at: i64,
 }
@@ -189,6 +191,10 @@ impl Store {
         let classes = sqlx::query("SELECT tenant_id, user_id, asset_class FROM entitlements")
             .fetch_all(&self.pool)
             .await?;
+        let instruments =
+            sqlx::query("SELECT tenant_id, user_id, instrument_id FROM user_instruments")
+                .fetch_all(&self.pool)
+                .await?;
         let of = |rows: &[sqlx::any::AnyRow], tenant: &str, user: &str| -> Vec<String> {
             let mut v: Vec<String> = rows
                 .iter()
@@ -205,6 +211,7 @@ impl Store {
                 UserRecord {
                     roles: of(&roles, &tenant, &user),
                     asset_classes: of(&classes, &tenant, &user),
+                    instruments: of(&instruments, &tenant, &user),
                     index: r.get(2),
                     password_hash: r.get(3),
                     enabled: r.get::<i64, _>(4) != 0,

@@ -97,6 +97,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/0007_partial_fills.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            8,
+            Cow::Borrowed("instrument entitlements"),
+            MigrationType::Simple,
+            include_str!("../migrations/0008_instrument_entitlements.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -69,6 +69,9 @@ pub struct UserView {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EntitlementsView {
     asset_classes: Vec<String>,
+    /// Named instruments within the classes; absent or empty = all of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    instruments: Vec<String>,
 }
 
 impl From<UserRecord> for UserView {
@@ -79,6 +82,7 @@ impl From<UserRecord> for UserView {
             roles: u.roles,
             entitlements: EntitlementsView {
                 asset_classes: u.asset_classes,
+                instruments: u.instruments,
             },
             enabled: u.enabled,
             created_at: rfc3339(u.created_at.max(0) as u64),
@@ -129,6 +133,7 @@ pub async fn create_user(
                 password: body.password,
                 roles: body.roles,
                 asset_classes: body.entitlements.asset_classes,
+                instruments: body.entitlements.instruments,
                 max_notional: body.max_notional,
                 max_rfqs_per_sec: body.max_rfqs_per_sec,
             },

@@ -125,6 +125,11 @@ pub fn service_error(err: ServiceError) -> AppError {
             message,
         },
         ServiceError::NotFound(message) => AppError::NotFound(message.into()),
+        ServiceError::NotEntitled(message) => AppError::Coded {
+            status: StatusCode::FORBIDDEN,
+            code: "NOT_ENTITLED",
+            message,
+        },
         ServiceError::InProgress => AppError::Coded {
             status: StatusCode::CONFLICT,
             code: "IDEMPOTENCY_IN_PROGRESS",

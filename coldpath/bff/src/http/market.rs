@@ -35,7 +35,7 @@ pub async fn instruments(
         state
             .instruments
             .iter()
-            .filter(|(_, spec)| claims.entitled_to(spec.asset_class))
+            .filter(|(_, spec)| claims.may_see(spec))
             .map(|(id, spec)| InstrumentView {
                 instrument_id: spec.symbol.clone(),
                 asset_class: spec.asset_class.as_str(),
@@ -82,7 +82,7 @@ pub async fn snapshot(
             let all: Vec<_> = state
                 .instruments
                 .iter()
-                .filter(|(_, spec)| claims.entitled_to(spec.asset_class))
+                .filter(|(_, spec)| claims.may_see(spec))
                 .filter_map(|(id, _)| view(id))
                 .collect();
             Ok(axum::Json(all).into_response())
@@ -101,7 +101,7 @@ pub(super) fn entitled_instrument(
         .id(symbol)
         .ok_or_else(|| AppError::NotFound(format!("unknown instrument {symbol}")))?;
     let spec = state.instruments.spec(id).expect("id from this table");
-    if !claims.entitled_to(spec.asset_class) {
+    if !claims.may_see(spec) {
         return Err(AppError::Forbidden(format!("not entitled to {symbol}")));
     }
     Ok(id)

@@ -255,7 +255,7 @@ impl Session {
                 continue;
             };
             let spec = instruments.spec(id).expect("id from this table");
-            if !self.claims.entitled_to(spec.asset_class) {
+            if !self.claims.may_see(spec) {
                 send(
                     socket,
                     protocol::error_frame(
@@ -399,7 +399,7 @@ impl Session {
             .state
             .instruments
             .spec(note.instrument)
-            .is_some_and(|spec| self.claims.entitled_to(spec.asset_class));
+            .is_some_and(|spec| self.claims.may_see(spec));
         if entitled {
             send(socket, note.bytes).await?;
         }
