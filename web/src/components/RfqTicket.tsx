@@ -19,6 +19,7 @@ export function RfqTicket({ instruments, instrumentId, onInstrument }: {
   const [expiry, setExpiry] = useState(15);
   const [minSize, setMinSize] = useState("");
   const [partial, setPartial] = useState(false);
+  const [fill, setFill] = useState("");
   const ticket = useRfqs((s) => s.ticket);
   const rfq = useRfqs((s) => (ticket?.rfqId ? s.rfqs[ticket.rfqId] : undefined));
   const quotes = useRfqs((s) => (ticket?.rfqId ? s.quotes[ticket.rfqId] : undefined));
@@ -107,7 +108,21 @@ export function RfqTicket({ instruments, instrumentId, onInstrument }: {
             <span className="spacer" style={{ flex: 1 }} />
             {open && ticket.rfqId && (
               <>
-                <button className="primary" disabled={!best || ticket.busy} onClick={() => best && void acceptQuote(ticket.rfqId!, best.quoteId)}>
+                {ticket.partialAllowed && (
+                  <input
+                    className="fill"
+                    aria-label="Fill size"
+                    placeholder={`fill (≤ ${ticket.size})`}
+                    value={fill}
+                    onChange={(e) => setFill(e.target.value)}
+                    inputMode="decimal"
+                  />
+                )}
+                <button
+                  className="primary"
+                  disabled={!best || ticket.busy}
+                  onClick={() => best && void acceptQuote(ticket.rfqId!, best.quoteId, fill.trim() || undefined)}
+                >
                   Accept best
                 </button>
                 <button className="danger" disabled={ticket.busy} onClick={() => void cancelRfq(ticket.rfqId!)}>
@@ -142,7 +157,7 @@ export function RfqTicket({ instruments, instrumentId, onInstrument }: {
                     <td className="num">{isRejected ? "rejected" : validFor > 0 ? formatCountdown(validFor) : "expired"}</td>
                     <td>
                       {open && (
-                        <button disabled={ticket.busy || isRejected || validFor === 0} onClick={() => void acceptQuote(ticket.rfqId!, q.quoteId)}>
+                        <button disabled={ticket.busy || isRejected || validFor === 0} onClick={() => void acceptQuote(ticket.rfqId!, q.quoteId, fill.trim() || undefined)}>
                           Accept
                         </button>
                       )}

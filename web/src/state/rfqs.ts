@@ -23,6 +23,8 @@ export interface Ticket {
   instrumentId: string;
   side: Side;
   size: string;
+  /** A quote may be accepted for less than `size`. */
+  partialAllowed: boolean;
   expiresAt: string | null;
   correlationId: string | null;
   busy: boolean;
@@ -140,6 +142,7 @@ export async function sendRfq(form: RfqForm): Promise<void> {
       instrumentId: form.instrumentId,
       side: form.side,
       size: form.size,
+      partialAllowed: form.partialAllowed ?? false,
       expiresAt: null,
       correlationId: null,
       busy: true,
@@ -180,16 +183,18 @@ export async function sendRfq(form: RfqForm): Promise<void> {
   }
 }
 
-export async function acceptQuote(rfqId: string, quoteId: string): Promise<void> {
+/** Accepts a quote; for `size` (a partial fill, where the RFQ allows it) when given. */
+export async function acceptQuote(rfqId: string, quoteId: string, size?: string): Promise<void> {
   useRfqs.setState((s) => ({ ticket: s.ticket && { ...s.ticket, busy: true } }));
   const key = newIdempotencyKey();
   try {
     const res = await api<{ rfqId: string; status: string; tradeId: string }>(
       `/rfqs/${encodeURIComponent(rfqId)}/accept`,
-      { body: { quoteId }, idempotencyKey: key },
+      { body: size ? { quoteId, size } : { quoteId }, idempotencyKey: key },
     );
     upsertRfq({ rfqId, status: "TRADED", tradeId: res.tradeId });
-    setOutcome(rfqId, { kind: "traded", tradeId: res.tradeId, message: `Traded — trade ${res.tradeId}` });
+    const filled = size ? ` for ${size}` : "";
+    setOutcome(rfqId, { kind: "traded", tradeId: res.tradeId, message: `Traded${filled} — trade ${res.tradeId}` });
     void loadTrade(res.tradeId);
   } catch (err) {
     const outcome = describe(err);

@@ -14,9 +14,9 @@ function json(status: number, body: unknown) {
 
 const inFuture = (ms: number) => new Date(Date.now() + ms).toISOString();
 
-function openRfq() {
+function openRfq(partialAllowed = false) {
   useRfqs.setState({
-    ticket: { rfqId: "7", instrumentId: "EUR/USD", side: "BUY", size: "1000000", expiresAt: inFuture(10_000), correlationId: "corr-7", busy: false, outcome: null },
+    ticket: { rfqId: "7", instrumentId: "EUR/USD", side: "BUY", size: "1000000", partialAllowed, expiresAt: inFuture(10_000), correlationId: "corr-7", busy: false, outcome: null },
     rfqs: { "7": { rfqId: "7", status: "QUOTING", instrumentId: "EUR/USD", side: "BUY", size: "1000000" } },
   });
   for (const [quoteId, lpId, price] of [["1", "lp-alpha", "1.08431"], ["2", "lp-beta", "1.08427"], ["3", "lp-gamma", "1.08440"]] as const) {
@@ -62,6 +62,28 @@ describe("RFQ ticket", () => {
     expect(JSON.parse(init.body)).toEqual({ quoteId: "2" });
     expect(init.headers["Idempotency-Key"]).toMatch(/[0-9a-f-]{36}/);
     expect(screen.getByTestId("rfq-outcome").textContent).toBe("Traded — trade 42");
+  });
+
+  it("accepts for less than the size where the RFQ allows partial fills", async () => {
+    openRfq(true);
+    fetchMock.mockImplementation(async (url: string) =>
+      url === "/rfqs/7/accept" ? json(200, { rfqId: "7", status: "TRADED", tradeId: "43" }) : json(404, { error: { code: "NOT_FOUND", message: "x", correlationId: "c" } }),
+    );
+    render(<RfqTicket instruments={instruments} instrumentId="EUR/USD" onInstrument={() => {}} />);
+    fireEvent.change(screen.getByLabelText("Fill size"), { target: { value: "400000" } });
+    await act(async () => {
+      fireEvent.click(screen.getByRole("button", { name: "Accept best" }));
+    });
+    const [, init] = fetchMock.mock.calls.find((c) => c[0] === "/rfqs/7/accept")!;
+    expect(JSON.parse(init.body)).toEqual({ quoteId: "2", size: "400000" });
+    expect(screen.getByTestId("rfq-outcome").textContent).toBe("Traded for 400000 — trade 43");
+  });
+
+  it("offers no fill size where partial fills are not allowed", () => {
+    fetchMock.mockResolvedValue(json(404, { error: { code: "NOT_FOUND", message: "x", correlationId: "c" } }));
+    openRfq(false);
+    render(<RfqTicket instruments={instruments} instrumentId="EUR/USD" onInstrument={() => {}} />);
+    expect(screen.queryByLabelText("Fill size")).toBeNull();
   });
 
   it("explains a last-look rejection and keeps the RFQ open", async () => {
