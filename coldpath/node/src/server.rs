@@ -23,7 +23,7 @@ use orion_bridge::clock::{Clock, SystemClock};
 use orion_bridge::gateway::CommandGateway;
 use orion_hotpath::rfq::{EngineConfig, LastLook};
 use orion_journal::{Committer, Ledger, Names};
-use orion_services::admin::AdminService;
+use orion_services::admin::{AdminService, Effects};
 use orion_services::auth::AuthService;
 use orion_services::directory::Directory;
 use orion_services::identity::{
@@ -208,7 +208,7 @@ where
     };
     let rfqs = Arc::new(RfqService::new(
         Arc::clone(&gateway),
-        ledger,
+        Arc::clone(&ledger),
         store.clone(),
         Arc::clone(&instruments),
         Arc::clone(&directory),
@@ -230,13 +230,16 @@ where
         shutdown_rx.clone(),
     ));
     let admin = Arc::new(AdminService::new(
-        Arc::clone(&directory),
+        Effects::new(
+            Arc::clone(&directory),
+            Arc::clone(&gateway),
+            Arc::clone(&instruments),
+            platform.simulator(),
+        ),
         decisions_tx.downgrade(),
-        Arc::clone(&gateway),
+        ledger,
         store.clone(),
         Arc::clone(&clock),
-        Arc::clone(&instruments),
-        platform.simulator(),
     ));
     let output_router = spawn_output_router(
         platform

@@ -479,6 +479,7 @@ async fn store_outage_refuses_commands_fast_and_market_data_keeps_flowing() {
     let (db, url) = PgDatabase::create().await;
     let orion = Orion::start(&["--database-url", &url]);
     let trader = orion.login("trader@acme").await;
+    let admin_token = orion.login("admin@acme").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let body =
         json!({"instrumentId": "EUR/USD", "side": "BUY", "size": "1000", "expirySeconds": 10});
@@ -519,6 +520,18 @@ async fn store_outage_refuses_commands_fast_and_market_data_keeps_flowing() {
                 "refused fast: {:?}",
                 started.elapsed()
             );
+            // Directory changes are refused as fast, never left pending behind the outage.
+            let started = Instant::now();
+            let flags = orion
+                .client
+                .put(orion.url("/admin/feature-flags"))
+                .bearer_auth(&admin_token)
+                .json(&json!({"oms": false, "clob": false, "replay": false}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(flags.status(), 503);
+            assert!(started.elapsed() < Duration::from_millis(500));
             break;
         }
         assert!(

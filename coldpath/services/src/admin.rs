@@ -19,7 +19,7 @@ use orion_hotpath::rfq::InstrumentRef;
 use orion_hotpath::rfq::engine::{LpRef, MAX_LPS, UserRef, class_bit};
 use orion_hotpath::rfq::{Command, LpId, UserId};
 use orion_hotpath::{AssetClass, InstrumentId, InstrumentSpec, InstrumentTable, Price};
-use orion_journal::{AdminChange, DirectoryChange, JournalInput, PendingInfo};
+use orion_journal::{AdminChange, DirectoryChange, JournalInput, Ledger, PendingInfo};
 use orion_store::directory::{
     AuditQuery, AuditRecord, FeatureFlags, InstrumentRecord, LpRecord, UserRecord, VenueRecord,
 };
@@ -109,16 +109,50 @@ pub struct LpConfig {
 
 /// Users, LPs, venues, feature flags and the audit trail.
 pub struct AdminService {
-    directory: Arc<Directory>,
+    effects: Arc<Effects>,
     /// Weak, so the journal's input closes (and the journal drains and stops) at shutdown
     /// whoever still holds this service.
     journal: mpsc::WeakUnboundedSender<JournalInput>,
-    engine: Arc<CommandGateway<MultiInput>>,
     store: Store,
     clock: Arc<dyn Clock>,
+    /// Refuses changes at once while the store cannot commit.
+    ledger: Arc<Ledger>,
+    /// One change at a time, from validation until it is applied in memory (held by the task
+    /// that applies it, so a client that goes away cannot let the next change in early).
+    changes: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// What a committed change is applied to: the in-memory directory, the engine (through the
+/// ring), the instrument table and the simulator.
+pub struct Effects {
+    directory: Arc<Directory>,
+    engine: Arc<CommandGateway<MultiInput>>,
     instruments: Arc<InstrumentTable>,
     simulator: Option<SimulatorHandle>,
-    changes: tokio::sync::Mutex<()>,
+}
+
+impl Effects {
+    /// Changes apply to `directory`, reach the engine through `engine`, define instruments in
+    /// `instruments` and, when one runs, start the simulator pricing them.
+    pub fn new(
+        directory: Arc<Directory>,
+        engine: Arc<CommandGateway<MultiInput>>,
+        instruments: Arc<InstrumentTable>,
+        simulator: Option<SimulatorHandle>,
+    ) -> Self {
+        Self {
+            directory,
+            engine,
+            instruments,
+            simulator,
+        }
+    }
+
+    fn tell_engine(&self, command: Command) {
+        if let Err(err) = self.engine.try_submit(command) {
+            tracing::error!(cause = %err, "directory change not delivered to the engine");
+        }
+    }
 }
 
 /// An instrument's reference data as an administrator gives it.
@@ -187,25 +221,22 @@ fn valid_id(id: &str) -> bool {
 }
 
 impl AdminService {
-    /// A service committing through `journal` and telling `engine`.
+    /// A service committing through `journal` (refusing at once while `ledger` says the store
+    /// cannot commit) and applying changes to `effects`.
     pub fn new(
-        directory: Arc<Directory>,
+        effects: Effects,
         journal: mpsc::WeakUnboundedSender<JournalInput>,
-        engine: Arc<CommandGateway<MultiInput>>,
+        ledger: Arc<Ledger>,
         store: Store,
         clock: Arc<dyn Clock>,
-        instruments: Arc<InstrumentTable>,
-        simulator: Option<SimulatorHandle>,
     ) -> Self {
         Self {
-            directory,
+            effects: Arc::new(effects),
             journal,
-            engine,
             store,
             clock,
-            instruments,
-            simulator,
-            changes: tokio::sync::Mutex::new(()),
+            ledger,
+            changes: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
@@ -247,16 +278,16 @@ impl AdminService {
                     "referencePrice must be a positive price on the tick grid".into(),
                 )
             })?;
-        let _serialised = self.changes.lock().await;
-        if self.instruments.id(&config.instrument_id).is_some() {
+        let serialised = self.serialise().await;
+        if self.effects.instruments.id(&config.instrument_id).is_some() {
             return Err(AdminError::Conflict(format!(
                 "instrument {} exists already",
                 config.instrument_id
             )));
         }
-        let Some(slot) = (0..self.instruments.len() as u32)
+        let Some(slot) = (0..self.effects.instruments.len() as u32)
             .map(InstrumentId::from_index)
-            .find(|id| self.instruments.spec(*id).is_none())
+            .find(|id| self.effects.instruments.spec(*id).is_none())
         else {
             return Err(AdminError::Conflict(
                 "no room for another instrument until a restart".into(),
@@ -287,30 +318,31 @@ impl AdminService {
             trading_hours: config.trading_hours,
             reference_price: reference.to_string(),
         };
-        self.commit(
-            actor,
-            DirectoryChange::InstrumentConfigured {
-                instrument: record.clone(),
-                created: true,
-            },
-        )
+        let change = DirectoryChange::InstrumentConfigured {
+            instrument: record.clone(),
+            created: true,
+        };
+        let applied = record.clone();
+        self.commit(serialised, actor, change, move |effects| {
+            if let Err(err) = effects.instruments.activate_at(slot, spec.clone()) {
+                tracing::error!(cause = %err, "committed instrument does not fit its slot");
+                return;
+            }
+            effects.directory.put_instrument(applied);
+            effects.tell_engine(Command::DefineInstrument {
+                instrument: slot,
+                profile: InstrumentRef {
+                    asset_class,
+                    price_scale,
+                    size_scale,
+                },
+                tick_size,
+            });
+            if let Some(simulator) = &effects.simulator {
+                simulator.add_instrument(slot.raw(), runtime_entry(spec, reference));
+            }
+        })
         .await?;
-        self.instruments
-            .activate_at(slot, spec.clone())
-            .map_err(|e| AdminError::Conflict(e.to_string()))?;
-        self.directory.put_instrument(record.clone());
-        self.tell_engine(Command::DefineInstrument {
-            instrument: slot,
-            profile: InstrumentRef {
-                asset_class,
-                price_scale,
-                size_scale,
-            },
-            tick_size,
-        });
-        if let Some(simulator) = &self.simulator {
-            simulator.add_instrument(slot.raw(), runtime_entry(spec, reference));
-        }
         Ok(record)
     }
 
@@ -321,8 +353,8 @@ impl AdminService {
         actor: &Actor,
         config: InstrumentConfig,
     ) -> Result<InstrumentRecord, AdminError> {
-        let _serialised = self.changes.lock().await;
-        let Some(mut record) = self.directory.instrument(&config.instrument_id) else {
+        let serialised = self.serialise().await;
+        let Some(mut record) = self.effects.directory.instrument(&config.instrument_id) else {
             return Err(AdminError::NotFound("no such instrument"));
         };
         if config.asset_class != record.asset_class
@@ -338,24 +370,41 @@ impl AdminService {
         record.tenor = config.tenor;
         record.trading_hours = config.trading_hours;
         record.reference_price = config.reference_price;
-        self.commit(
-            actor,
-            DirectoryChange::InstrumentConfigured {
-                instrument: record.clone(),
-                created: false,
-            },
-        )
+        let change = DirectoryChange::InstrumentConfigured {
+            instrument: record.clone(),
+            created: false,
+        };
+        let applied = record.clone();
+        self.commit(serialised, actor, change, move |effects| {
+            effects.directory.put_instrument(applied);
+        })
         .await?;
-        self.directory.put_instrument(record.clone());
         Ok(record)
     }
 
     /// The directory changes apply to.
     pub fn directory(&self) -> &Directory {
-        &self.directory
+        &self.effects.directory
     }
 
-    async fn commit(&self, actor: &Actor, change: DirectoryChange) -> Result<(), AdminError> {
+    /// Serialises changes: held from validation until the change is applied.
+    async fn serialise(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        Arc::clone(&self.changes).lock_owned().await
+    }
+
+    /// Commits `change` through the journal, then runs `apply` on the in-memory effects — in a
+    /// task of its own, so a committed change is applied even when the caller has gone away
+    /// (a client timeout, a store that came back late); `serialised` is released after it.
+    async fn commit(
+        &self,
+        serialised: tokio::sync::OwnedMutexGuard<()>,
+        actor: &Actor,
+        change: DirectoryChange,
+        apply: impl FnOnce(&Effects) + Send + 'static,
+    ) -> Result<(), AdminError> {
+        if !self.ledger.is_healthy() {
+            return Err(AdminError::Unavailable);
+        }
         let (reply, committed) = oneshot::channel();
         let input = JournalInput::Admin(Box::new(AdminChange {
             actor: PendingInfo {
@@ -373,15 +422,19 @@ impl AdminService {
             .ok_or(AdminError::Unavailable)?
             .send(input)
             .map_err(|_| AdminError::Unavailable)?;
-        match tokio::time::timeout(COMMIT_TIMEOUT, committed).await {
-            Ok(Ok(())) => Ok(()),
+        let effects = Arc::clone(&self.effects);
+        let applied = tokio::spawn(async move {
+            // The journal retries a failed batch until it commits; only shutdown drops it.
+            let committed = committed.await.is_ok();
+            if committed {
+                apply(&effects);
+            }
+            drop(serialised);
+            committed
+        });
+        match tokio::time::timeout(COMMIT_TIMEOUT, applied).await {
+            Ok(Ok(true)) => Ok(()),
             _ => Err(AdminError::Unavailable),
-        }
-    }
-
-    fn tell_engine(&self, command: Command) {
-        if let Err(err) = self.engine.try_submit(command) {
-            tracing::error!(cause = %err, "directory change not delivered to the engine");
         }
     }
 
@@ -411,9 +464,10 @@ impl AdminService {
         let classes = parse_classes(&new.asset_classes)?;
         for id in &new.instruments {
             let spec = self
+                .effects
                 .instruments
                 .id(id)
-                .and_then(|i| self.instruments.spec(i))
+                .and_then(|i| self.effects.instruments.spec(i))
                 .ok_or_else(|| AdminError::Invalid(format!("unknown instrument {id}")))?;
             if classes & class_bit(spec.asset_class) == 0 {
                 return Err(AdminError::Invalid(format!(
@@ -427,17 +481,18 @@ impl AdminService {
             ));
         }
         let tenant = self
+            .effects
             .directory
             .tenant_id(&actor.tenant)
             .ok_or(AdminError::NotFound("no such tenant"))?;
-        let _serialised = self.changes.lock().await;
-        if self.directory.user(&new.user_id).is_some() {
+        let serialised = self.serialise().await;
+        if self.effects.directory.user(&new.user_id).is_some() {
             return Err(AdminError::Conflict(format!(
                 "user {} exists already",
                 new.user_id
             )));
         }
-        let UserId(index) = self.directory.next_user_id();
+        let UserId(index) = self.effects.directory.next_user_id();
         let password = new.password.clone();
         let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
             .await
@@ -465,30 +520,30 @@ impl AdminService {
         let max_rfqs_per_sec = new.max_rfqs_per_sec.unwrap_or(DEFAULT_MAX_RFQS_PER_SEC);
         let limits = (new.max_notional.is_some() || new.max_rfqs_per_sec.is_some())
             .then_some((max_notional, i64::from(max_rfqs_per_sec)));
-        self.commit(
-            actor,
-            DirectoryChange::UserCreated {
-                user: record.clone(),
-                limits,
-            },
-        )
+        let change = DirectoryChange::UserCreated {
+            user: record.clone(),
+            limits,
+        };
+        let applied = record.clone();
+        self.commit(serialised, actor, change, move |effects| {
+            effects.directory.put_user(applied);
+            effects.tell_engine(Command::SetUser {
+                user: UserId(index),
+                profile: UserRef {
+                    tenant,
+                    entitlements: classes,
+                    max_notional,
+                    max_rfqs_per_sec,
+                },
+            });
+        })
         .await?;
-        self.directory.put_user(record.clone());
-        self.tell_engine(Command::SetUser {
-            user: UserId(index),
-            profile: UserRef {
-                tenant,
-                entitlements: classes,
-                max_notional,
-                max_rfqs_per_sec,
-            },
-        });
         Ok(record)
     }
 
     /// The users of the actor's tenant.
     pub fn list_users(&self, actor: &Actor) -> Vec<UserRecord> {
-        self.directory.users_of(&actor.tenant)
+        self.effects.directory.users_of(&actor.tenant)
     }
 
     /// Enables or disables a user of the actor's tenant. A disabled user's tokens are refused
@@ -499,8 +554,9 @@ impl AdminService {
         user: &str,
         enabled: bool,
     ) -> Result<UserRecord, AdminError> {
-        let _serialised = self.changes.lock().await;
+        let serialised = self.serialise().await;
         let Some(mut record) = self
+            .effects
             .directory
             .user(user)
             .filter(|u| u.tenant == actor.tenant)
@@ -510,16 +566,16 @@ impl AdminService {
         if user == actor.user && !enabled {
             return Err(AdminError::Invalid("you cannot disable yourself".into()));
         }
-        self.commit(
-            actor,
-            DirectoryChange::UserEnabled {
-                tenant: actor.tenant.clone(),
-                user: user.to_owned(),
-                enabled,
-            },
-        )
+        let change = DirectoryChange::UserEnabled {
+            tenant: actor.tenant.clone(),
+            user: user.to_owned(),
+            enabled,
+        };
+        let name = user.to_owned();
+        self.commit(serialised, actor, change, move |effects| {
+            effects.directory.set_enabled(&name, enabled);
+        })
         .await?;
-        self.directory.set_enabled(user, enabled);
         record.enabled = enabled;
         Ok(record)
     }
@@ -539,10 +595,12 @@ impl AdminService {
             ));
         }
         let classes = parse_classes(&config.asset_classes)?;
-        let _serialised = self.changes.lock().await;
-        let index = match self.directory.lp_id(&config.lp_id) {
+        let serialised = self.serialise().await;
+        let index = match self.effects.directory.lp_id(&config.lp_id) {
             Some(LpId(i)) => usize::from(i),
-            None if self.directory.lp_count() < MAX_LPS => self.directory.lp_count(),
+            None if self.effects.directory.lp_count() < MAX_LPS => {
+                self.effects.directory.lp_count()
+            }
             None => return Err(AdminError::Conflict(format!("at most {MAX_LPS} LPs"))),
         };
         let record = LpRecord {
@@ -553,15 +611,19 @@ impl AdminService {
             max_quotes_per_sec: i64::from(config.max_quotes_per_sec),
             spread_bps: config.spread_bps,
         };
-        self.commit(actor, DirectoryChange::LpConfigured { lp: record.clone() })
-            .await?;
-        self.directory.put_lp(record.clone());
-        self.tell_engine(Command::SetLp {
-            lp: LpId(index as u8),
-            enabled: record.enabled,
-            asset_classes: classes,
-            max_rfqs_per_sec: config.max_quotes_per_sec,
-        });
+        let change = DirectoryChange::LpConfigured { lp: record.clone() };
+        let (applied, max_rfqs_per_sec) = (record.clone(), config.max_quotes_per_sec);
+        self.commit(serialised, actor, change, move |effects| {
+            let enabled = applied.enabled;
+            effects.directory.put_lp(applied);
+            effects.tell_engine(Command::SetLp {
+                lp: LpId(index as u8),
+                enabled,
+                asset_classes: classes,
+                max_rfqs_per_sec,
+            });
+        })
+        .await?;
         Ok(record)
     }
 
@@ -611,15 +673,15 @@ impl AdminService {
                 "executionType must be RFQ or CLOB".into(),
             ));
         }
-        let _serialised = self.changes.lock().await;
-        self.commit(
-            actor,
-            DirectoryChange::VenueConfigured {
-                venue: venue.clone(),
-            },
-        )
+        let serialised = self.serialise().await;
+        let change = DirectoryChange::VenueConfigured {
+            venue: venue.clone(),
+        };
+        let applied = venue.clone();
+        self.commit(serialised, actor, change, move |effects| {
+            effects.directory.put_venue(applied);
+        })
         .await?;
-        self.directory.put_venue(venue.clone());
         Ok(venue)
     }
 
@@ -629,16 +691,16 @@ impl AdminService {
         actor: &Actor,
         flags: FeatureFlags,
     ) -> Result<FeatureFlags, AdminError> {
-        let _serialised = self.changes.lock().await;
-        self.commit(
-            actor,
-            DirectoryChange::FeatureFlagsSet {
-                tenant: actor.tenant.clone(),
-                flags,
-            },
-        )
+        let serialised = self.serialise().await;
+        let change = DirectoryChange::FeatureFlagsSet {
+            tenant: actor.tenant.clone(),
+            flags,
+        };
+        let tenant = actor.tenant.clone();
+        self.commit(serialised, actor, change, move |effects| {
+            effects.directory.put_feature_flags(&tenant, flags);
+        })
         .await?;
-        self.directory.put_feature_flags(&actor.tenant, flags);
         Ok(flags)
     }
 
