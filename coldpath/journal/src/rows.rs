@@ -139,14 +139,12 @@ impl Committer {
                     "notional": notional, "partialAllowed": partial_allowed,
                     "minSize": (min_size > 0).then(|| orion_hotpath::Qty::new(min_size, spec.size_scale).to_string()),
                 });
-                self.outbox(
+                self.rfq_event(
                     "RFQCreated",
                     "rfq.lifecycle",
-                    &rfq.raw().to_string(),
+                    rfq,
                     &p.tenant,
                     &p.correlation_id,
-                    "RFQ",
-                    &rfq.raw().to_string(),
                     payload,
                     at,
                 );
@@ -233,14 +231,12 @@ impl Committer {
                     "rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(), "lpId": lp_name,
                     "price": price_text, "size": row.size(size), "validUntil": rfc3339(valid_until),
                 });
-                self.outbox(
+                self.rfq_event(
                     "QuoteReceived",
                     "rfq.quotes",
-                    &rfq.raw().to_string(),
+                    rfq,
                     &row.tenant,
                     &row.correlation_id,
-                    "RFQ",
-                    &rfq.raw().to_string(),
                     payload,
                     at,
                 );
@@ -277,14 +273,12 @@ impl Committer {
                 };
                 let correlation_id = correlation.unwrap_or(row.correlation_id);
                 let payload = json!({"rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(), "reason": reason.as_str()});
-                self.outbox(
+                self.rfq_event(
                     "QuoteAcceptanceRejected",
                     "rfq.lifecycle",
-                    &rfq.raw().to_string(),
+                    rfq,
                     &row.tenant,
                     &correlation_id,
-                    "RFQ",
-                    &rfq.raw().to_string(),
                     payload,
                     at,
                 );
@@ -548,14 +542,12 @@ impl Committer {
         };
         let correlation_id = correlation.unwrap_or(row.correlation_id);
         let payload = json!({"rfqId": rfq.raw().to_string(), "status": status});
-        self.outbox(
+        self.rfq_event(
             event_type,
             "rfq.lifecycle",
-            &rfq.raw().to_string(),
+            rfq,
             &row.tenant,
             &correlation_id,
-            "RFQ",
-            &rfq.raw().to_string(),
             payload,
             at,
         );
@@ -629,6 +621,32 @@ impl Committer {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&rfq);
+    }
+
+    /// Stages one event about `rfq` (entity `RFQ`, keyed by its id) on `stream`.
+    #[allow(clippy::too_many_arguments)]
+    fn rfq_event(
+        &self,
+        event_type: &str,
+        stream: &str,
+        rfq: RfqId,
+        tenant: &str,
+        correlation_id: &str,
+        payload: Value,
+        at: u64,
+    ) {
+        let id = rfq.raw().to_string();
+        self.outbox(
+            event_type,
+            stream,
+            &id,
+            tenant,
+            correlation_id,
+            "RFQ",
+            &id,
+            payload,
+            at,
+        );
     }
 
     /// Stages one outbox envelope (written with the batch, before its commit).
