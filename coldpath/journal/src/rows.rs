@@ -148,6 +148,20 @@ impl Committer {
                     payload,
                     at,
                 );
+                // CREATED → SENT happens in the same decision: the LPs it went to.
+                let sent_to: Vec<String> = (0..64u8)
+                    .filter(|i| lps & (1 << i) != 0)
+                    .filter_map(|i| self.names.lp(orion_hotpath::rfq::LpId(i)))
+                    .collect();
+                self.rfq_event(
+                    "RFQSent",
+                    "rfq.lifecycle",
+                    rfq,
+                    &p.tenant,
+                    &p.correlation_id,
+                    json!({"rfqId": rfq.raw().to_string(), "lpIds": sent_to, "expiresAt": rfc3339(expires_at)}),
+                    at,
+                );
                 updates.push(OwnerUpdate {
                     tenant: p.tenant.clone(),
                     user: p.user.clone(),
@@ -306,8 +320,21 @@ impl Committer {
                     reason,
                 }))
             }
-            RfqEvent::QuoteAccepted { quote, .. } => {
+            RfqEvent::QuoteAccepted { rfq, quote, at, .. } => {
                 self.stage().quote_status.insert(quote.0 as i64, "ACCEPTED");
+                let Some(row) = self.rfq_row(rfq).await? else {
+                    return Ok(self.missing("RFQ", rfq.raw()));
+                };
+                let correlation_id = correlation.unwrap_or(row.correlation_id);
+                self.rfq_event(
+                    "QuoteAccepted",
+                    "rfq.lifecycle",
+                    rfq,
+                    &row.tenant,
+                    &correlation_id,
+                    json!({"rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string()}),
+                    at,
+                );
                 Ok(None)
             }
             RfqEvent::TradeExecuted {

@@ -308,7 +308,9 @@ async fn every_committed_event_reaches_kafka_even_across_a_kill_9() {
         .collect();
     for expected in [
         "RFQCreated",
+        "RFQSent",
         "QuoteReceived",
+        "QuoteAccepted",
         "TradeExecuted",
         "KillSwitchEnabled",
         "KillSwitchDisabled",

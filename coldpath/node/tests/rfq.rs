@@ -70,7 +70,9 @@ async fn assert_outbox_matches_schemas(url: &str) -> usize {
     let (rows, seen) = support::validate_outbox(url).await;
     for expected in [
         "RFQCreated",
+        "RFQSent",
         "QuoteReceived",
+        "QuoteAccepted",
         "TradeExecuted",
         "KillSwitchEnabled",
         "KillSwitchDisabled",
