@@ -75,6 +75,21 @@ pub enum JournalInput {
     /// A change to the directory made by an administrator (boxed: rare, and much larger than
     /// an engine decision).
     Admin(Box<AdminChange>),
+    /// An instrument's market data went stale or recovered (the coalesce stage's verdict).
+    MarketStatus(MarketStatus),
+}
+
+/// An instrument's market data went stale (no update within the threshold) or recovered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MarketStatus {
+    /// The instrument.
+    pub instrument: orion_hotpath::InstrumentId,
+    /// True when it went stale, false when it recovered.
+    pub stale: bool,
+    /// When it last updated before going stale (ns; 0 for a recovery).
+    pub last_update_ts: u64,
+    /// When the stage noticed, ns since the epoch.
+    pub at: u64,
 }
 
 /// A change to the directory, its author, and who waits for it to be durable.
@@ -268,6 +283,10 @@ impl Committer {
                 JournalInput::Engine(event) => event,
                 JournalInput::Admin(change) => {
                     self.apply_admin(change);
+                    continue;
+                }
+                JournalInput::MarketStatus(status) => {
+                    self.apply_market_status(status);
                     continue;
                 }
             };

@@ -650,6 +650,39 @@ impl Committer {
             .remove(&rfq);
     }
 
+    /// Stages `MarketDataStaleDetected` / `MarketDataRecovered` on `marketdata.status`, keyed by
+    /// instrument. Market data belongs to no tenant: the envelope names `*`, and the event is its
+    /// own cause (a fresh correlation id).
+    pub(crate) fn apply_market_status(&self, status: &crate::MarketStatus) {
+        let Some(spec) = self.instruments.spec(status.instrument) else {
+            self.missing("instrument", u64::from(status.instrument.raw()));
+            return;
+        };
+        let (event_type, payload) = if status.stale {
+            (
+                "MarketDataStaleDetected",
+                json!({"instrumentId": spec.symbol, "lastUpdateAt": rfc3339(status.last_update_ts), "detectedAt": rfc3339(status.at)}),
+            )
+        } else {
+            (
+                "MarketDataRecovered",
+                json!({"instrumentId": spec.symbol, "recoveredAt": rfc3339(status.at)}),
+            )
+        };
+        let correlation_id = uuid::Uuid::new_v4().to_string();
+        self.outbox(
+            event_type,
+            "marketdata.status",
+            &spec.symbol,
+            "*",
+            &correlation_id,
+            "Instrument",
+            &spec.symbol,
+            payload,
+            status.at,
+        );
+    }
+
     /// Stages one event about `rfq` (entity `RFQ`, keyed by its id) on `stream`.
     #[allow(clippy::too_many_arguments)]
     fn rfq_event(

@@ -221,6 +221,11 @@ async fn consume_until(
                 event["tenantId"].as_str().unwrap(),
                 "keyed by tenantId"
             ),
+            "dev.marketdata.status.v1" => assert_eq!(
+                key,
+                event["payload"]["instrumentId"].as_str().unwrap(),
+                "keyed by instrumentId"
+            ),
             "dev.admin.changes.v1" => assert_eq!(
                 key,
                 event["entity"]["entityId"].as_str().unwrap(),

@@ -438,3 +438,56 @@ async fn ctrl_c_closes_sessions_and_exits_cleanly() {
     };
     assert!(status.success(), "clean exit: {status}");
 }
+
+/// A feed that goes quiet: the instrument is flagged stale, then recovers on the next tick, and
+/// both verdicts leave through the outbox on `marketdata.status`, valid against their schemas.
+#[tokio::test]
+async fn stale_and_recovered_market_data_reach_the_event_log() {
+    use orion_bridge::wire::{WireTick, encode};
+    let orion = Orion::start(&["--sim-rate", "0", "--stale-after-ms", "300"]);
+    let trader = orion.login("trader@acme").await;
+    let instruments: Vec<Value> = orion
+        .get("/instruments", &trader)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let index = instruments
+        .iter()
+        .find(|i| i["instrumentId"] == "EUR/USD")
+        .unwrap()["feedIndex"]
+        .as_u64()
+        .unwrap() as u32;
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let send = |sequence: u64, bid: i64| {
+        let now = orion_bridge::clock::unix_nanos();
+        let mut packet = Vec::new();
+        let tick = WireTick {
+            instrument: index,
+            bid,
+            ask: bid + 3,
+            source_ts: now,
+        };
+        encode(sequence, now, &[tick], &mut packet);
+        socket.send_to(&packet, orion.feed).unwrap();
+    };
+    send(1, 108_000);
+    let url = format!("sqlite://{}/orion.db", orion.data_dir.display());
+    let wait_for = |event: &'static str| {
+        let url = url.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let (_, seen) = support::validate_outbox(&url).await;
+                if seen.contains(event) {
+                    return;
+                }
+                assert!(Instant::now() < deadline, "{event} in the outbox");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    wait_for("MarketDataStaleDetected").await;
+    send(2, 108_010);
+    wait_for("MarketDataRecovered").await;
+}

@@ -102,7 +102,8 @@ struct NotificationFrame<'a> {
 }
 
 /// Starts the output router: a thread draining the engine's output ring in batches, sending
-/// engine decisions to the group committer and broadcasting market-data notifications. It never
+/// engine decisions and market-data status changes to the group committer and broadcasting
+/// market-data notifications. It never
 /// waits on either (the committer's channel is unbounded: what it holds is bounded by the
 /// commands admitted), so the hot path is never held up by the cold path's pace.
 pub fn spawn_output_router(
@@ -120,6 +121,10 @@ pub fn spawn_output_router(
                         let _ = decisions.send(orion_journal::JournalInput::Engine(event));
                     }
                     other => {
+                        if let Some(status) = market_status(other) {
+                            let _ =
+                                decisions.send(orion_journal::JournalInput::MarketStatus(status));
+                        }
                         if let Some(note) = notification(&instruments, other) {
                             let _ = notifications.send(note);
                         }
@@ -134,6 +139,31 @@ pub fn spawn_output_router(
             }
         })
         .expect("spawn output router")
+}
+
+/// The market-data status change an output event reports, for the journal (`marketdata.status`).
+fn market_status(event: OutputPayload) -> Option<orion_journal::MarketStatus> {
+    match event {
+        OutputPayload::MarketDataStaleDetected {
+            instrument,
+            last_update_ts,
+            detected_at,
+        } => Some(orion_journal::MarketStatus {
+            instrument,
+            stale: true,
+            last_update_ts,
+            at: detected_at,
+        }),
+        OutputPayload::MarketDataRecovered { instrument, at } => {
+            Some(orion_journal::MarketStatus {
+                instrument,
+                stale: false,
+                last_update_ts: 0,
+                at,
+            })
+        }
+        OutputPayload::Empty | OutputPayload::Rfq(_) => None,
+    }
 }
 
 fn notification(instruments: &InstrumentTable, event: OutputPayload) -> Option<Notification> {
