@@ -223,7 +223,7 @@ impl Committer {
                     return Ok(self.missing("LP", u64::from(lp.0)));
                 };
                 let Some(row) = self.rfq_row(rfq).await? else {
-                    return Ok(self.missing("RFQ", rfq.raw()));
+                    return Ok(None);
                 };
                 let price_text = row.price(price);
                 self.stage().quotes.push(QuoteInsert {
@@ -283,7 +283,7 @@ impl Committer {
             } => {
                 self.stage().quote_status.insert(quote.0 as i64, "REJECTED");
                 let Some(row) = self.rfq_row(rfq).await? else {
-                    return Ok(self.missing("RFQ", rfq.raw()));
+                    return Ok(None);
                 };
                 let correlation_id = correlation.unwrap_or(row.correlation_id);
                 let payload = json!({"rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(), "reason": reason.as_str()});
@@ -323,7 +323,7 @@ impl Committer {
             RfqEvent::QuoteAccepted { rfq, quote, at, .. } => {
                 self.stage().quote_status.insert(quote.0 as i64, "ACCEPTED");
                 let Some(row) = self.rfq_row(rfq).await? else {
-                    return Ok(self.missing("RFQ", rfq.raw()));
+                    return Ok(None);
                 };
                 let correlation_id = correlation.unwrap_or(row.correlation_id);
                 self.rfq_event(
@@ -351,7 +351,7 @@ impl Committer {
                     return Ok(self.missing("LP", u64::from(lp.0)));
                 };
                 let Some(row) = self.rfq_row(rfq).await? else {
-                    return Ok(self.missing("RFQ", rfq.raw()));
+                    return Ok(None);
                 };
                 let price_text = row.price(price);
                 let (filled, partial) = (row.size(size), size < row.size_units);
@@ -564,7 +564,6 @@ impl Committer {
         self.stage()
             .set_rfq_state(rfq.raw() as i64, status, at as i64, None);
         let Some(row) = self.rfq_row(rfq).await? else {
-            self.missing("RFQ", rfq.raw());
             return Ok(());
         };
         let correlation_id = correlation.unwrap_or(row.correlation_id);
@@ -591,8 +590,17 @@ impl Committer {
     }
 
     /// The RFQ's owner, correlation id and price scale: cached since its creation, else read
-    /// from its row (written by an earlier batch). `None` when no such RFQ was ever written.
+    /// from its row (written by an earlier batch). `None` — logged and counted as missing —
+    /// when no such RFQ was ever written.
     async fn rfq_row(&self, rfq: RfqId) -> Result<Option<RfqRow>, StoreError> {
+        let row = self.written_rfq(rfq).await?;
+        if row.is_none() {
+            self.missing("RFQ", rfq.raw());
+        }
+        Ok(row)
+    }
+
+    async fn written_rfq(&self, rfq: RfqId) -> Result<Option<RfqRow>, StoreError> {
         if let Some(row) = self
             .rows
             .lock()
