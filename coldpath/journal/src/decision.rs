@@ -148,6 +148,21 @@ pub enum RfqChange {
         /// The accepting request's correlation id.
         correlation_id: String,
     },
+    /// A trade's post-trade state moved (confirmed, or a settlement step).
+    PostTrade {
+        /// The trade.
+        trade_id: u64,
+        /// Its RFQ, for an RFQ trade.
+        rfq_id: Option<u64>,
+        /// `PENDING` or `CONFIRMED`.
+        confirmation_status: &'static str,
+        /// The saga's state.
+        settlement_status: &'static str,
+        /// Settlement attempts started.
+        settlement_attempts: i64,
+        /// The event that moved it.
+        event: &'static str,
+    },
     /// Ended without a trade.
     Closed {
         /// The RFQ.

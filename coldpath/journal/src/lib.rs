@@ -18,6 +18,7 @@
 //! - [`decision`] — the committed decision types.
 //! - `admin` — directory changes (users, LPs, venues, feature flags) written in the same batches,
 //!   so their outbox events are ordered with every other committed event.
+//! - [`posttrade`] — confirmations and settlement steps, written in the same batches.
 //! - `rows` — how each engine decision becomes state rows, an outbox envelope, an audit entry
 //!   and an owner update, staged for the store's batch writer
 //!   ([`orion_store::batch`]).
@@ -25,6 +26,7 @@
 
 mod admin;
 pub mod decision;
+pub mod posttrade;
 mod rows;
 
 pub use admin::DirectoryChange;
@@ -77,6 +79,8 @@ pub enum JournalInput {
     Admin(Box<AdminChange>),
     /// An instrument's market data went stale or recovered (the coalesce stage's verdict).
     MarketStatus(MarketStatus),
+    /// A trade's confirmation or settlement step (boxed: rare next to engine decisions).
+    PostTrade(Box<posttrade::PostTradeInput>),
 }
 
 /// An instrument's market data went stale (no update within the threshold) or recovered.
@@ -265,8 +269,14 @@ impl Committer {
                 let _ = self.ledger.committed.send(CommittedRfq { event });
             }
             for input in batch.drain(..) {
-                if let JournalInput::Admin(change) = input {
-                    let _ = change.reply.send(());
+                match input {
+                    JournalInput::Admin(change) => {
+                        let _ = change.reply.send(());
+                    }
+                    JournalInput::PostTrade(step) => {
+                        let _ = step.reply.send(());
+                    }
+                    JournalInput::Engine(_) | JournalInput::MarketStatus(_) => {}
                 }
             }
         }
@@ -287,6 +297,10 @@ impl Committer {
                 }
                 JournalInput::MarketStatus(status) => {
                     self.apply_market_status(status);
+                    continue;
+                }
+                JournalInput::PostTrade(input) => {
+                    self.apply_posttrade(input, &mut updates);
                     continue;
                 }
             };

@@ -717,7 +717,8 @@ impl Committer {
         );
     }
 
-    /// Stages one outbox envelope (written with the batch, before its commit).
+    /// Stages one outbox envelope (written with the batch, before its commit); the event is
+    /// caused by the request it carries the correlation id of.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn outbox(
         &self,
@@ -731,6 +732,34 @@ impl Committer {
         payload: Value,
         at: u64,
     ) {
+        self.outbox_caused(
+            event_type,
+            stream,
+            key,
+            tenant,
+            (correlation_id, correlation_id),
+            (entity_type, entity_id),
+            payload,
+            at,
+        );
+    }
+
+    /// Stages one outbox envelope whose cause is `ids.1` (an event id or the request's
+    /// correlation id `ids.0`), about the entity `(type, id)`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn outbox_caused(
+        &self,
+        event_type: &str,
+        stream: &str,
+        key: &str,
+        tenant: &str,
+        ids: (&str, &str),
+        entity: (&str, &str),
+        payload: Value,
+        at: u64,
+    ) {
+        let (correlation_id, causation_id) = ids;
+        let (entity_type, entity_id) = entity;
         // The entity sequence is the event's outbox position: increasing per entity (and overall).
         let position = self.ledger.next_position.fetch_add(1, Ordering::Relaxed);
         let event_id = uuid::Uuid::new_v4().to_string();
@@ -742,7 +771,7 @@ impl Committer {
             producer: "orion-core",
             tenant_id: tenant,
             correlation_id,
-            causation_id: correlation_id,
+            causation_id,
             entity: Entity {
                 entity_type,
                 entity_id,

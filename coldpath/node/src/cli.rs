@@ -1,4 +1,5 @@
-//! Command line and environment: `orion up`, `orion replay`. Flags override environment
+//! Command line and environment: `orion up`, `orion replay`, `orion dlq`,
+//! `orion rebuild-read-models`. Flags override environment
 //! variables, which override defaults (README, "Configuration").
 
 use std::net::SocketAddr;
@@ -34,6 +35,99 @@ pub enum Command {
     /// Publish a recorded tick file into the pipeline at a speed factor, serving the BFF
     /// meanwhile; exits when the file is done (unless --hold).
     Replay(ReplayArgs),
+    /// Dead letters: list, show one, replay.
+    Dlq(DlqArgs),
+    /// Rebuild every projection from the log (Kafka when configured, else the outbox) and
+    /// print rows and a checksum per projection; `--verify` compares with the live tables
+    /// instead (safe while `orion up` runs) and exits non-zero on any difference.
+    RebuildReadModels(RebuildArgs),
+}
+
+/// Where the store and the log are, for the commands that only read or repair them.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Directory for local state (the SQLite database).
+    #[arg(long, global = true, env = "ORION_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Database: `postgres://…`, or `sqlite://path`; unset = SQLite in the data dir.
+    #[arg(
+        long,
+        global = true,
+        env = "ORION_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// Kafka-protocol brokers `host:port,…`; unset = the log is the outbox.
+    #[arg(long, global = true, env = "ORION_KAFKA_BROKERS")]
+    pub kafka_brokers: Option<String>,
+    /// Environment name, the prefix of every topic.
+    #[arg(long, global = true, env = "ORION_ENV", default_value = "dev")]
+    pub env: String,
+}
+
+impl StoreArgs {
+    /// The database URL to use.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}/orion.db", self.data_dir.display()))
+    }
+}
+
+/// `orion dlq`.
+#[derive(Debug, Clone, Args)]
+pub struct DlqArgs {
+    /// Store options.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub action: DlqAction,
+}
+
+/// `orion dlq list|show|replay`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum DlqAction {
+    /// Letters not yet replayed: id, consumer, event type, error, attempts, first/last failure.
+    List {
+        /// Only this consumer's.
+        #[arg(long)]
+        consumer: Option<String>,
+        /// One JSON document instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One letter in full (JSON).
+    Show {
+        /// Letter id.
+        id: String,
+    },
+    /// Deliver letters to their consumer again (a running `orion up` applies them; those that
+    /// apply leave the list). Waits up to `--wait` for the outcome.
+    Replay {
+        /// Letter ids.
+        ids: Vec<String>,
+        /// Every dead letter (of `--consumer` when given).
+        #[arg(long, conflicts_with = "ids")]
+        all: bool,
+        /// With `--all`: only this consumer's.
+        #[arg(long, requires = "all")]
+        consumer: Option<String>,
+        /// How long to wait for the consumers' outcome.
+        #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+        wait: std::time::Duration,
+    },
+}
+
+/// `orion rebuild-read-models`.
+#[derive(Debug, Clone, Args)]
+pub struct RebuildArgs {
+    /// Store and log options.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Compare a rebuild with the live tables instead of replacing them.
+    #[arg(long)]
+    pub verify: bool,
 }
 
 /// Options shared by every command that runs the platform.
@@ -115,6 +209,19 @@ pub struct PlatformArgs {
     /// A tick whose source time trails its receive time by more than this is flagged late.
     #[arg(long, default_value_t = 500)]
     pub late_after_ms: u64,
+    /// Probability that one settlement attempt fails (seeded by trade id: deterministic).
+    #[arg(long, env = "ORION_SETTLEMENT_FAILURE_RATE", default_value_t = 0.05)]
+    pub settlement_failure_rate: f64,
+    /// Time from a trade to its first settlement attempt, ms.
+    #[arg(long, env = "ORION_SETTLEMENT_DELAY_MS", default_value_t = 2_000)]
+    pub settlement_delay_ms: u64,
+    /// Retries after a failed settlement before FAILED_FINAL (backoff from 500 ms, doubling).
+    #[arg(long, env = "ORION_SETTLEMENT_MAX_RETRIES", default_value_t = 3)]
+    pub settlement_max_retries: u32,
+    /// Deliveries a consumer tries before dead-lettering a message that keeps failing, per
+    /// consumer: `blotters=3,posttrade=10` (default 6: retries after 0.5, 1, 2, 5, 10 s).
+    #[arg(long, env = "ORION_CONSUMER_MAX_ATTEMPTS", default_value = "")]
+    pub consumer_max_attempts: String,
 }
 
 /// `orion up`.
@@ -203,6 +310,15 @@ impl PlatformArgs {
     pub fn ws_window(&self) -> Duration {
         Duration::from_millis(self.ws_window_ms.max(1))
     }
+
+    /// How settlement is simulated.
+    pub fn settlement(&self) -> orion_services::posttrade::SettlementConfig {
+        orion_services::posttrade::SettlementConfig {
+            failure_rate: self.settlement_failure_rate.clamp(0.0, 1.0),
+            delay: Duration::from_millis(self.settlement_delay_ms),
+            max_retries: self.settlement_max_retries,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -225,6 +341,23 @@ mod tests {
                 coalesce_core: Some(1)
             }
         );
+    }
+
+    #[test]
+    fn dlq_and_rebuild_parse() {
+        let cli =
+            Cli::try_parse_from(["orion", "dlq", "replay", "--all", "--consumer", "blotters"])
+                .unwrap();
+        let Command::Dlq(dlq) = cli.command else {
+            panic!("expected dlq")
+        };
+        assert!(matches!(dlq.action, DlqAction::Replay { all: true, .. }));
+        assert!(Cli::try_parse_from(["orion", "dlq", "replay", "x", "--all"]).is_err());
+        let cli = Cli::try_parse_from(["orion", "rebuild-read-models", "--verify"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::RebuildReadModels(RebuildArgs { verify: true, .. })
+        ));
     }
 
     #[test]

@@ -7,14 +7,18 @@
 //! - [`telemetry`] — JSON logs and Prometheus metrics.
 //! - [`jwks`] — an external identity provider's keys, fetched and kept fresh.
 //! - [`replay`] — `orion replay`.
+//! - [`consumers`] — the event-log consumers and the settlement saga, started on either bus.
+//! - [`tools`] — `orion dlq` and `orion rebuild-read-models`.
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod cli;
+pub mod consumers;
 pub mod jwks;
 pub mod platform;
 pub mod replay;
 pub mod server;
 pub mod telemetry;
+pub mod tools;
 
 use bridge_sim::SimulatorConfig;
 use orion_bridge::simulator as bridge_sim;
@@ -31,5 +35,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
             server::serve(&up.platform, simulator, |_| std::future::pending::<()>()).await
         }
         cli::Command::Replay(args) => replay::run(args).await,
+        cli::Command::Dlq(args) => tools::dlq(args).await,
+        cli::Command::RebuildReadModels(args) => tools::rebuild_read_models(args).await,
     }
 }

@@ -32,7 +32,7 @@ use orion_services::identity::{
 use orion_services::rfq::RfqService;
 use orion_services::spread_history::SpreadHistory;
 use orion_services::workstation::WorkstationService;
-use orion_services::{projections, recovery, relay};
+use orion_services::{recovery, relay};
 use orion_store::{Store, reference};
 
 /// Runs the platform until `stop` resolves or Ctrl-C. `on_started` gets the running platform
@@ -196,16 +196,24 @@ where
     };
     let (relay_stop_tx, relay_stop_rx) = watch::channel(false);
     let relay_task = tokio::spawn(relay::run(store.clone(), bus, relay_stop_rx.clone()));
-    let projection = projections::BlotterProjection::new(store.clone());
-    let projection_task = match &args.kafka_brokers {
-        Some(brokers) => tokio::spawn(projections::run_kafka(
-            projection,
-            brokers.clone(),
-            args.env.clone(),
-            relay_stop_rx,
-        )),
-        None => tokio::spawn(projections::run_local(projection, relay_stop_rx)),
-    };
+    let registry = orion_services::consumer::Registry::default();
+    let (notes_tx, notes_rx) = broadcast::channel(1_024);
+    orion_bff::stream::updates::spawn_notification_renderer(notes_rx, updates_tx.clone());
+    let consumer_tasks = crate::consumers::start(
+        &crate::consumers::ConsumerContext {
+            store: store.clone(),
+            journal: decisions_tx.downgrade(),
+            directory: Arc::clone(&directory),
+            clock: Arc::clone(&clock),
+            settlement: args.settlement(),
+            kafka: args.kafka_brokers.clone(),
+            env: args.env.clone(),
+            max_attempts: args.consumer_max_attempts.clone(),
+            registry: registry.clone(),
+            notifications: notes_tx,
+        },
+        &relay_stop_rx,
+    );
     let rfqs = Arc::new(RfqService::new(
         Arc::clone(&gateway),
         Arc::clone(&ledger),
@@ -276,7 +284,13 @@ where
         ready: Arc::clone(&ready),
         rfqs: Some(rfqs),
         spreads,
-        workstation: WorkstationService::new(store),
+        workstation: WorkstationService::new(store.clone()),
+        posttrade: Some(orion_services::posttrade::PostTradeService::new(
+            store.clone(),
+        )),
+        ops: Some(orion_services::consumer::ops::OpsService::new(
+            store, registry,
+        )),
     };
     let listener = tokio::net::TcpListener::bind(args.http_addr)
         .await
@@ -329,7 +343,9 @@ where
     .await?;
     let _ = committer.await;
     let _ = relay_stop_tx.send(true);
-    let _ = projection_task.await;
+    for task in consumer_tasks {
+        let _ = task.await;
+    }
     if let Ok(published) = relay_task.await {
         tracing::info!(published, "outbox relay stopped");
     }

@@ -8,8 +8,15 @@
 //! - [`auth`] — login, refresh, logout and token checks against the directory; throttling.
 //! - [`admin`] — users, LPs, venues, feature flags and the audit trail.
 //! - [`rfq`] — RFQ commands (through the engine, answered once durable) and queries.
+//! - [`posttrade`] — confirmations and the settlement saga; unsettled trades and reconciliation.
+//! - [`notifications`] — messages to users (a trade's final settlement failure), stored and
+//!   pushed live.
+//! - [`rebuild`] — `orion rebuild-read-models`: the projections rebuilt from the log into
+//!   shadow tables, compared or promoted.
 //! - [`recovery`] — rebuilding the engine from the store on start.
 //! - [`relay`] — the bus (Kafka or the embedded local bus) and the outbox relay.
+//! - [`consumer`] — the one runner every consumer of the event log runs in: validation,
+//!   retries, dead letters, replays, stats.
 //! - [`projections`] — the blotter read models, fed by one consumer on either bus.
 //! - [`spread_history`] — per-instrument spread samples for the analytics panel.
 //! - [`workstation`] — preferences, analytics samples and risk-panel reads.
@@ -20,9 +27,13 @@
 
 pub mod admin;
 pub mod auth;
+pub mod consumer;
 pub mod directory;
 pub mod identity;
+pub mod notifications;
+pub mod posttrade;
 pub mod projections;
+pub mod rebuild;
 pub mod recovery;
 pub mod relay;
 pub mod rfq;

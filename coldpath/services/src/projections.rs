@@ -1,28 +1,29 @@
-//! Read models: the RFQ and trade blotters, projected from the event stream by one consumer
-//! whose code is the same on Kafka and on the local bus.
+//! Read models: the RFQ and trade blotters (with each trade's confirmation and settlement
+//! status), projected from the event log by the `blotters` consumer in the
+//! [consumer runner](crate::consumer), the same code on Kafka and on the local bus.
 //!
-//! [`BlotterProjection::apply`] takes an envelope, records its `eventId` in `processed_events`
-//! and updates the blotters in the same transaction — a redelivered event changes nothing.
-//! Events of one RFQ travel on different topics (lifecycle, quotes, trades), so they may arrive
-//! in any order: rows are upserted from whichever event comes first, and a status only moves
-//! forward (`status_rank`).
-//!
-//! Sources: [`run_local`] tails the outbox table by position (the embedded local bus is the
-//! outbox itself; its checkpoint lives in `consumer_offsets`); [`run_kafka`] is a consumer group
-//! on Orion's topics that commits an offset only after the event is applied.
+//! [`BlotterProjection`] takes a validated envelope, records its `eventId` in
+//! `processed_events` and updates the blotters in the same transaction — a redelivered event
+//! changes nothing. Events of one RFQ travel on different topics (lifecycle, quotes, trades,
+//! settlement), so they may arrive in any order: rows are upserted from whichever event comes
+//! first, and a status only moves forward (`status_rank`, `settlement_rank`).
 
-use std::time::Duration;
-
+use orion_store::Store;
 use orion_store::read_models::{BlotterChange, BlotterEvent, TradeFacts};
-use orion_store::{Store, StoreError};
-use rdkafka::ClientConfig;
-use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
-use rdkafka::message::Message;
 use serde_json::Value;
-use tokio::sync::watch;
+
+use crate::consumer::{ApplyError, Event, Handler};
 
 /// This consumer's name in `processed_events`, `consumer_offsets` and its Kafka group.
 pub const CONSUMER: &str = "blotters";
+
+/// The streams the blotters are projected from.
+pub const STREAMS: &[&str] = &[
+    "rfq.lifecycle",
+    "rfq.quotes",
+    "execution.trades",
+    "posttrade.settlement",
+];
 
 /// What an envelope changes in the blotters (unknown event types change nothing).
 pub fn blotter_event(envelope: &Value) -> BlotterEvent {
@@ -34,6 +35,12 @@ pub fn blotter_event(envelope: &Value) -> BlotterEvent {
         quotes,
         last_quote,
         trade,
+    };
+    let attempt = p["attempt"].as_i64().unwrap_or(0);
+    let post_trade = |confirmation, settlement| BlotterChange::PostTrade {
+        trade_id: text(&p["tradeId"]),
+        confirmation,
+        settlement,
     };
     let change = match event_type {
         "RFQCreated" => rfq("SENT", 0, None, None),
@@ -51,6 +58,13 @@ pub fn blotter_event(envelope: &Value) -> BlotterEvent {
                 executed_at: text(&p["executedAt"]),
             }),
         ),
+        "TradeConfirmed" => post_trade(Some("CONFIRMED"), None),
+        "SettlementRequested" => post_trade(None, Some(("SETTLING", attempt))),
+        "SettlementCompleted" => post_trade(None, Some(("SETTLED", attempt))),
+        "SettlementFailed" if p["final"].as_bool() == Some(true) => {
+            post_trade(None, Some(("FAILED_FINAL", attempt)))
+        }
+        "SettlementFailed" => post_trade(None, Some(("FAILED", attempt))),
         _ => BlotterChange::None,
     };
     BlotterEvent {
@@ -67,7 +81,7 @@ pub fn blotter_event(envelope: &Value) -> BlotterEvent {
     }
 }
 
-/// Applies envelopes to the blotters.
+/// Applies envelopes to the live blotters.
 #[derive(Clone)]
 pub struct BlotterProjection {
     store: Store,
@@ -79,15 +93,15 @@ impl BlotterProjection {
         Self { store }
     }
 
-    /// Applies one envelope; `Ok(false)` when it was already applied.
-    pub async fn apply(&self, envelope: &Value) -> Result<bool, StoreError> {
+    /// Applies one envelope; `Ok(false)` when it was already applied or changes nothing.
+    pub async fn apply_envelope(&self, envelope: &Value) -> Result<bool, ApplyError> {
+        let event = blotter_event(envelope);
+        if event.change == BlotterChange::None {
+            return Ok(false);
+        }
         let applied = self
             .store
-            .apply_blotter_event(
-                CONSUMER,
-                &blotter_event(envelope),
-                orion_bridge::clock::unix_nanos() as i64,
-            )
+            .apply_blotter_event(CONSUMER, &event, orion_bridge::clock::unix_nanos() as i64)
             .await?;
         if applied {
             metrics::counter!("orion_projection_events_total", "consumer" => CONSUMER).increment(1);
@@ -96,95 +110,17 @@ impl BlotterProjection {
     }
 }
 
-/// Tails the outbox (the local bus) from this consumer's checkpoint until `shutdown`.
-pub async fn run_local(projection: BlotterProjection, mut shutdown: watch::Receiver<bool>) {
-    let store = projection.store.clone();
-    let mut position = store.consumer_position(CONSUMER).await.unwrap_or(0);
-    loop {
-        let rows = match store.outbox_after(position, 500).await {
-            Ok(rows) => rows,
-            Err(err) => {
-                tracing::warn!(cause = %err, "projection could not read the outbox; retrying");
-                Vec::new()
-            }
-        };
-        for (at, envelope) in &rows {
-            let envelope: Value = serde_json::from_str(envelope).unwrap_or(Value::Null);
-            let mut backoff = Duration::from_millis(50);
-            while let Err(err) = projection.apply(&envelope).await {
-                tracing::warn!(cause = %err, "projection failed; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(2));
-            }
-            position = *at;
-        }
-        if !rows.is_empty() {
-            let _ = store.save_consumer_position(CONSUMER, position).await;
-            continue;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(20)) => {}
-            _ = shutdown.changed() => return,
-        }
+impl Handler for BlotterProjection {
+    fn name(&self) -> &'static str {
+        CONSUMER
     }
-}
 
-/// Consumes Orion's topics as the `blotters` group until `shutdown`; commits after applying.
-pub async fn run_kafka(
-    projection: BlotterProjection,
-    brokers: String,
-    env: String,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let consumer: StreamConsumer = match ClientConfig::new()
-        .set("bootstrap.servers", &brokers)
-        .set("group.id", format!("{env}.{CONSUMER}"))
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        // A member that died without leaving (kill -9) holds its partitions until this expires.
-        .set("session.timeout.ms", "6000")
-        .set("heartbeat.interval.ms", "1500")
-        .create()
-    {
-        Ok(c) => c,
-        Err(err) => {
-            tracing::error!(cause = %err, "projection consumer could not start");
-            return;
-        }
-    };
-    let topics: Vec<String> = crate::relay::STREAMS
-        .iter()
-        .map(|s| format!("{env}.{s}.v1"))
-        .collect();
-    let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
-    if let Err(err) = consumer.subscribe(&topics) {
-        tracing::error!(cause = %err, "projection consumer could not subscribe");
-        return;
+    fn streams(&self) -> &'static [&'static str] {
+        STREAMS
     }
-    loop {
-        let message = tokio::select! {
-            m = consumer.recv() => m,
-            _ = shutdown.changed() => return,
-        };
-        let message = match message {
-            Ok(m) => m,
-            Err(err) => {
-                tracing::warn!(cause = %err, "projection consumer error");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                continue;
-            }
-        };
-        let envelope: Value = message
-            .payload()
-            .and_then(|p| serde_json::from_slice(p).ok())
-            .unwrap_or(Value::Null);
-        let mut backoff = Duration::from_millis(50);
-        while let Err(err) = projection.apply(&envelope).await {
-            tracing::warn!(cause = %err, "projection failed; retrying");
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(2));
-        }
-        let _ = consumer.commit_message(&message, CommitMode::Async);
+
+    async fn apply(&self, event: &Event) -> Result<bool, ApplyError> {
+        self.apply_envelope(&event.envelope).await
     }
 }
 
@@ -236,11 +172,11 @@ mod tests {
         );
         // Trade first, then the quote, then the creation, then everything again.
         for e in [&trade, &quote, &created] {
-            assert!(projection.apply(e).await.unwrap());
+            assert!(projection.apply_envelope(e).await.unwrap());
         }
         for e in [&created, &quote, &trade] {
             assert!(
-                !projection.apply(e).await.unwrap(),
+                !projection.apply_envelope(e).await.unwrap(),
                 "redelivered events are skipped"
             );
         }
@@ -257,6 +193,61 @@ mod tests {
             ("TRADED", 1, "EUR/USD", Some("9"))
         );
         assert_eq!(store.trade_blotter("acme").await.unwrap().len(), 1);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn settlement_steps_only_move_forward_whatever_the_order_of_arrival() {
+        let (store, dir) = store("settlement").await;
+        let projection = BlotterProjection::new(store.clone());
+        let step = |id: &str, event_type: &str, payload: Value| envelope(id, event_type, payload);
+        let trade = step(
+            "t-1",
+            "TradeExecuted",
+            json!({"tradeId": "9", "rfqId": "7", "quoteId": "1", "lpId": "lp-alpha", "price": "1.08",
+            "executedAt": "2026-11-21T08:00:02Z", "instrumentId": "EUR/USD", "side": "BUY", "size": "100.00", "requester": "trader@acme"}),
+        );
+        let confirmed = step("t-2", "TradeConfirmed", json!({"tradeId": "9"}));
+        let requested = |n: i64| {
+            step(
+                &format!("r-{n}"),
+                "SettlementRequested",
+                json!({"tradeId": "9", "attempt": n}),
+            )
+        };
+        let failed = step(
+            "f-1",
+            "SettlementFailed",
+            json!({"tradeId": "9", "attempt": 1, "final": false}),
+        );
+        let settled = step(
+            "s-2",
+            "SettlementCompleted",
+            json!({"tradeId": "9", "attempt": 2}),
+        );
+        // The terminal step first, the trade itself last.
+        for e in [
+            &settled,
+            &requested(2),
+            &failed,
+            &confirmed,
+            &requested(1),
+            &trade,
+        ] {
+            assert!(projection.apply_envelope(e).await.unwrap());
+        }
+        let rows = store.trade_blotter("acme").await.unwrap();
+        assert_eq!(rows.len(), 1);
+        let row = &rows[0];
+        assert_eq!(
+            (
+                row.price.as_str(),
+                row.confirmation_status.as_str(),
+                row.settlement_status.as_str(),
+                row.settlement_attempts
+            ),
+            ("1.08", "CONFIRMED", "SETTLED", 2)
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -29,6 +29,7 @@ pub const STREAMS: &[&str] = &[
     "rfq.lifecycle",
     "rfq.quotes",
     "execution.trades",
+    "posttrade.settlement",
     "risk.alerts",
     "admin.changes",
 ];

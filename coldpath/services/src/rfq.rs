@@ -618,11 +618,18 @@ impl RfqService {
         let Ok(id) = trade_id.parse::<u64>() else {
             return Ok(None);
         };
+        let attempts = self
+            .store
+            .settlement(Some(&caller.claims.tenant), id)
+            .await?
+            .map(|s| s.attempt)
+            .unwrap_or(0);
         Ok(self
             .store
             .trade(&caller.claims.tenant, id)
             .await?
             .map(|t| TradeView {
+                settlement_attempts: attempts,
                 trade_id: t.trade_id.to_string(),
                 rfq_id: t.rfq_id.to_string(),
                 quote_id: t.quote_id.to_string(),
@@ -659,6 +666,9 @@ impl RfqService {
                 user_id: r.requester,
                 executed_at: r.executed_at,
                 correlation_id: r.correlation_id,
+                confirmation_status: r.confirmation_status,
+                settlement_status: r.settlement_status,
+                settlement_attempts: r.settlement_attempts,
             })
             .collect())
     }
@@ -754,6 +764,8 @@ pub struct TradeView {
     pub confirmation_status: String,
     /// Settlement state.
     pub settlement_status: String,
+    /// Settlement attempts started.
+    pub settlement_attempts: i64,
     /// Filled less than the RFQ asked.
     pub partial: bool,
 }
@@ -810,4 +822,10 @@ pub struct TradeBlotterView {
     pub executed_at: String,
     /// Correlation id.
     pub correlation_id: String,
+    /// `PENDING` or `CONFIRMED`.
+    pub confirmation_status: String,
+    /// Settlement state.
+    pub settlement_status: String,
+    /// Settlement attempts started.
+    pub settlement_attempts: i64,
 }

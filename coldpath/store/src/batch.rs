@@ -216,6 +216,52 @@ pub struct Staged {
     pub tenant_limits: Vec<TenantLimitUpsert>,
     /// Directory changes (users, LPs, venues, feature flags), in order.
     pub directory: Vec<DirectoryWrite>,
+    /// Confirmations and settlement steps, in order.
+    pub posttrade: Vec<PostTradeWrite>,
+}
+
+/// A post-trade step, written with the batch it was committed in.
+#[derive(Debug, Clone)]
+pub enum PostTradeWrite {
+    /// A trade's confirmation is stored and its settlement saga starts `PENDING`.
+    Confirm {
+        /// The trade.
+        trade_id: i64,
+        /// Tenant.
+        tenant: String,
+        /// The trade's owner.
+        owner: String,
+        /// The confirmation document (JSON).
+        document: String,
+        /// When the first settlement attempt is due, ns.
+        first_attempt_at: i64,
+        /// When, ns.
+        at: i64,
+    },
+    /// A saga moved.
+    Settlement {
+        /// The trade.
+        trade_id: i64,
+        /// New state.
+        state: &'static str,
+        /// Attempts started.
+        attempt: i64,
+        /// When its next step is due, ns.
+        next_attempt_at: i64,
+        /// When, ns.
+        at: i64,
+    },
+    /// A consumer applied an event (recorded with the writes it caused).
+    Processed {
+        /// Consumer.
+        consumer: String,
+        /// Event id.
+        event_id: String,
+        /// Tenant.
+        tenant: String,
+        /// When, ns.
+        at: i64,
+    },
 }
 
 /// A change to the directory, written with the batch it was committed in.
@@ -626,6 +672,9 @@ impl Staged {
             }
             q.execute(&mut **tx).await?;
         }
+        for write in &self.posttrade {
+            write_posttrade(tx, write).await?;
+        }
         self.clear();
         Ok(())
     }
@@ -644,7 +693,90 @@ impl Staged {
         self.user_limits.clear();
         self.tenant_limits.clear();
         self.directory.clear();
+        self.posttrade.clear();
     }
+}
+
+async fn write_posttrade(
+    tx: &mut Transaction<'static, Any>,
+    write: &PostTradeWrite,
+) -> Result<(), StoreError> {
+    match write {
+        PostTradeWrite::Confirm {
+            trade_id,
+            tenant,
+            owner,
+            document,
+            first_attempt_at,
+            at,
+        } => {
+            sqlx::query(
+                "INSERT INTO trade_confirmations (trade_id, tenant_id, document, confirmed_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (trade_id) DO NOTHING",
+            )
+            .bind(*trade_id)
+            .bind(tenant.as_str())
+            .bind(document.as_str())
+            .bind(*at)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO settlement_status (trade_id, tenant_id, owner, state, attempt, next_attempt_at, updated_at) \
+                 VALUES ($1, $2, $3, 'PENDING', 0, $4, $5) ON CONFLICT (trade_id) DO NOTHING",
+            )
+            .bind(*trade_id)
+            .bind(tenant.as_str())
+            .bind(owner.as_str())
+            .bind(*first_attempt_at)
+            .bind(*at)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query("UPDATE trades SET confirmation_status = 'CONFIRMED' WHERE trade_id = $1")
+                .bind(*trade_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        PostTradeWrite::Settlement {
+            trade_id,
+            state,
+            attempt,
+            next_attempt_at,
+            at,
+        } => {
+            sqlx::query(
+                "UPDATE settlement_status SET state = $2, attempt = $3, next_attempt_at = $4, updated_at = $5 WHERE trade_id = $1",
+            )
+            .bind(*trade_id)
+            .bind(*state)
+            .bind(*attempt)
+            .bind(*next_attempt_at)
+            .bind(*at)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query("UPDATE trades SET settlement_status = $2 WHERE trade_id = $1")
+                .bind(*trade_id)
+                .bind(*state)
+                .execute(&mut **tx)
+                .await?;
+        }
+        PostTradeWrite::Processed {
+            consumer,
+            event_id,
+            tenant,
+            at,
+        } => {
+            sqlx::query(
+                "INSERT INTO processed_events (consumer, event_id, tenant_id, processed_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind(consumer.as_str())
+            .bind(event_id.as_str())
+            .bind(tenant.as_str())
+            .bind(*at)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 async fn write_directory(

@@ -12,6 +12,8 @@
 //! - [`rfqs`] — RFQs, quotes, trades and stored idempotent answers, as the services read them.
 //! - [`read_models`] — the blotters projected from the event log, and consumer checkpoints.
 //! - [`outbox`] — the relay's reads and marks.
+//! - [`posttrade`] — confirmations, settlement sagas and notifications.
+//! - [`dead_letters`] — what consumers could not apply, and replays.
 //! - [`recovery`] — what the engine is rebuilt from on start.
 //! - [`workstation`] — preferences, analytics samples and risk-panel reads.
 //! - [`reference`](mod@reference) — seeding tenants, users, roles, entitlements, instruments
@@ -19,8 +21,10 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod batch;
+pub mod dead_letters;
 pub mod directory;
 pub mod outbox;
+pub mod posttrade;
 pub mod read_models;
 pub mod recovery;
 pub mod reference;
@@ -102,6 +106,13 @@ fn migrator() -> Migrator {
             Cow::Borrowed("instrument entitlements"),
             MigrationType::Simple,
             include_str!("../migrations/0008_instrument_entitlements.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            9,
+            Cow::Borrowed("post-trade and dead letters"),
+            MigrationType::Simple,
+            include_str!("../migrations/0009_posttrade_dlq.sql").into_sql_str(),
             false,
         ),
     ])

@@ -24,6 +24,19 @@ pub struct OutboxRow {
     pub envelope: String,
 }
 
+/// Reads `position, topic, message_key, event_type, tenant_id, envelope, correlation_id`.
+pub(crate) fn outbox_row(r: &sqlx::any::AnyRow) -> OutboxRow {
+    OutboxRow {
+        position: r.get(0),
+        topic: r.get(1),
+        key: r.get(2),
+        event_type: r.get(3),
+        tenant: r.get(4),
+        envelope: r.get(5),
+        correlation_id: r.get(6),
+    }
+}
+
 impl Store {
     /// Up to `limit` unpublished rows, oldest first.
     pub async fn unpublished(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
@@ -34,18 +47,7 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| OutboxRow {
-                position: r.get(0),
-                topic: r.get(1),
-                key: r.get(2),
-                event_type: r.get(3),
-                tenant: r.get(4),
-                envelope: r.get(5),
-                correlation_id: r.get(6),
-            })
-            .collect())
+        Ok(rows.iter().map(outbox_row).collect())
     }
 
     /// Marks the rows from `first` to `last` (positions, inclusive) published at `at`.

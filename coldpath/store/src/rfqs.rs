@@ -160,12 +160,18 @@ pub struct TradeBlotterRow {
     pub executed_at: String,
     /// Correlation id.
     pub correlation_id: String,
+    /// `PENDING` or `CONFIRMED`.
+    pub confirmation_status: String,
+    /// Settlement state as the event log last reported it.
+    pub settlement_status: String,
+    /// Settlement attempts started.
+    pub settlement_attempts: i64,
 }
 
 const TRADE_COLUMNS: &str = "trade_id, rfq_id, quote_id, user_id, lp_id, instrument_id, side, price, size, executed_at, \
      correlation_id, confirmation_status, settlement_status, partial";
 
-fn trade_record(r: &AnyRow) -> TradeRecord {
+pub(crate) fn trade_record(r: &AnyRow) -> TradeRecord {
     TradeRecord {
         trade_id: r.get::<i64, _>(0) as u64,
         rfq_id: r.get::<i64, _>(1) as u64,
@@ -346,8 +352,9 @@ impl Store {
     /// The tenant's trade blotter, newest first.
     pub async fn trade_blotter(&self, tenant: &str) -> Result<Vec<TradeBlotterRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT trade_id, rfq_id, instrument_id, side, size, price, lp_id, requester, executed_at, correlation_id \
-             FROM rm_trade_blotter WHERE tenant_id = $1 ORDER BY executed_at DESC LIMIT 500",
+            "SELECT trade_id, rfq_id, instrument_id, side, size, price, lp_id, requester, executed_at, correlation_id, \
+             confirmation_status, settlement_status, settlement_attempts \
+             FROM rm_trade_blotter WHERE tenant_id = $1 AND executed_at <> '' ORDER BY executed_at DESC LIMIT 500",
         )
         .bind(tenant)
         .fetch_all(&self.pool)
@@ -365,6 +372,9 @@ impl Store {
                 requester: r.get(7),
                 executed_at: r.get(8),
                 correlation_id: r.get(9),
+                confirmation_status: r.get(10),
+                settlement_status: r.get(11),
+                settlement_attempts: r.get(12),
             })
             .collect())
     }

@@ -22,6 +22,7 @@ pub mod error;
 pub mod market;
 pub mod openapi;
 pub mod ops;
+pub mod posttrade;
 pub mod rfq;
 pub mod workstation;
 
@@ -64,6 +65,10 @@ pub struct AppState {
     pub spreads: Arc<SpreadHistory>,
     /// Preferences, analytics and risk-panel reads.
     pub workstation: orion_services::workstation::WorkstationService,
+    /// Confirmations, unsettled trades, reconciliation; `None` where there is no store.
+    pub posttrade: Option<orion_services::posttrade::PostTradeService>,
+    /// Dead letters and consumer state; `None` where no consumers run.
+    pub ops: Option<orion_services::consumer::ops::OpsService>,
 }
 
 /// The BFF router.
@@ -110,6 +115,16 @@ pub fn router(state: AppState) -> Router {
         .route("/rfqs/{id}/cancel", post(rfq::cancel))
         .route("/trades", get(rfq::trades))
         .route("/trades/{id}", get(rfq::trade))
+        .route("/trades/{id}/confirmation", get(posttrade::confirmation))
+        .route("/posttrade/unsettled", get(posttrade::unsettled))
+        .route(
+            "/posttrade/reconciliation.csv",
+            get(posttrade::reconciliation_csv),
+        )
+        .route("/ops/dlq", get(posttrade::dead_letters))
+        .route("/ops/dlq/{id}", get(posttrade::dead_letter))
+        .route("/ops/dlq/{id}/replay", post(posttrade::replay))
+        .route("/ops/consumers", get(posttrade::consumers))
         .route("/analytics/spreads", get(workstation::spreads))
         .route("/analytics/lp-response", get(workstation::lp_response))
         .route("/analytics/volume", get(workstation::volume))

@@ -209,6 +209,10 @@ impl Session {
             Some(Channel::Market) => {}
             Some(Channel::Notifications) => {
                 self.notifications = true;
+                // Notifications addressed to this user travel with the owner updates.
+                if self.updates.is_none() {
+                    self.updates = Some(self.state.hub.updates());
+                }
                 return Ok(());
             }
             Some(channel @ (Channel::Rfqs | Channel::Trades)) => {
@@ -383,6 +387,7 @@ impl Session {
         let wanted = match update.channel {
             UpdateChannel::Rfqs => self.rfqs,
             UpdateChannel::Trades => self.trades,
+            UpdateChannel::Notifications => self.notifications,
         };
         if wanted && update.tenant == self.claims.tenant && update.user == self.claims.sub {
             send(socket, update.bytes).await?;

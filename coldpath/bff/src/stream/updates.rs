@@ -1,6 +1,7 @@
 //! Committed RFQ changes rendered as WebSocket frames for their owner: `RFQ_UPDATE` on the
-//! `rfqs` channel and `TRADE` on `trades`. Each change is rendered once, by one task, and the
-//! bytes are shared by every session of the owner.
+//! `rfqs` channel and `TRADE` on `trades` (again at each confirmation and settlement step);
+//! notifications addressed to a user as `NOTIFICATION` on `notifications`. Each change is
+//! rendered once, by one task, and the bytes are shared by every session of the owner.
 
 use axum::extract::ws::Utf8Bytes;
 use orion_hotpath::rfq::RfqState;
@@ -17,6 +18,8 @@ pub enum UpdateChannel {
     Rfqs,
     /// `TRADE` frames.
     Trades,
+    /// `NOTIFICATION` frames addressed to the user.
+    Notifications,
 }
 
 /// A rendered frame for one owner's sessions.
@@ -103,6 +106,21 @@ pub fn frames(update: &OwnerUpdate) -> Vec<(UpdateChannel, Value)> {
                 }),
             ),
         ],
+        RfqChange::PostTrade {
+            trade_id,
+            rfq_id,
+            confirmation_status,
+            settlement_status,
+            settlement_attempts,
+            event,
+        } => vec![(
+            UpdateChannel::Trades,
+            json!({
+                "type": "TRADE", "event": event, "tradeId": id(*trade_id), "rfqId": rfq_id.map(id),
+                "confirmationStatus": confirmation_status, "settlementStatus": settlement_status,
+                "settlementAttempts": settlement_attempts,
+            }),
+        )],
         RfqChange::Closed { rfq_id, state } => {
             let event = if *state == RfqState::Expired {
                 "RFQExpired"
@@ -146,6 +164,36 @@ pub fn spawn_renderer(
         }
     });
     tx
+}
+
+/// Renders notifications addressed to users onto `out` until `notes` closes.
+pub fn spawn_notification_renderer(
+    mut notes: broadcast::Receiver<orion_services::notifications::NotificationRecord>,
+    out: broadcast::Sender<UserUpdate>,
+) {
+    tokio::spawn(async move {
+        loop {
+            match notes.recv().await {
+                Ok(note) => {
+                    let frame = json!({
+                        "type": "NOTIFICATION", "event": note.event, "severity": note.severity,
+                        "entityId": note.entity_id, "message": note.message,
+                        "ts": rfc3339(note.created_at.max(0) as u64), "notificationId": note.notification_id,
+                    });
+                    let _ = out.send(UserUpdate {
+                        tenant: note.tenant,
+                        user: note.user,
+                        channel: UpdateChannel::Notifications,
+                        bytes: frame.to_string().into(),
+                    });
+                }
+                Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                    metrics::counter!("orion_ws_notifications_skipped_total").increment(skipped);
+                }
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
 }
 
 #[cfg(test)]
