@@ -384,7 +384,9 @@ const SPARE_INSTRUMENTS: usize = 64;
 fn engine_config() -> EngineConfig {
     EngineConfig {
         capacity: 16_384,
-        min_expiry_ns: 1_000_000_000,
+        // The service admits 1..=300 s from its own clock; the engine decides a moment later,
+        // so its floor leaves room for the time a command spends reaching it.
+        min_expiry_ns: 500_000_000,
         max_expiry_ns: orion_services::rfq::MAX_EXPIRY_SECONDS * 1_000_000_000,
         last_look: LastLook {
             max_quote_age_ns: 10_000_000_000,

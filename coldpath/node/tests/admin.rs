@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use serde_json::{Value, json};
-use support::{Orion, PgDatabase};
+use support::{Orion, PgDatabase, trade};
 use tokio_tungstenite::tungstenite::Message;
 
 async fn json_of(resp: reqwest::Response) -> (u16, Value, String) {
@@ -25,48 +25,6 @@ async fn json_of(resp: reqwest::Response) -> (u16, Value, String) {
 }
 
 /// Creates an RFQ as `token`, waits for a quote and accepts the best; returns the trade id.
-async fn trade(orion: &Orion, token: &str, instrument: &str) -> String {
-    let (status, created, _) = json_of(
-        orion
-            .post(
-                "/rfqs",
-                token,
-                json!({"instrumentId": instrument, "side": "BUY", "size": "100000", "expirySeconds": 10}),
-                None,
-            )
-            .await,
-    )
-    .await;
-    assert_eq!(status, 201, "{created}");
-    let rfq = created["rfqId"].as_str().unwrap().to_owned();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let quote = loop {
-        let (_, view, _) = json_of(orion.get(&format!("/rfqs/{rfq}"), token).await).await;
-        if let Some(q) = view["quotes"].as_array().and_then(|q| q.first()) {
-            break q["quoteId"].as_str().unwrap().to_owned();
-        }
-        assert!(Instant::now() < deadline, "no quote for {rfq}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let (status, traded, _) = json_of(
-        orion
-            .post(
-                &format!("/rfqs/{rfq}/accept"),
-                token,
-                json!({"quoteId": quote}),
-                Some(&format!("accept-{rfq}")),
-            )
-            .await,
-    )
-    .await;
-    assert_eq!(
-        (status, traded["status"].as_str()),
-        (200, Some("TRADED")),
-        "{traded}"
-    );
-    traded["tradeId"].as_str().unwrap().to_owned()
-}
-
 /// The LPs that quoted an RFQ within `wait`.
 async fn quoting_lps(orion: &Orion, token: &str, wait: Duration) -> HashSet<String> {
     let (status, created, _) = json_of(

@@ -6,73 +6,13 @@
 mod support;
 
 use std::collections::{HashMap, HashSet};
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::{Headers, Message};
 use serde_json::{Value, json};
-use support::Orion;
-
-struct Broker {
-    child: Child,
-    dir: std::path::PathBuf,
-    addr: String,
-}
-
-impl Broker {
-    fn start() -> Broker {
-        let default = std::env::var("HOME")
-            .map(|h| format!("{h}/.cache/orion-tools/tansu/bin/tansu"))
-            .unwrap_or_default();
-        let bin = std::env::var("ORION_TANSU_BIN")
-            .ok()
-            .or_else(|| std::path::Path::new(&default).exists().then_some(default))
-            .expect(
-                "a tansu binary: set ORION_TANSU_BIN, or run scripts/test.sh, which installs it",
-            );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let dir = std::env::temp_dir().join(format!("orion-kafka-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = format!("tcp://127.0.0.1:{port}");
-        let child = Command::new(bin)
-            .args([
-                "broker",
-                "--listener-url",
-                &url,
-                "--advertised-listener-url",
-                &url,
-                "--storage-engine",
-                "sqlite://tansu.db",
-            ])
-            .current_dir(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tansu starts");
-        let addr = format!("127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(&addr).is_err() {
-            assert!(Instant::now() < deadline, "tansu did not listen");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Broker { child, dir, addr }
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use support::{Broker, Orion};
 
 const TOPICS: [&str; 5] = [
     "dev.rfq.lifecycle.v1",

@@ -220,6 +220,161 @@ pub async fn next_json(ws: &mut Ws, wait: Duration) -> Option<Value> {
     }
 }
 
+/// Creates an RFQ on `instrument`, accepts its first quote once it arrives; the trade id.
+pub async fn trade(orion: &Orion, token: &str, instrument: &str) -> String {
+    let created = orion
+        .post(
+            "/rfqs",
+            token,
+            serde_json::json!({"instrumentId": instrument, "side": "BUY", "size": "100000", "expirySeconds": 10}),
+            None,
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let rfq = created["rfqId"].as_str().unwrap().to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let quote = loop {
+        let view: Value = orion
+            .get(&format!("/rfqs/{rfq}"), token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        if let Some(q) = view["quotes"].as_array().and_then(|q| q.first()) {
+            break q["quoteId"].as_str().unwrap().to_owned();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no quote for {rfq}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let accepted = orion
+        .post(
+            &format!("/rfqs/{rfq}/accept"),
+            token,
+            serde_json::json!({"quoteId": quote}),
+            Some(&format!("accept-{rfq}")),
+        )
+        .await;
+    let status = accepted.status();
+    let traded: Value = accepted.json().await.unwrap();
+    assert_eq!(
+        (status.as_u16(), traded["status"].as_str()),
+        (200, Some("TRADED")),
+        "{traded}"
+    );
+    traded["tradeId"].as_str().unwrap().to_owned()
+}
+
+/// Runs the `orion` binary with `args` to completion: exit success and stdout.
+pub fn orion_cli(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_orion"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("orion runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// Every envelope in the outbox at `url`, in position order.
+pub async fn outbox_envelopes(url: &str) -> Vec<Value> {
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap();
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT envelope FROM outbox_events ORDER BY position")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    rows.iter()
+        .map(|(e,)| serde_json::from_str(e).unwrap())
+        .collect()
+}
+
+/// Runs one statement against the database at `url`.
+pub async fn execute(url: &str, sql: &str) {
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+}
+
+/// The SQLite URL of a data directory.
+pub fn sqlite_url(data_dir: &std::path::Path) -> String {
+    format!("sqlite://{}/orion.db", data_dir.display())
+}
+
+/// A real Kafka-protocol broker (tansu, from `ORION_TANSU_BIN` or the copy `scripts/test.sh`
+/// installs), on a free port, with its storage in a temporary directory; killed on drop.
+pub struct Broker {
+    child: Child,
+    dir: std::path::PathBuf,
+    pub addr: String,
+}
+
+impl Broker {
+    pub fn start() -> Broker {
+        let default = std::env::var("HOME")
+            .map(|h| format!("{h}/.cache/orion-tools/tansu/bin/tansu"))
+            .unwrap_or_default();
+        let bin = std::env::var("ORION_TANSU_BIN")
+            .ok()
+            .or_else(|| std::path::Path::new(&default).exists().then_some(default))
+            .expect(
+                "a tansu binary: set ORION_TANSU_BIN, or run scripts/test.sh, which installs it",
+            );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = std::env::temp_dir().join(format!("orion-kafka-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("tcp://127.0.0.1:{port}");
+        let child = Command::new(bin)
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+                "--storage-engine",
+                "sqlite://tansu.db",
+            ])
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tansu starts");
+        let addr = format!("127.0.0.1:{port}");
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(&addr).is_err() {
+            assert!(std::time::Instant::now() < deadline, "tansu did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Broker { child, dir, addr }
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// A fresh Postgres database for this run (dropped by [`PgDatabase`]'s drop).
 pub struct PgDatabase {
     pub admin: String,
