@@ -37,6 +37,7 @@ impl FeedHandler {
         mut producer: P,
         feed: Arc<FeedCounters>,
         source: Arc<SourceCounters>,
+        tap: Option<Arc<crate::tap::TickTap>>,
     ) -> io::Result<Self>
     where
         P: Producer<InputEvent> + Send + 'static,
@@ -102,7 +103,12 @@ impl FeedHandler {
                                     }
                                     next_sequence = Some(header.sequence.wrapping_add(1));
                                     feed.ticks.add(n as u64);
-                                    publish_batch(&mut producer, &ticks[..n], &source);
+                                    publish_batch(
+                                        &mut producer,
+                                        &ticks[..n],
+                                        &source,
+                                        tap.as_deref(),
+                                    );
                                 }
                                 Err(DecodeError::Truncated) => feed.truncated.incr(),
                                 Err(DecodeError::BadMagic) => feed.bad_magic.incr(),

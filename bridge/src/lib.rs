@@ -16,5 +16,6 @@ pub mod gateway;
 pub mod replay;
 pub mod simulator;
 pub mod stats;
+pub mod tap;
 pub mod timer;
 pub mod wire;

@@ -93,6 +93,7 @@ pub fn replay<P: Producer<InputEvent>>(
     speed: f64,
     producer: &mut P,
     counters: &SourceCounters,
+    tap: Option<&crate::tap::TickTap>,
     stop: &AtomicBool,
     mut progress: impl FnMut(u64),
 ) {
@@ -129,7 +130,7 @@ pub fn replay<P: Producer<InputEvent>>(
             });
             next += 1;
         }
-        publish_batch(producer, &batch, counters);
+        publish_batch(producer, &batch, counters, tap);
         progress(next as u64);
     }
 }

@@ -20,6 +20,7 @@ use rand_pcg::Pcg64Mcg;
 use crate::catalog::CatalogEntry;
 use crate::clock::unix_nanos;
 use crate::stats::SourceCounters;
+use crate::tap::TickTap;
 
 /// Simulator behaviour.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -193,6 +194,7 @@ impl SimulatorDriver {
         mut simulator: Simulator,
         mut producer: P,
         counters: Arc<SourceCounters>,
+        tap: Option<Arc<TickTap>>,
     ) -> Self
     where
         P: Producer<InputEvent> + Send + 'static,
@@ -235,7 +237,7 @@ impl SimulatorDriver {
                         for slot in &mut batch[..n] {
                             *slot = simulator.next_tick(now);
                         }
-                        publish_batch(&mut producer, &batch[..n], &counters);
+                        publish_batch(&mut producer, &batch[..n], &counters, tap.as_deref());
                         sent += n as u64;
                     }
                 })
@@ -271,10 +273,12 @@ impl Drop for SimulatorDriver {
 }
 
 /// Publishes `ticks` as one batch; when the ring lacks room the batch is dropped and counted.
+/// Ticks the ring took are offered to `tap` as well.
 pub fn publish_batch<P: Producer<InputEvent>>(
     producer: &mut P,
     ticks: &[RawTick],
     counters: &SourceCounters,
+    tap: Option<&TickTap>,
 ) {
     if ticks.is_empty() {
         return;
@@ -285,7 +289,12 @@ pub fn publish_batch<P: Producer<InputEvent>>(
         }
     });
     match result {
-        Ok(_) => counters.published.add(ticks.len() as u64),
+        Ok(_) => {
+            counters.published.add(ticks.len() as u64);
+            if let Some(tap) = tap {
+                tap.offer(ticks);
+            }
+        }
         Err(_) => counters.ring_full.add(ticks.len() as u64),
     }
 }

@@ -32,11 +32,13 @@ fn malformed_packets_are_counted_and_the_pipeline_keeps_running() {
         Arc::new(FeedCounters::default()),
         Arc::new(SourceCounters::default()),
     );
+    let (tap, tapped) = orion_bridge::tap::tick_tap(16);
     let handler = FeedHandler::start(
         "127.0.0.1:0".parse().unwrap(),
         pipeline.input.clone(),
         Arc::clone(&feed),
         Arc::clone(&source),
+        Some(tap),
     )
     .unwrap();
     let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -85,4 +87,7 @@ fn malformed_packets_are_counted_and_the_pipeline_keeps_running() {
             .is_some_and(|s| s.bid == 108_100 && s.seq == 2)
     });
     assert_eq!(source.published.get(), 2);
+    // The two good ticks, and only they, were copied to the tap.
+    let copies: Vec<i64> = tapped.try_iter().map(|t| t.bid).collect();
+    assert_eq!(copies, [108_000, 108_100]);
 }

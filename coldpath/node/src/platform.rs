@@ -29,6 +29,8 @@ pub struct PlatformConfig {
     pub simulator: Option<SimulatorConfig>,
     /// UDP feed address; `None` runs without it.
     pub feed_addr: Option<SocketAddr>,
+    /// Where copies of every tick a source publishes go (`marketdata.ticks`); `None` = nowhere.
+    pub tick_tap: Option<Arc<orion_bridge::tap::TickTap>>,
 }
 
 /// Counters of every source and drain, shared with the metrics exporter.
@@ -88,6 +90,8 @@ pub struct MarketPlatform {
     pub counters: Arc<PipelineCounters>,
     /// Bridge counters.
     pub stats: Arc<BridgeStats>,
+    /// The tick tap the sources copy into, when configured.
+    pub tick_tap: Option<Arc<orion_bridge::tap::TickTap>>,
     /// Ring size, for the occupancy gauge.
     pub input_ring_size: usize,
     input: Option<MultiInput>,
@@ -129,6 +133,7 @@ impl MarketPlatform {
                 Simulator::new(&catalog, sim),
                 input.clone(),
                 Arc::clone(&stats.simulator),
+                config.tick_tap.clone(),
             )
         });
         let feed = config
@@ -139,6 +144,7 @@ impl MarketPlatform {
                     input.clone(),
                     Arc::clone(&stats.feed),
                     Arc::clone(&stats.feed_source),
+                    config.tick_tap.clone(),
                 )
             })
             .transpose()?;
@@ -154,6 +160,7 @@ impl MarketPlatform {
             snapshots,
             counters,
             stats,
+            tick_tap: config.tick_tap.clone(),
             input_ring_size: config.pipeline.input_ring_size,
             input: Some(input),
             market_drain: Some(market_drain),

@@ -44,6 +44,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
     server::serve(&args.platform, None, move |platform| {
         let mut input = platform.input().expect("running platform has an input");
         let counters = Arc::clone(&platform.stats.replay);
+        let tap = platform.tick_tap.clone();
         let pipeline = Arc::clone(&platform.counters);
         let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
         std::thread::Builder::new()
@@ -55,7 +56,9 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
                         .expect("static template"),
                 );
                 let stop = AtomicBool::new(false);
-                replay(&records, speed, &mut input, &counters, &stop, |n| bar.set_position(n));
+                replay(&records, speed, &mut input, &counters, tap.as_deref(), &stop, |n| {
+                    bar.set_position(n)
+                });
                 bar.finish();
                 println!(
                     "Replay done: {} published, {} dropped (ring full); pipeline in {} out {} malformed {}",

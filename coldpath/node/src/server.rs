@@ -123,11 +123,17 @@ where
         quotes = recovered.quotes,
         "engine recovered"
     );
+    // With Kafka, every tick a source publishes is also copied to `marketdata.ticks`.
+    let tick_tap = args
+        .kafka_brokers
+        .as_ref()
+        .map(|_| orion_bridge::tap::tick_tap(TICK_TAP_CAPACITY));
     let mut platform = MarketPlatform::start_with(
         &PlatformConfig {
             pipeline: args.pipeline_config(),
             simulator,
             feed_addr: args.feed_addr,
+            tick_tap: tick_tap.as_ref().map(|(tap, _)| Arc::clone(tap)),
         },
         catalog,
         Arc::clone(&instruments),
@@ -194,6 +200,23 @@ where
             .with_context(|| format!("connecting to Kafka at {brokers}"))?,
         None => relay::Bus::local(4_096),
     };
+    let ticks_stop = Arc::new(AtomicBool::new(false));
+    let tick_publisher = match (&tick_tap, &args.kafka_brokers) {
+        (Some((tap, rx)), Some(brokers)) => Some(
+            orion_services::ticks::spawn(
+                rx.clone(),
+                Arc::clone(tap),
+                Arc::clone(&instruments),
+                brokers,
+                &args.env,
+                args.pipeline_config().late_after.as_nanos() as u64,
+                Arc::clone(&ticks_stop),
+            )
+            .context("starting the tick publisher")?,
+        ),
+        _ => None,
+    };
+    drop(tick_tap);
     let (relay_stop_tx, relay_stop_rx) = watch::channel(false);
     let relay_task = tokio::spawn(relay::run(store.clone(), bus, relay_stop_rx.clone()));
     let registry = orion_services::consumer::Registry::default();
@@ -342,6 +365,10 @@ where
     })
     .await?;
     let _ = committer.await;
+    ticks_stop.store(true, Ordering::Release);
+    if let Some(publisher) = tick_publisher {
+        let _ = tokio::task::spawn_blocking(move || publisher.join()).await;
+    }
     let _ = relay_stop_tx.send(true);
     for task in consumer_tasks {
         let _ = task.await;
@@ -379,6 +406,10 @@ async fn seed_directory(
 /// Slots for instruments defined at runtime (every per-instrument array on the hot path is
 /// sized for them at start).
 const SPARE_INSTRUMENTS: usize = 64;
+
+/// Ticks the tap holds for the `marketdata.ticks` publisher before it drops (about a second
+/// of a busy feed).
+const TICK_TAP_CAPACITY: usize = 65_536;
 
 /// The engine's sizing and last-look rules in `orion up`.
 fn engine_config() -> EngineConfig {

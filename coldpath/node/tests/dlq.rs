@@ -20,7 +20,11 @@ fn dlq(orion: &Orion, args: &[&str]) -> (bool, String) {
 fn letters(orion: &Orion) -> Vec<Value> {
     let (ok, out) = dlq(orion, &["list", "--json"]);
     assert!(ok, "{out}");
-    serde_json::from_str::<Value>(&out).unwrap().as_array().unwrap().clone()
+    serde_json::from_str::<Value>(&out)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -37,7 +41,11 @@ async fn a_failing_projection_dead_letters_and_a_replay_after_the_fix_applies_on
     let url = sqlite_url(&orion.data_dir);
 
     // The trade blotter's table goes away: applying a trade to it fails every time.
-    execute(&url, "ALTER TABLE rm_trade_blotter RENAME TO rm_trade_blotter_away").await;
+    execute(
+        &url,
+        "ALTER TABLE rm_trade_blotter RENAME TO rm_trade_blotter_away",
+    )
+    .await;
     let trade_id = trade(&orion, &trader, "EUR/USD").await;
     // Events behind the failing ones keep applying.
     let created: Value = orion
@@ -76,7 +84,10 @@ async fn a_failing_projection_dead_letters_and_a_replay_after_the_fix_applies_on
         assert_eq!(letter["errorKind"], "TRANSIENT");
         assert_eq!(letter["attempts"], 2);
         assert!(
-            letter["error"].as_str().unwrap().contains("rm_trade_blotter"),
+            letter["error"]
+                .as_str()
+                .unwrap()
+                .contains("rm_trade_blotter"),
             "{letter}"
         );
         let payload: Value = serde_json::from_str(letter["payload"].as_str().unwrap()).unwrap();
@@ -89,13 +100,21 @@ async fn a_failing_projection_dead_letters_and_a_replay_after_the_fix_applies_on
     let shown: Value = serde_json::from_str(&shown).unwrap();
     assert_eq!(shown["id"], id.as_str());
     assert!(shown["headers"]["correlationId"].is_string(), "{shown}");
-    assert!(shown["stack"].as_str().unwrap().contains("blotters"), "{shown}");
+    assert!(
+        shown["stack"].as_str().unwrap().contains("blotters"),
+        "{shown}"
+    );
 
     // Operators see the same through REST and metrics.
     let listed: Value = orion.get("/ops/dlq", &ops).await.json().await.unwrap();
     assert_eq!(listed["count"], 2);
     assert_eq!(orion.get("/ops/dlq", &trader).await.status(), 403);
-    let consumers: Value = orion.get("/ops/consumers", &ops).await.json().await.unwrap();
+    let consumers: Value = orion
+        .get("/ops/consumers", &ops)
+        .await
+        .json()
+        .await
+        .unwrap();
     let blotters = consumers["consumers"]
         .as_array()
         .unwrap()
@@ -106,7 +125,11 @@ async fn a_failing_projection_dead_letters_and_a_replay_after_the_fix_applies_on
     assert_eq!(blotters["deadLettered"], 2, "{blotters}");
     assert!(blotters["retried"].as_u64().unwrap() >= 2, "{blotters}");
     let deadline = Instant::now() + Duration::from_secs(5);
-    while orion.metric("orion_dlq_messages{consumer=\"blotters\"}").await != 2.0 {
+    while orion
+        .metric("orion_dlq_messages{consumer=\"blotters\"}")
+        .await
+        != 2.0
+    {
         assert!(Instant::now() < deadline, "orion_dlq_messages");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -118,8 +141,15 @@ async fn a_failing_projection_dead_letters_and_a_replay_after_the_fix_applies_on
     assert_eq!(letters(&orion).len(), 2);
 
     // Fixed: the replay applies both, once, and the list is empty.
-    execute(&url, "ALTER TABLE rm_trade_blotter_away RENAME TO rm_trade_blotter").await;
-    let (ok, out) = dlq(&orion, &["replay", "--all", "--consumer", "blotters", "--wait", "10s"]);
+    execute(
+        &url,
+        "ALTER TABLE rm_trade_blotter_away RENAME TO rm_trade_blotter",
+    )
+    .await;
+    let (ok, out) = dlq(
+        &orion,
+        &["replay", "--all", "--consumer", "blotters", "--wait", "10s"],
+    );
     assert!(ok, "{out}");
     assert_eq!(out.matches("applied").count(), 2, "{out}");
     assert!(letters(&orion).is_empty());

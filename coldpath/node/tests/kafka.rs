@@ -285,3 +285,208 @@ async fn every_committed_event_reaches_kafka_even_across_a_kill_9() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Everything on `topics` from the beginning until `done` says enough (or 30 s pass).
+async fn read_topics(
+    brokers: &str,
+    topics: &[&str],
+    mut done: impl FnMut(&[rdkafka::message::OwnedMessage]) -> bool,
+) -> Vec<rdkafka::message::OwnedMessage> {
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", format!("outside-{}", std::process::id()))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    consumer.subscribe(topics).unwrap();
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done(&seen) && Instant::now() < deadline {
+        if let Ok(Ok(message)) = tokio::time::timeout(Duration::from_secs(2), consumer.recv()).await
+        {
+            seen.push(message.detach());
+        }
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn post_trade_dead_letters_ticks_and_rebuild_on_postgres_with_kafka() {
+    use rdkafka::producer::{FutureProducer, FutureRecord};
+    let broker = Broker::start();
+    let (_db, url) = support::PgDatabase::create().await;
+    let orion = Orion::start(&[
+        "--kafka-brokers",
+        &broker.addr,
+        "--database-url",
+        &url,
+        "--settlement-failure-rate",
+        "0",
+        "--settlement-delay-ms",
+        "100",
+    ]);
+    let trader = orion.login("trader@acme").await;
+    orion.wait_ready_to_trade(&trader, "EUR/USD").await;
+
+    // An outside client puts a malformed message and a schema-violating envelope on the
+    // RFQ lifecycle topic.
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", &broker.addr)
+        .create()
+        .unwrap();
+    let violating = json!({
+        "eventId": "5f1d7a52-7a4e-4b7e-9b55-1c1a6a0f0001", "eventType": "RFQCancelled", "eventVersion": 1,
+        "occurredAt": "2026-12-01T08:00:00Z", "producer": "outsider", "tenantId": "acme",
+        "correlationId": "c-poison", "causationId": "c-poison",
+        "entity": {"entityType": "RFQ", "entityId": "12", "sequence": 1},
+        "payload": {"rfqId": 12, "status": "CANCELLED"},
+    })
+    .to_string();
+    for (key, payload) in [
+        ("poison-malformed", "{not json".to_owned()),
+        ("poison-schema", violating.clone()),
+    ] {
+        producer
+            .send(
+                FutureRecord::to("dev.rfq.lifecycle.v1")
+                    .key(key)
+                    .payload(&payload),
+                Duration::from_secs(10),
+            )
+            .await
+            .unwrap();
+    }
+
+    // 50 RFQ → trades behind them, all confirmed and settled.
+    let mut trades = Vec::new();
+    for _ in 0..50 {
+        trades.push(support::trade(&orion, &trader, "EUR/USD").await);
+    }
+    for (id, view) in support::settle(&orion, &trader, &trades).await {
+        assert_eq!(view["settlementStatus"], "SETTLED", "{id}");
+        assert_eq!(view["confirmationStatus"], "CONFIRMED", "{id}");
+    }
+    // The blotter consumer kept applying behind the poison.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let blotter: Value = orion.get("/trades", &trader).await.json().await.unwrap();
+        let rows = blotter.as_array().unwrap();
+        if rows.len() == 50 && rows.iter().all(|r| r["settlementStatus"] == "SETTLED") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "blotter behind: {}", rows.len());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Both poison messages are dead letters, in the store and on the DLQ topic.
+    let (ok, out) = support::orion_cli(&["dlq", "list", "--json", "--database-url", &url]);
+    assert!(ok, "{out}");
+    let letters: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let mut kinds: Vec<(String, String)> = letters
+        .iter()
+        .map(|l| {
+            assert_eq!(l["consumer"], "blotters", "{l}");
+            (
+                l["key"].as_str().unwrap().to_owned(),
+                l["errorKind"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            ("poison-malformed".to_owned(), "MALFORMED".to_owned()),
+            ("poison-schema".to_owned(), "SCHEMA".to_owned())
+        ]
+    );
+    let dead = read_topics(&broker.addr, &["dev.dlq.blotters.v1"], |seen| {
+        seen.len() >= 2
+    })
+    .await;
+    assert_eq!(dead.len(), 2);
+    for message in &dead {
+        let key = std::str::from_utf8(message.key().unwrap()).unwrap();
+        let expected: &[u8] = if key == "poison-malformed" {
+            b"{not json"
+        } else {
+            violating.as_bytes()
+        };
+        assert_eq!(
+            message.payload().unwrap(),
+            expected,
+            "original bytes for {key}"
+        );
+    }
+
+    // An outside consumer sees the new catalog events and the ticks, every one valid.
+    let wanted = [
+        "RFQSent",
+        "QuoteAccepted",
+        "TradeConfirmed",
+        "SettlementRequested",
+        "SettlementCompleted",
+        "MarketTickReceived",
+    ];
+    let events = read_topics(
+        &broker.addr,
+        &[
+            "dev.rfq.lifecycle.v1",
+            "dev.posttrade.settlement.v1",
+            "dev.marketdata.ticks.v1",
+        ],
+        |seen| {
+            wanted.iter().all(|w| {
+                seen.iter().any(|m| {
+                    m.payload()
+                        .and_then(|p| serde_json::from_slice::<Value>(p).ok())
+                        .is_some_and(|e| e["eventType"] == *w)
+                })
+            })
+        },
+    )
+    .await;
+    let envelope = schema("envelope");
+    let mut types = HashSet::new();
+    for message in &events {
+        let key = std::str::from_utf8(message.key().unwrap_or_default()).unwrap();
+        if key.starts_with("poison-") {
+            continue;
+        }
+        let event: Value = serde_json::from_slice(message.payload().unwrap()).unwrap();
+        if let Err(e) = envelope.validate(&event) {
+            panic!("envelope invalid: {e}: {event}");
+        }
+        let event_type = event["eventType"].as_str().unwrap();
+        if let Err(e) = schema(event_type).validate(&event["payload"]) {
+            panic!("{event_type} payload invalid: {e}: {event}");
+        }
+        let expected_key = match message.topic() {
+            "dev.marketdata.ticks.v1" => event["payload"]["instrumentId"].as_str(),
+            "dev.posttrade.settlement.v1" => event["payload"]["tradeId"].as_str(),
+            _ => event["payload"]["rfqId"].as_str(),
+        };
+        assert_eq!(Some(key), expected_key, "{event_type} key");
+        types.insert(event_type.to_owned());
+    }
+    for w in wanted {
+        assert!(types.contains(w), "{w} not seen on Kafka: {types:?}");
+    }
+    assert!(orion.metric("orion_md_ticks_published_total").await > 0.0);
+
+    // The read models rebuilt from Kafka equal the live ones.
+    let (ok, out) = support::orion_cli(&[
+        "rebuild-read-models",
+        "--verify",
+        "--database-url",
+        &url,
+        "--kafka-brokers",
+        &broker.addr,
+    ]);
+    assert!(ok, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines.iter().all(|l| l.ends_with(" equal")), "{out}");
+    assert!(lines[1].contains("rows=50"), "{out}");
+}

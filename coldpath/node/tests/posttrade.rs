@@ -10,34 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{Orion, next_json, outbox_envelopes, send_json, sqlite_url, trade};
-
-const TERMINAL: [&str; 2] = ["SETTLED", "FAILED_FINAL"];
-
-/// Polls `GET /trades/{id}` until every trade's settlement is terminal.
-async fn settle(orion: &Orion, token: &str, trades: &[String]) -> HashMap<String, Value> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut done = HashMap::new();
-    while done.len() < trades.len() {
-        assert!(Instant::now() < deadline, "unsettled: {done:?} of {trades:?}");
-        for id in trades {
-            if done.contains_key(id) {
-                continue;
-            }
-            let view: Value = orion
-                .get(&format!("/trades/{id}"), token)
-                .await
-                .json()
-                .await
-                .unwrap();
-            if TERMINAL.contains(&view["settlementStatus"].as_str().unwrap_or_default()) {
-                done.insert(id.clone(), view);
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    done
-}
+use support::{Orion, next_json, outbox_envelopes, send_json, settle, sqlite_url, trade};
 
 /// Per trade, the post-trade events in the outbox: `(type, attempt, final)` in order.
 async fn saga_events(url: &str) -> BTreeMap<String, Vec<(String, i64, bool)>> {
@@ -67,9 +40,8 @@ fn assert_legal_saga(trade: &str, events: &[(String, i64, bool)], max_retries: i
         1,
         "{trade} confirmed once: {events:?}"
     );
-    let mut expected_attempt = 1;
     let steps = &events[1..];
-    for pair in steps.chunks(2) {
+    for (expected_attempt, pair) in (1..).zip(steps.chunks(2)) {
         assert_eq!(
             (pair[0].0.as_str(), pair[0].1),
             ("SettlementRequested", expected_attempt),
@@ -81,7 +53,6 @@ fn assert_legal_saga(trade: &str, events: &[(String, i64, bool)], max_retries: i
             outcome.0 == "SettlementCompleted" || outcome.0 == "SettlementFailed",
             "{trade}: {events:?}"
         );
-        expected_attempt += 1;
     }
     let terminal: Vec<&(String, i64, bool)> = steps
         .iter()
@@ -116,10 +87,22 @@ async fn always_failing_settlement_fails_final_after_every_retry_and_notifies() 
     let risk = orion.login("risk@acme").await;
     orion.wait_ready_to_trade(&trader, "EUR/USD").await;
     let mut trader_ws = orion.connect(&trader).await;
-    send_json(&mut trader_ws, json!({"type": "SUBSCRIBE", "channel": "trades"})).await;
-    send_json(&mut trader_ws, json!({"type": "SUBSCRIBE", "channel": "notifications"})).await;
+    send_json(
+        &mut trader_ws,
+        json!({"type": "SUBSCRIBE", "channel": "trades"}),
+    )
+    .await;
+    send_json(
+        &mut trader_ws,
+        json!({"type": "SUBSCRIBE", "channel": "notifications"}),
+    )
+    .await;
     let mut risk_ws = orion.connect(&risk).await;
-    send_json(&mut risk_ws, json!({"type": "SUBSCRIBE", "channel": "notifications"})).await;
+    send_json(
+        &mut risk_ws,
+        json!({"type": "SUBSCRIBE", "channel": "notifications"}),
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     let mut trades = Vec::new();
@@ -184,14 +167,20 @@ async fn always_failing_settlement_fails_final_after_every_retry_and_notifies() 
     let lines: Vec<&str> = csv.lines().collect();
     assert!(lines[0].starts_with("tradeId,"), "{csv}");
     assert_eq!(lines.len(), 4, "{csv}");
-    assert!(lines[1..].iter().all(|l| l.contains("FAILED_FINAL")), "{csv}");
+    assert!(
+        lines[1..].iter().all(|l| l.contains("FAILED_FINAL")),
+        "{csv}"
+    );
 
     // Live: the owner saw every settlement step and a notification per trade; so did risk.
     let mut statuses: HashMap<String, Vec<String>> = HashMap::new();
     let mut trader_notes = 0;
     let deadline = Instant::now() + Duration::from_secs(10);
     while trader_notes < 3 {
-        assert!(Instant::now() < deadline, "owner notifications: {trader_notes}");
+        assert!(
+            Instant::now() < deadline,
+            "owner notifications: {trader_notes}"
+        );
         let Some(frame) = next_json(&mut trader_ws, Duration::from_secs(5)).await else {
             break;
         };
@@ -253,7 +242,10 @@ async fn never_failing_settlement_settles_every_trade_on_its_first_attempt() {
     }
     for (id, view) in settle(&orion, &trader, &trades).await {
         assert_eq!(
-            (view["settlementStatus"].as_str(), view["settlementAttempts"].as_i64()),
+            (
+                view["settlementStatus"].as_str(),
+                view["settlementAttempts"].as_i64()
+            ),
             (Some("SETTLED"), Some(1)),
             "{id}"
         );
@@ -263,7 +255,11 @@ async fn never_failing_settlement_settles_every_trade_on_its_first_attempt() {
         let kinds: Vec<&str> = sagas[id].iter().map(|e| e.0.as_str()).collect();
         assert_eq!(
             kinds,
-            ["TradeConfirmed", "SettlementRequested", "SettlementCompleted"]
+            [
+                "TradeConfirmed",
+                "SettlementRequested",
+                "SettlementCompleted"
+            ]
         );
     }
     let unsettled: Value = orion

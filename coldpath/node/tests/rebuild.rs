@@ -24,7 +24,12 @@ async fn caught_up(orion: &Orion) {
     let ops = orion.login("ops@orion").await;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let consumers: Value = orion.get("/ops/consumers", &ops).await.json().await.unwrap();
+        let consumers: Value = orion
+            .get("/ops/consumers", &ops)
+            .await
+            .json()
+            .await
+            .unwrap();
         let lag = consumers["consumers"]
             .as_array()
             .unwrap()
@@ -95,7 +100,11 @@ async fn verify_is_equal_after_mixed_load_and_duplicates_and_catches_a_tampered_
     // The whole stream delivered again: every event is a duplicate, nothing changes.
     let data_dir = orion.kill_hard();
     let url = sqlite_url(&data_dir);
-    execute(&url, "UPDATE consumer_offsets SET position = 0 WHERE consumer = 'blotters'").await;
+    execute(
+        &url,
+        "UPDATE consumer_offsets SET position = 0 WHERE consumer = 'blotters'",
+    )
+    .await;
     let orion = Orion::start_in(data_dir, &flags);
     tokio::time::sleep(Duration::from_millis(500)).await;
     caught_up(&orion).await;
@@ -110,19 +119,31 @@ async fn verify_is_equal_after_mixed_load_and_duplicates_and_catches_a_tampered_
     // A live row changed behind the projection's back is caught.
     execute(
         &url,
-        &format!("UPDATE rm_trade_blotter SET price = '0.00001' WHERE trade_id = '{}'", trades[0]),
+        &format!(
+            "UPDATE rm_trade_blotter SET price = '0.00001' WHERE trade_id = '{}'",
+            trades[0]
+        ),
     )
     .await;
     let (ok, tampered) = rebuild(&orion.data_dir, true);
     assert!(!ok, "{tampered}");
-    assert!(line(&tampered, "trade_blotter").contains("DIFFERENT"), "{tampered}");
-    assert!(line(&tampered, "rfq_blotter").ends_with("equal"), "{tampered}");
+    assert!(
+        line(&tampered, "trade_blotter").contains("DIFFERENT"),
+        "{tampered}"
+    );
+    assert!(
+        line(&tampered, "rfq_blotter").ends_with("equal"),
+        "{tampered}"
+    );
 
     // A rebuild (platform stopped) repairs it.
     let data_dir = orion.kill_hard();
     let (ok, rebuilt) = rebuild(&data_dir, false);
     assert!(ok, "{rebuilt}");
-    assert_eq!(line(&rebuilt, "trade_blotter"), line(&out, "trade_blotter").trim_end_matches(" equal"));
+    assert_eq!(
+        line(&rebuilt, "trade_blotter"),
+        line(&out, "trade_blotter").trim_end_matches(" equal")
+    );
     let (ok, verified) = rebuild(&data_dir, true);
     assert!(ok, "{verified}");
     let _ = std::fs::remove_dir_all(data_dir);

@@ -18,6 +18,7 @@
 //! - [`consumer`] — the one runner every consumer of the event log runs in: validation,
 //!   retries, dead letters, replays, stats.
 //! - [`projections`] — the blotter read models, fed by one consumer on either bus.
+//! - [`ticks`] — every normalized tick on Kafka's `marketdata.ticks`, fed by the bridge's tap.
 //! - [`spread_history`] — per-instrument spread samples for the analytics panel.
 //! - [`workstation`] — preferences, analytics samples and risk-panel reads.
 //!
@@ -38,6 +39,7 @@ pub mod recovery;
 pub mod relay;
 pub mod rfq;
 pub mod spread_history;
+pub mod ticks;
 pub mod workstation;
 
 pub use orion_store::StoreError;

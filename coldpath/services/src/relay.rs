@@ -25,6 +25,7 @@ pub const RELAY_BATCH: i64 = 4_096;
 
 /// The streams Orion publishes (`docs/api.md`, "Events"), created at start with 3 partitions.
 pub const STREAMS: &[&str] = &[
+    "marketdata.ticks",
     "marketdata.status",
     "rfq.lifecycle",
     "rfq.quotes",

@@ -244,10 +244,7 @@ pub async fn trade(orion: &Orion, token: &str, instrument: &str) -> String {
         if let Some(q) = view["quotes"].as_array().and_then(|q| q.first()) {
             break q["quoteId"].as_str().unwrap().to_owned();
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no quote for {rfq}"
-        );
+        assert!(std::time::Instant::now() < deadline, "no quote for {rfq}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let accepted = orion
@@ -266,6 +263,40 @@ pub async fn trade(orion: &Orion, token: &str, instrument: &str) -> String {
         "{traded}"
     );
     traded["tradeId"].as_str().unwrap().to_owned()
+}
+
+/// Polls `GET /trades/{id}` until every trade's settlement is terminal.
+pub async fn settle(
+    orion: &Orion,
+    token: &str,
+    trades: &[String],
+) -> std::collections::HashMap<String, Value> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut done = std::collections::HashMap::new();
+    while done.len() < trades.len() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "unsettled: {done:?} of {trades:?}"
+        );
+        for id in trades {
+            if done.contains_key(id) {
+                continue;
+            }
+            let view: Value = orion
+                .get(&format!("/trades/{id}"), token)
+                .await
+                .json()
+                .await
+                .unwrap();
+            if ["SETTLED", "FAILED_FINAL"]
+                .contains(&view["settlementStatus"].as_str().unwrap_or_default())
+            {
+                done.insert(id.clone(), view);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    done
 }
 
 /// Runs the `orion` binary with `args` to completion: exit success and stdout.
