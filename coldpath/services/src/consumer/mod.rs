@@ -26,6 +26,7 @@
 //! Sources: [`runner::run_local`] tails the outbox (the local bus is the outbox itself; the
 //! position lives in `consumer_offsets`), [`runner::run_kafka`] is a consumer group.
 
+pub mod compat;
 pub mod ops;
 pub mod runner;
 pub mod schema;
