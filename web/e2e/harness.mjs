@@ -72,7 +72,15 @@ export class Orion {
       orionBinary(),
       ["up", "--http-addr", `127.0.0.1:${this.port}`, "--quic-addr", "127.0.0.1:0", "--data-dir", this.dataDir],
       {
-        env: { ...process.env, ORION_WEB_DIR: webDir, ORION_WEB_BUILD: "off", RUST_LOG: process.env.ORION_E2E_LOG ?? "warn" },
+        env: {
+          ...process.env,
+          ORION_WEB_DIR: webDir,
+          ORION_WEB_BUILD: "off",
+          // Settlement that always succeeds, soon after the trade: the tests see it end.
+          ORION_SETTLEMENT_FAILURE_RATE: "0",
+          ORION_SETTLEMENT_DELAY_MS: "300",
+          RUST_LOG: process.env.ORION_E2E_LOG ?? "warn",
+        },
         stdio: ["ignore", "ignore", "inherit"],
       },
     );

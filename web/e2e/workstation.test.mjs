@@ -50,6 +50,12 @@ test("a trader sees prices move, trades an RFQ from the ticket and finds it in t
   const blotterRow = page.getByTestId("trade-blotter").locator(".ag-row", { hasText: tradeId });
   await blotterRow.first().waitFor({ timeout: 10_000 });
   assert.match(await blotterRow.first().innerText(), /EUR\/USD/);
+  // Confirmed, then settled, live in the row; the detail shows the confirmation document.
+  await eventually("the trade to be confirmed and settled", async () => /CONFIRMED[\s\S]*SETTLED/.test(await blotterRow.first().innerText()), 15_000);
+  await blotterRow.first().click();
+  const detail = page.getByTestId("confirmation");
+  await detail.waitFor({ timeout: 10_000 });
+  assert.match(await detail.innerText(), new RegExp(`Confirmation CONF-${tradeId}[\\s\\S]*RFQ[\\s\\S]*trader@acme`));
 
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
   const csv = readFileSync(await download.path(), "utf8");

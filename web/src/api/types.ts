@@ -101,6 +101,18 @@ export interface Trade {
   correlationId: string;
   confirmationStatus?: string;
   settlementStatus?: string;
+  settlementAttempts?: number;
+}
+
+/** `GET /trades/{id}/confirmation`. */
+export interface Confirmation {
+  confirmationId: string;
+  venue: string;
+  trade: { tradeId: string; rfqId?: string; quoteId?: string; partial?: boolean };
+  parties: { tenantId: string; requester: string; counterparty: string };
+  economics: { instrumentId: string; side: Side; size: string; price: string; notional: string };
+  timestamps: { executedAt: string; confirmedAt: string };
+  correlationId?: string;
 }
 
 /** `RFQ_UPDATE` frames on the `rfqs` channel. */
@@ -120,22 +132,29 @@ export interface RfqUpdate {
   quote?: Quote;
 }
 
+/** `TRADE` frames: the execution, then again at each confirmation and settlement step (those
+ * carry the statuses and no economics). */
 export interface TradeFrame {
   type: "TRADE";
+  event?: string;
   tradeId: string;
   rfqId: string;
-  quoteId: string;
-  lpId: string;
-  price: string;
-  executedAt: string;
-  correlationId: string;
+  quoteId?: string;
+  lpId?: string;
+  price?: string;
+  executedAt?: string;
+  correlationId?: string;
+  confirmationStatus?: string;
+  settlementStatus?: string;
+  settlementAttempts?: number;
 }
 
 export interface NotificationFrame {
   type: "NOTIFICATION";
   event: string;
-  severity: "INFO" | "WARNING" | "ERROR";
+  severity: "INFO" | "WARNING" | "ERROR" | "CRITICAL";
   instrumentId?: string;
+  entityId?: string;
   message: string;
   ts: string;
 }

@@ -16,6 +16,7 @@ import {
   type ICellRendererParams,
 } from "ag-grid-community";
 import type { RfqRow, Trade } from "../api/types";
+import { TradeDetail } from "./TradeDetail";
 import { usePrefs } from "../state/prefs";
 import { useRfqs } from "../state/rfqs";
 
@@ -53,6 +54,11 @@ function CopyCell(p: ICellRendererParams) {
   );
 }
 
+function StatusCell(p: ICellRendererParams) {
+  const value = String(p.value ?? "PENDING");
+  return <span className={`status status-${value.toLowerCase()}`}>{value}</span>;
+}
+
 const defaultColDef: ColDef = { sortable: true, filter: true, resizable: true, flex: 1, minWidth: 90 };
 
 const rfqColumns: ColDef<RfqRow>[] = [
@@ -77,12 +83,16 @@ const tradeColumns: ColDef<Trade>[] = [
   { field: "price", headerName: "Price", type: "rightAligned" },
   { field: "lpId", headerName: "LP" },
   { field: "executedAt", headerName: "Executed", sort: "desc" },
+  { field: "confirmationStatus", headerName: "Confirmation", cellRenderer: StatusCell, minWidth: 120 },
+  { field: "settlementStatus", headerName: "Settlement", cellRenderer: StatusCell, minWidth: 130 },
+  { field: "settlementAttempts", headerName: "Attempts", type: "rightAligned", maxWidth: 100 },
   { field: "correlationId", headerName: "Correlation id", cellRenderer: CopyCell, minWidth: 220 },
 ];
 
 export function Blotters() {
   const [tab, setTab] = useState<"rfqs" | "trades">("trades");
   const [search, setSearch] = useState("");
+  const [selected, setSelected] = useState<string | null>(null);
   const rfqMap = useRfqs((s) => s.rfqs);
   const tradeMap = useRfqs((s) => s.trades);
   const theme = usePrefs((s) => s.theme);
@@ -131,8 +141,10 @@ export function Blotters() {
           getRowId={(p) => p.data.tradeId}
           quickFilterText={tab === "trades" ? search : ""}
           animateRows={false}
+          onRowClicked={(e) => e.data && setSelected(e.data.tradeId)}
         />
       </div>
+      {tab === "trades" && selected && tradeMap[selected] && <TradeDetail trade={tradeMap[selected]} onClose={() => setSelected(null)} />}
     </div>
   );
 }

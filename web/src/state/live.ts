@@ -37,7 +37,11 @@ export function routeFrame(frame: { type: string; [key: string]: unknown }): voi
       break;
     case "NOTIFICATION": {
       const n = frame as unknown as NotificationFrame;
-      notify(n.severity === "INFO" ? "INFO" : "WARNING", n.event === "MarketDataStaleDetected" ? "Market data stale" : "Market data", n.message);
+      if (n.event === "SettlementFailed") {
+        notify("ERROR", "Settlement failed", n.message);
+      } else {
+        notify(n.severity === "INFO" ? "INFO" : "WARNING", n.event === "MarketDataStaleDetected" ? "Market data stale" : "Market data", n.message);
+      }
       break;
     }
     case "ERROR":

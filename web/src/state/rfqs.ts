@@ -270,6 +270,26 @@ export function applyRfqUpdate(u: RfqUpdate): void {
 
 /** A `TRADE` frame. */
 export function applyTrade(t: TradeFrame): void {
+  if (t.settlementStatus !== undefined && t.price === undefined) {
+    // A confirmation or settlement step of a trade: only its statuses move.
+    useRfqs.setState((s) => {
+      const known = s.trades[t.tradeId];
+      if (!known) return {};
+      return {
+        trades: {
+          ...s.trades,
+          [t.tradeId]: {
+            ...known,
+            confirmationStatus: t.confirmationStatus ?? known.confirmationStatus,
+            settlementStatus: t.settlementStatus,
+            settlementAttempts: t.settlementAttempts ?? known.settlementAttempts,
+          },
+        },
+      };
+    });
+    if (!useRfqs.getState().trades[t.tradeId]) void loadTrade(t.tradeId);
+    return;
+  }
   const rfq = useRfqs.getState().rfqs[t.rfqId];
   useRfqs.setState((s) => ({
     trades: {
@@ -282,10 +302,10 @@ export function applyTrade(t: TradeFrame): void {
         tradeId: t.tradeId,
         rfqId: t.rfqId,
         quoteId: t.quoteId,
-        lpId: t.lpId,
-        price: t.price,
-        executedAt: t.executedAt,
-        correlationId: t.correlationId,
+        lpId: t.lpId ?? "",
+        price: t.price ?? "",
+        executedAt: t.executedAt ?? "",
+        correlationId: t.correlationId ?? "",
       },
     },
   }));
