@@ -104,6 +104,10 @@ enum Cmd {
         /// Relay to this Kafka broker instead of the local bus.
         #[arg(long)]
         kafka_brokers: Option<String>,
+        /// Relay the same outbox first with the settings before tuning, then with the tuned
+        /// ones, and print both.
+        #[arg(long)]
+        compare: bool,
     },
     /// UDP → WebSocket end to end against a real orion process.
     E2e(E2eArgs),
@@ -297,13 +301,17 @@ async fn main() -> Result<()> {
                     }
                     for bus in buses {
                         // A fresh outbox per bus: the committer fills it, the relay drains it.
-                        let f = orion_bench::store_load::run(url, store_rfqs, bus).await?;
+                        let f = orion_bench::store_load::run(url, store_rfqs, bus, bus.is_some())
+                            .await?;
                         println!(
-                            "{}: group commit {:.0} events/s; relay to {} {:.0} events/s",
+                            "{}: group commit {:.0} events/s; relay to {} {:.0} events/s{}",
                             f.store,
                             f.commit_rate(),
                             f.bus,
-                            f.relay_rate()
+                            f.relay_rate(),
+                            f.baseline_rate()
+                                .map(|b| format!(" (baseline settings {b:.0} events/s)"))
+                                .unwrap_or_default()
                         );
                         capacity.push(f);
                     }
@@ -338,9 +346,21 @@ async fn main() -> Result<()> {
             database_url,
             rfqs,
             kafka_brokers,
+            compare,
         } => {
-            let f =
-                orion_bench::store_load::run(&database_url, rfqs, kafka_brokers.as_deref()).await?;
+            let f = orion_bench::store_load::run(
+                &database_url,
+                rfqs,
+                kafka_brokers.as_deref(),
+                compare,
+            )
+            .await?;
+            if let Some(rate) = f.baseline_rate() {
+                println!(
+                    "{}: relay to {} with the baseline settings {rate:.0} events/s",
+                    f.store, f.bus
+                );
+            }
             println!(
                 "{}: group commit {:.0} events/s ({} in {:.2} s); relay to {} {:.0} events/s ({} in {:.2} s)",
                 f.store,

@@ -447,15 +447,29 @@ pub fn write_rfq(
                 format!("{:.2}×", f.commit_rate() / 50_000.0)
             )
         );
+        // To Kafka the goal is 50 k events/s (the broker's acknowledgements are in the loop);
+        // on the local bus, 100 k.
+        let goal = if f.bus == "kafka" {
+            50_000.0
+        } else {
+            100_000.0
+        };
         let _ = writeln!(
             md,
-            "| relay ≥ 100 k events/s ({} outbox → {}) | {:.0} events/s | {} |",
+            "| relay ≥ {} k events/s ({} outbox → {}) | {:.0} events/s{} | {} |",
+            goal / 1_000.0,
             f.store,
             f.bus,
             f.relay_rate(),
+            f.baseline_rate()
+                .map(|b| format!(
+                    " ({:.1}× the settings before tuning: {b:.0})",
+                    f.relay_rate() / b
+                ))
+                .unwrap_or_default(),
             verdict(
-                f.relay_rate() >= 100_000.0,
-                format!("{:.2}×", f.relay_rate() / 100_000.0)
+                f.relay_rate() >= goal,
+                format!("{:.2}×", f.relay_rate() / goal)
             )
         );
     }
@@ -564,14 +578,22 @@ pub fn write_rfq(
              registered for every create and accept as the REST handlers do. The whole stream is \
              queued before the committer starts, so every transaction is a full batch (up to 2,048 \
              decisions) and the figure is capacity, not offered load. The relay then publishes the \
-             outbox those commits wrote (4,096 rows per round, marked after the bus acknowledged \
-             them).\n\n| store | decisions | group commit events/s | bus | outbox rows | relay events/s |\n|---|---|---|---|---|---|",
+             outbox those commits wrote: batches of 8,192 rows, up to 3 in flight to the broker, each \
+             marked published by one range update once all of it was acknowledged. On Kafka the same \
+             outbox is relayed twice in the same process: first with the settings before tuning (4,096 \
+             rows per round, one round at a time, `linger.ms=2`, no compression), then, after marking \
+             it unpublished again, with the tuned ones (`linger.ms=5`, 1 MB batches, lz4, five \
+             requests in flight with idempotence).\n\n| store | decisions | group commit events/s | bus | outbox rows | relay events/s | before tuning | ratio |\n|---|---|---|---|---|---|---|---|",
             crate::store_load::QUOTES_PER_RFQ
         );
         for f in capacity {
+            let (before, ratio) = match f.baseline_rate() {
+                Some(b) => (format!("{b:.0}"), format!("{:.2}×", f.relay_rate() / b)),
+                None => ("—".into(), "—".into()),
+            };
             let _ = writeln!(
                 md,
-                "| {} | {} | {:.0} | {} | {} | {:.0} |",
+                "| {} | {} | {:.0} | {} | {} | {:.0} | {before} | {ratio} |",
                 f.store,
                 f.events,
                 f.commit_rate(),

@@ -17,7 +17,7 @@ use orion_hotpath::rfq::engine::EngineConfig;
 use orion_hotpath::rfq::*;
 use orion_journal::{Committer, JournalInput, Ledger, Names, Pending, PendingInfo};
 use orion_services::directory::Directory;
-use orion_services::relay::{self, Bus};
+use orion_services::relay::{self, Bus, RelayTuning};
 use orion_store::{Store, reference};
 use tokio::sync::{mpsc, oneshot};
 
@@ -42,6 +42,9 @@ pub struct StoreFigures {
     pub relay_seconds: f64,
     /// `local bus` or `kafka`.
     pub bus: &'static str,
+    /// The same outbox relayed with the settings before tuning (`RelayTuning::BASELINE`) in
+    /// the same process, when asked: rows and seconds.
+    pub baseline: Option<(u64, f64)>,
 }
 
 impl StoreFigures {
@@ -54,11 +57,22 @@ impl StoreFigures {
     pub fn relay_rate(&self) -> f64 {
         self.relayed as f64 / self.relay_seconds
     }
+
+    /// Relayed events per second with the baseline settings.
+    pub fn baseline_rate(&self) -> Option<f64> {
+        self.baseline.map(|(rows, seconds)| rows as f64 / seconds)
+    }
 }
 
 /// Commits `rfqs` RFQ→trade cycles into the store at `database_url`, then relays the outbox to
-/// Kafka at `brokers` (or the local bus).
-pub async fn run(database_url: &str, rfqs: usize, brokers: Option<&str>) -> Result<StoreFigures> {
+/// Kafka at `brokers` (or the local bus); with `compare`, relays the same outbox first with the
+/// baseline settings, then again with the tuned ones.
+pub async fn run(
+    database_url: &str,
+    rfqs: usize,
+    brokers: Option<&str>,
+    compare: bool,
+) -> Result<StoreFigures> {
     let catalog = orion_bridge::catalog::default_catalog();
     let instruments = Arc::new(orion_bridge::catalog::instrument_table(&catalog));
     let store = Store::connect(database_url)
@@ -88,19 +102,30 @@ pub async fn run(database_url: &str, rfqs: usize, brokers: Option<&str>) -> Resu
     committer.run(rx).await;
     let commit_seconds = start.elapsed().as_secs_f64();
 
-    let (bus, bus_name) = match brokers {
-        Some(b) => (Bus::kafka(b, "bench").await?, "kafka"),
-        None => (Bus::local(1 << 16), "local bus"),
+    let bus = |tuning: RelayTuning| async move {
+        Ok::<_, anyhow::Error>(match brokers {
+            Some(b) => Bus::kafka_tuned(b, "bench", &tuning).await?,
+            None => Bus::local(1 << 16),
+        })
     };
+    let bus_name = if brokers.is_some() {
+        "kafka"
+    } else {
+        "local bus"
+    };
+    let baseline = if compare {
+        let bus = bus(RelayTuning::BASELINE).await?;
+        let start = Instant::now();
+        let rows = relay::relay_all(&store, bus, RelayTuning::BASELINE).await?;
+        let seconds = start.elapsed().as_secs_f64();
+        store.mark_all_unpublished().await?;
+        Some((rows, seconds))
+    } else {
+        None
+    };
+    let tuned = bus(RelayTuning::TUNED).await?;
     let start = Instant::now();
-    let mut relayed = 0;
-    loop {
-        let n = relay::relay_once(&store, &bus).await?;
-        if n == 0 {
-            break;
-        }
-        relayed += n;
-    }
+    let relayed = relay::relay_all(&store, tuned, RelayTuning::TUNED).await?;
     let relay_seconds = start.elapsed().as_secs_f64();
     Ok(StoreFigures {
         store: if store.is_sqlite() {
@@ -113,6 +138,7 @@ pub async fn run(database_url: &str, rfqs: usize, brokers: Option<&str>) -> Resu
         relayed,
         relay_seconds,
         bus: bus_name,
+        baseline,
     })
 }
 

@@ -269,6 +269,67 @@ async fn never_failing_settlement_settles_every_trade_on_its_first_attempt() {
         .await
         .unwrap();
     assert_eq!(unsettled["count"], 0, "{unsettled}");
+
+    // The blotter is paged, never cut: pages of two follow each other newest first.
+    let mut seen: Vec<String> = Vec::new();
+    let mut path = "/trades?limit=2".to_owned();
+    let mut pages = 0;
+    loop {
+        let response = orion.get(&path, &trader).await;
+        assert_eq!(response.status(), 200);
+        let next = response
+            .headers()
+            .get("x-next-cursor")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let rows: Vec<Value> = response.json().await.unwrap();
+        assert!(rows.len() <= 2);
+        seen.extend(
+            rows.iter()
+                .map(|r| r["tradeId"].as_str().unwrap().to_owned()),
+        );
+        pages += 1;
+        match next {
+            Some(cursor) => path = format!("/trades?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert!(pages >= 3, "{pages} pages");
+    let mut newest_first = trades.clone();
+    newest_first.reverse();
+    assert_eq!(seen, newest_first);
+    let everything: Vec<Value> = orion.get("/trades", &trader).await.json().await.unwrap();
+    let oldest = everything.last().unwrap()["executedAt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let since: Vec<Value> = orion
+        .get(
+            &format!("/trades?from={oldest}&instrumentId=EUR/USD"),
+            &trader,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(since.len(), 5, "from is inclusive");
+    let before: Vec<Value> = orion
+        .get(&format!("/trades?to={oldest}"), &trader)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(before.is_empty(), "to is exclusive");
+    for bad in [
+        "/trades?limit=0",
+        "/trades?cursor=nonsense",
+        "/trades?from=yesterday",
+        "/rfqs?limit=5000",
+    ] {
+        assert_eq!(orion.get(bad, &trader).await.status(), 400, "{bad}");
+    }
+    let rfqs = orion.get("/rfqs?limit=3", &trader).await;
+    assert!(rfqs.headers().get("x-next-cursor").is_some());
+    assert_eq!(rfqs.json::<Vec<Value>>().await.unwrap().len(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -127,6 +127,7 @@ impl Handler for BlotterProjection {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use orion_store::rfqs::{PageRequest, TradeFilter};
     use serde_json::json;
 
     fn envelope(id: &str, event_type: &str, payload: Value) -> Value {
@@ -180,7 +181,10 @@ mod tests {
                 "redelivered events are skipped"
             );
         }
-        let blotter = store.rfq_blotter("acme", "", "").await.unwrap();
+        let blotter = store
+            .rfq_blotter("acme", "", "", &PageRequest::first(100))
+            .await
+            .unwrap();
         assert_eq!(blotter.len(), 1);
         let row = &blotter[0];
         assert_eq!(
@@ -192,7 +196,14 @@ mod tests {
             ),
             ("TRADED", 1, "EUR/USD", Some("9"))
         );
-        assert_eq!(store.trade_blotter("acme").await.unwrap().len(), 1);
+        assert_eq!(
+            store
+                .trade_blotter("acme", &TradeFilter::default(), &PageRequest::first(100))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 
@@ -236,7 +247,10 @@ mod tests {
         ] {
             assert!(projection.apply_envelope(e).await.unwrap());
         }
-        let rows = store.trade_blotter("acme").await.unwrap();
+        let rows = store
+            .trade_blotter("acme", &TradeFilter::default(), &PageRequest::first(100))
+            .await
+            .unwrap();
         assert_eq!(rows.len(), 1);
         let row = &rows[0];
         assert_eq!(

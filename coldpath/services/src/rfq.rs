@@ -20,7 +20,7 @@ use orion_hotpath::rfq::engine::{RankedQuote, rank};
 use orion_hotpath::rfq::{Command, KillScope, QuoteId, RfqId, Side, TenantId, UserId};
 use orion_hotpath::{InstrumentTable, Qty};
 use orion_journal::{Answer, Ledger, Pending, PendingInfo};
-use orion_store::rfqs::{RfqBlotterRow, TradeBlotterRow};
+use orion_store::rfqs::{Cursor, PageRequest, RfqBlotterRow, TradeBlotterRow, TradeFilter};
 use orion_store::{Store, StoreError};
 use serde::Serialize;
 
@@ -61,6 +61,77 @@ pub enum ServiceError {
     /// A stored answer could not be read back.
     #[error("stored answer unreadable: {0}")]
     StoredAnswer(#[from] serde_json::Error),
+}
+
+/// Rows per blotter page when the client does not say.
+pub const DEFAULT_PAGE: u32 = 500;
+/// Most rows per blotter page.
+pub const MAX_PAGE: u32 = 1_000;
+
+/// A client's page request: `limit` and the opaque `cursor` of the previous page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageQuery {
+    /// Rows at most (1..=[`MAX_PAGE`]; default [`DEFAULT_PAGE`]).
+    pub limit: Option<u32>,
+    /// `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    fn request(&self) -> Result<PageRequest, ServiceError> {
+        let limit = self.limit.unwrap_or(DEFAULT_PAGE);
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(invalid(
+                "BAD_REQUEST",
+                format!("limit must be 1..={MAX_PAGE}"),
+            ));
+        }
+        let after = match &self.cursor {
+            None => None,
+            Some(text) => Some(
+                decode_cursor(text)
+                    .ok_or_else(|| invalid("BAD_REQUEST", "cursor is not one this server gave"))?,
+            ),
+        };
+        Ok(PageRequest {
+            limit: i64::from(limit),
+            after,
+        })
+    }
+}
+
+/// One page and where the next one starts (`None` on the last page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paged<T> {
+    /// The rows.
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page.
+    pub next_cursor: Option<String>,
+}
+
+fn encode_cursor(key: &str, id: i64) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{key}|{id}"))
+}
+
+fn decode_cursor(text: &str) -> Option<Cursor> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (key, id) = text.rsplit_once('|')?;
+    Some(Cursor {
+        key: key.to_owned(),
+        id: id.parse().ok()?,
+    })
+}
+
+/// An RFC 3339 time as the blotter stores it (UTC, nanoseconds), so text order is time order.
+fn normalize_time(text: &str, field: &str) -> Result<String, ServiceError> {
+    humantime::parse_rfc3339_weak(text)
+        .map(|t| humantime::format_rfc3339_nanos(t).to_string())
+        .map_err(|_| invalid("BAD_REQUEST", format!("{field} must be an RFC 3339 time")))
 }
 
 fn invalid(code: &'static str, message: impl Into<String>) -> ServiceError {
@@ -576,22 +647,30 @@ impl RfqService {
         }))
     }
 
-    /// The tenant's RFQ blotter (a read model), newest first, optionally filtered.
+    /// A page of the tenant's RFQ blotter (a read model), newest first, optionally filtered.
     pub async fn list_rfqs(
         &self,
         caller: &Caller,
         status: Option<&str>,
         instrument: Option<&str>,
-    ) -> Result<Vec<RfqBlotterView>, ServiceError> {
+        page: &PageQuery,
+    ) -> Result<Paged<RfqBlotterView>, ServiceError> {
+        let request = page.request()?;
         let rows = self
             .store
             .rfq_blotter(
                 &caller.claims.tenant,
                 status.unwrap_or(""),
                 instrument.unwrap_or(""),
+                &request,
             )
             .await?;
-        Ok(rows
+        let next = (rows.len() as i64 == request.limit)
+            .then(|| rows.last())
+            .flatten()
+            .and_then(|r| r.rfq_id.parse::<i64>().ok())
+            .map(|id| encode_cursor("", id));
+        let items = rows
             .into_iter()
             .map(|r: RfqBlotterRow| RfqBlotterView {
                 rfq_id: r.rfq_id,
@@ -606,7 +685,11 @@ impl RfqService {
                 correlation_id: r.correlation_id,
                 updated_at: r.updated_at,
             })
-            .collect())
+            .collect();
+        Ok(Paged {
+            items,
+            next_cursor: next,
+        })
     }
 
     /// One trade of the caller's tenant.
@@ -647,13 +730,42 @@ impl RfqService {
             }))
     }
 
-    /// The tenant's trade blotter (a read model), newest first.
+    /// A page of the tenant's trade blotter (a read model), newest first, filtered by
+    /// instrument and execution time `[from, to)` (RFC 3339).
     pub async fn list_trades(
         &self,
         caller: &Caller,
-    ) -> Result<Vec<TradeBlotterView>, ServiceError> {
-        let rows = self.store.trade_blotter(&caller.claims.tenant).await?;
-        Ok(rows
+        instrument: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+        page: &PageQuery,
+    ) -> Result<Paged<TradeBlotterView>, ServiceError> {
+        let request = page.request()?;
+        let filter = TradeFilter {
+            instrument: instrument.unwrap_or("").to_owned(),
+            from: from
+                .map(|t| normalize_time(t, "from"))
+                .transpose()?
+                .unwrap_or_default(),
+            to: to
+                .map(|t| normalize_time(t, "to"))
+                .transpose()?
+                .unwrap_or_default(),
+        };
+        let rows = self
+            .store
+            .trade_blotter(&caller.claims.tenant, &filter, &request)
+            .await?;
+        let next = (rows.len() as i64 == request.limit)
+            .then(|| rows.last())
+            .flatten()
+            .and_then(|r| {
+                r.trade_id
+                    .parse::<i64>()
+                    .ok()
+                    .map(|id| encode_cursor(&r.executed_at, id))
+            });
+        let items = rows
             .into_iter()
             .map(|r: TradeBlotterRow| TradeBlotterView {
                 trade_id: r.trade_id,
@@ -670,7 +782,11 @@ impl RfqService {
                 settlement_status: r.settlement_status,
                 settlement_attempts: r.settlement_attempts,
             })
-            .collect())
+            .collect();
+        Ok(Paged {
+            items,
+            next_cursor: next,
+        })
     }
 }
 

@@ -50,6 +50,35 @@ impl Store {
         Ok(rows.iter().map(outbox_row).collect())
     }
 
+    /// Up to `limit` unpublished rows after `position`, oldest first (the relay reads ahead while
+    /// earlier rows are still on their way to the broker).
+    pub async fn unpublished_after(
+        &self,
+        position: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT position, topic, message_key, event_type, tenant_id, envelope, correlation_id FROM outbox_events \
+             WHERE published_at IS NULL AND position > $1 ORDER BY position LIMIT $2",
+        )
+        .bind(position)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(outbox_row).collect())
+    }
+
+    /// Marks every row unpublished, so the relay publishes the whole outbox again (to a new
+    /// broker, or to measure the relay on the same rows); consumers deduplicate.
+    pub async fn mark_all_unpublished(&self) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE outbox_events SET published_at = NULL WHERE published_at IS NOT NULL",
+        )
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     /// Marks the rows from `first` to `last` (positions, inclusive) published at `at`.
     pub async fn mark_published(&self, first: i64, last: i64, at: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE outbox_events SET published_at = $1 WHERE position >= $2 AND position <= $3 AND published_at IS NULL")

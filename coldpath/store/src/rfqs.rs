@@ -137,6 +137,42 @@ pub struct RfqBlotterRow {
     pub updated_at: String,
 }
 
+/// Where a page starts: after the row with this sort key and numeric id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// Sort key of the last row of the previous page (execution time; empty for RFQs).
+    pub key: String,
+    /// Its numeric id.
+    pub id: i64,
+}
+
+/// One page of a blotter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Rows at most.
+    pub limit: i64,
+    /// Start after this row; `None` = from the newest.
+    pub after: Option<Cursor>,
+}
+
+impl PageRequest {
+    /// The first `limit` rows.
+    pub fn first(limit: i64) -> Self {
+        Self { limit, after: None }
+    }
+}
+
+/// Which trades a blotter page holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TradeFilter {
+    /// Instrument id; empty = any.
+    pub instrument: String,
+    /// Executed at or after (RFC 3339, nanoseconds); empty = open.
+    pub from: String,
+    /// Executed before; empty = open.
+    pub to: String,
+}
+
 /// A row of the trade blotter read model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TradeBlotterRow {
@@ -314,21 +350,26 @@ impl Store {
         Ok(row.map(|(answer,)| answer))
     }
 
-    /// The tenant's RFQ blotter, newest first, optionally filtered (empty = any).
+    /// A page of the tenant's RFQ blotter, newest first (by RFQ id), optionally filtered
+    /// (empty = any); `after` is the last RFQ id of the previous page.
     pub async fn rfq_blotter(
         &self,
         tenant: &str,
         status: &str,
         instrument: &str,
+        page: &PageRequest,
     ) -> Result<Vec<RfqBlotterRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT rfq_id, status, instrument_id, side, size, requester, quote_count, last_quote, trade_id, correlation_id, updated_at \
              FROM rm_rfq_blotter WHERE tenant_id = $1 AND ($2 = '' OR status = $2) AND ($3 = '' OR instrument_id = $3) \
-             ORDER BY updated_at DESC LIMIT 500",
+             AND ($4 = 0 OR CAST(rfq_id AS BIGINT) < $4) \
+             ORDER BY CAST(rfq_id AS BIGINT) DESC LIMIT $5",
         )
         .bind(tenant)
         .bind(status)
         .bind(instrument)
+        .bind(page.after.as_ref().map_or(0, |c| c.id))
+        .bind(page.limit)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -349,14 +390,34 @@ impl Store {
             .collect())
     }
 
-    /// The tenant's trade blotter, newest first.
-    pub async fn trade_blotter(&self, tenant: &str) -> Result<Vec<TradeBlotterRow>, StoreError> {
+    /// A page of the tenant's trade blotter, newest first (execution time, then trade id),
+    /// filtered by instrument and an execution-time range `[from, to)` (RFC 3339 with
+    /// nanoseconds, as stored; empty = open); `after` is the last row of the previous page.
+    pub async fn trade_blotter(
+        &self,
+        tenant: &str,
+        filter: &TradeFilter,
+        page: &PageRequest,
+    ) -> Result<Vec<TradeBlotterRow>, StoreError> {
+        let (after_at, after_id) = page
+            .after
+            .as_ref()
+            .map_or((String::new(), 0), |c| (c.key.clone(), c.id));
         let rows = sqlx::query(
             "SELECT trade_id, rfq_id, instrument_id, side, size, price, lp_id, requester, executed_at, correlation_id, \
              confirmation_status, settlement_status, settlement_attempts \
-             FROM rm_trade_blotter WHERE tenant_id = $1 AND executed_at <> '' ORDER BY executed_at DESC LIMIT 500",
+             FROM rm_trade_blotter WHERE tenant_id = $1 AND executed_at <> '' \
+             AND ($2 = '' OR instrument_id = $2) AND ($3 = '' OR executed_at >= $3) AND ($4 = '' OR executed_at < $4) \
+             AND ($5 = '' OR executed_at < $5 OR (executed_at = $5 AND CAST(trade_id AS BIGINT) < $6)) \
+             ORDER BY executed_at DESC, CAST(trade_id AS BIGINT) DESC LIMIT $7",
         )
         .bind(tenant)
+        .bind(filter.instrument.as_str())
+        .bind(filter.from.as_str())
+        .bind(filter.to.as_str())
+        .bind(after_at)
+        .bind(after_id)
+        .bind(page.limit)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows

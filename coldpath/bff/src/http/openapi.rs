@@ -247,12 +247,12 @@ const ROUTES: &[Route] = &[
         &["201", "409", "422", "429", "503"],
     ),
     Route {
-        query: &["status", "instrumentId"],
+        query: &["status", "instrumentId", "limit", "cursor"],
         ..route(
             Get,
             "/rfqs",
             "rfq",
-            "RFQ blotter (read model), newest first",
+            "RFQ blotter (read model), newest first, paged: `limit` (1..=1000, default 500); when more rows exist the response carries `x-next-cursor`, passed back as `cursor`",
             &["200"],
         )
     },
@@ -277,13 +277,16 @@ const ROUTES: &[Route] = &[
         "Cancel an open RFQ",
         &["200", "409", "503"],
     ),
-    route(
-        Get,
-        "/trades",
-        "trades",
-        "Trade blotter (read model), newest first",
-        &["200"],
-    ),
+    Route {
+        query: &["instrumentId", "from", "to", "limit", "cursor"],
+        ..route(
+            Get,
+            "/trades",
+            "trades",
+            "Trade blotter (read model) with confirmation and settlement status, newest first; executed in [from, to) (RFC 3339); paged like /rfqs (`x-next-cursor`)",
+            &["200"],
+        )
+    },
     route(
         Get,
         "/trades/{id}",

@@ -93,6 +93,32 @@ pub async fn create(
 pub struct ListQuery {
     status: Option<String>,
     instrument_id: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// `GET /trades` query.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TradesQuery {
+    instrument_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// The header that carries the next page's cursor: a blotter is paged, never silently cut.
+pub const NEXT_CURSOR_HEADER: &str = "x-next-cursor";
+
+fn paged<T: serde::Serialize>(page: orion_services::rfq::Paged<T>) -> Response {
+    let mut response = axum::Json(page.items).into_response();
+    if let Some(cursor) = page.next_cursor {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&cursor) {
+            response.headers_mut().insert(NEXT_CURSOR_HEADER, value);
+        }
+    }
+    response
 }
 
 /// `GET /rfqs`.
@@ -102,15 +128,20 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let caller = caller(&state, claims)?;
+    let page = orion_services::rfq::PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
     let rows = service(&state)?
         .list_rfqs(
             &caller,
             query.status.as_deref(),
             query.instrument_id.as_deref(),
+            &page,
         )
         .await
         .map_err(service_error)?;
-    Ok(axum::Json(rows).into_response())
+    Ok(paged(rows))
 }
 
 /// `GET /rfqs/{id}`.
@@ -182,13 +213,24 @@ pub async fn cancel(
 pub async fn trades(
     State(state): State<AppState>,
     AuthUser(claims): AuthUser,
+    Query(query): Query<TradesQuery>,
 ) -> Result<Response, AppError> {
     let caller = caller(&state, claims)?;
+    let page = orion_services::rfq::PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
     let rows = service(&state)?
-        .list_trades(&caller)
+        .list_trades(
+            &caller,
+            query.instrument_id.as_deref(),
+            query.from.as_deref(),
+            query.to.as_deref(),
+            &page,
+        )
         .await
         .map_err(service_error)?;
-    Ok(axum::Json(rows).into_response())
+    Ok(paged(rows))
 }
 
 /// `GET /trades/{id}`.
