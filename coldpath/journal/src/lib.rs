@@ -137,6 +137,8 @@ pub struct Ledger {
     next_position: AtomicI64,
     committed: broadcast::Sender<CommittedRfq>,
     updates: broadcast::Sender<OwnerUpdate>,
+    /// The last outbox position committed: local-bus consumers wake on it instead of polling.
+    head: tokio::sync::watch::Sender<i64>,
 }
 
 impl Ledger {
@@ -149,7 +151,13 @@ impl Ledger {
             next_position: AtomicI64::new(last_position + 1),
             committed: broadcast::channel(4_096).0,
             updates: broadcast::channel(4_096).0,
+            head: tokio::sync::watch::channel(last_position).0,
         }
+    }
+
+    /// The last committed outbox position, updated after every commit.
+    pub fn subscribe_head(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.head.subscribe()
     }
 
     /// Registers a request before its command enters the ring.
@@ -256,6 +264,10 @@ impl Committer {
                 }
             };
             self.ledger.healthy.store(true, Ordering::Release);
+            // One committer, batches in order: every position handed out so far is durable.
+            self.ledger
+                .head
+                .send_replace(self.ledger.next_position.load(Ordering::Acquire) - 1);
             metrics::counter!("orion_group_commit_batches_total").increment(1);
             metrics::counter!("orion_group_commit_events_total").increment(batch.len() as u64);
             metrics::histogram!("orion_group_commit_batch_size").record(batch.len() as f64);

@@ -39,6 +39,8 @@ pub struct ConsumerContext {
     pub registry: Registry,
     /// Notifications pushed live.
     pub notifications: broadcast::Sender<NotificationRecord>,
+    /// The last committed outbox position (local-bus consumers wake on it).
+    pub head: watch::Receiver<i64>,
 }
 
 fn spawn<H: Handler>(
@@ -59,7 +61,7 @@ fn spawn<H: Handler>(
     );
     match &ctx.kafka {
         Some(brokers) => tokio::spawn(runner::run_kafka(runner, brokers.clone())),
-        None => tokio::spawn(runner::run_local(runner)),
+        None => tokio::spawn(runner::run_local(runner, ctx.head.clone())),
     }
 }
 

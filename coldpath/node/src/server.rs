@@ -234,6 +234,7 @@ where
             max_attempts: args.consumer_max_attempts.clone(),
             registry: registry.clone(),
             notifications: notes_tx,
+            head: ledger.subscribe_head(),
         },
         &relay_stop_rx,
     );

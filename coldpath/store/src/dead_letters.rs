@@ -241,12 +241,4 @@ impl Store {
                 .await?,
         )
     }
-
-    /// The last outbox position.
-    pub async fn outbox_head(&self) -> Result<i64, StoreError> {
-        let head: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM outbox_events")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(head.unwrap_or(0))
-    }
 }

@@ -307,8 +307,9 @@ impl<H: Handler> Runner<H> {
 /// How often a runner looks for replay requests.
 const REPLAY_POLL: Duration = Duration::from_millis(500);
 
-/// Tails the outbox (the local bus) from the consumer's checkpoint until shutdown.
-pub async fn run_local<H: Handler>(mut runner: Runner<H>) {
+/// Tails the outbox (the local bus) from the consumer's checkpoint until shutdown, waking when
+/// `head` (the last committed position) moves — or every second, to pick up replay requests.
+pub async fn run_local<H: Handler>(mut runner: Runner<H>, mut head: watch::Receiver<i64>) {
     let store = runner.store.clone();
     let name = runner.name();
     let topics: HashSet<String> = runner.topics().into_iter().collect();
@@ -346,18 +347,25 @@ pub async fn run_local<H: Handler>(mut runner: Runner<H>) {
             let _ = store.save_consumer_position(name, position).await;
         }
         runner.stats.set_position("outbox", position);
-        if let Ok(head) = store.outbox_head().await {
-            runner.stats.set_lag(name, head - position);
-        }
+        let committed = *head.borrow_and_update();
+        runner.stats.set_lag(name, (committed - position).max(0));
         if last_replay_poll.elapsed() >= REPLAY_POLL {
             runner.replay_requested().await;
             last_replay_poll = std::time::Instant::now();
         }
-        if !rows.is_empty() {
+        if !rows.is_empty() || committed > position {
             continue;
         }
-        if !runner.pause(Duration::from_millis(20)).await {
-            return;
+        let mut shutdown = runner.shutdown.clone();
+        tokio::select! {
+            changed = head.changed() => {
+                if changed.is_err() {
+                    // The journal is gone: nothing more will be committed.
+                    return;
+                }
+            }
+            _ = tokio::time::sleep(REPLAY_POLL) => {}
+            _ = shutdown.changed() => return,
         }
     }
 }
