@@ -14,10 +14,12 @@ use rdkafka::message::{Headers, Message};
 use serde_json::{Value, json};
 use support::{Broker, Orion};
 
-const TOPICS: [&str; 5] = [
+const TOPICS: [&str; 7] = [
+    "dev.marketdata.status.v1",
     "dev.rfq.lifecycle.v1",
     "dev.rfq.quotes.v1",
     "dev.execution.trades.v1",
+    "dev.posttrade.settlement.v1",
     "dev.risk.alerts.v1",
     "dev.admin.changes.v1",
 ];
@@ -151,7 +153,7 @@ async fn consume_until(
                 event["payload"]["rfqId"].as_str().unwrap(),
                 "keyed by rfqId"
             ),
-            "dev.execution.trades.v1" => assert_eq!(
+            "dev.execution.trades.v1" | "dev.posttrade.settlement.v1" => assert_eq!(
                 key,
                 event["payload"]["tradeId"].as_str().unwrap(),
                 "keyed by tradeId"
@@ -182,7 +184,8 @@ async fn consume_until(
 #[tokio::test]
 async fn every_committed_event_reaches_kafka_even_across_a_kill_9() {
     let broker = Broker::start();
-    let orion = Orion::start(&["--kafka-brokers", &broker.addr]);
+    // Every tick goes to the broker too: a gentle simulator keeps the test broker's load low.
+    let orion = Orion::start(&["--kafka-brokers", &broker.addr, "--sim-rate", "200"]);
     let trader = orion.login("trader@acme").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     for n in 0..5 {
@@ -245,7 +248,10 @@ async fn every_committed_event_reaches_kafka_even_across_a_kill_9() {
     let before = outbox_ids(&data_dir).await;
     assert!(before.len() >= 30, "{} events committed", before.len());
 
-    let restarted = Orion::start_in(data_dir.clone(), &["--kafka-brokers", &broker.addr]);
+    let restarted = Orion::start_in(
+        data_dir.clone(),
+        &["--kafka-brokers", &broker.addr, "--sim-rate", "200"],
+    );
     let seen = consume_until(&broker.addr, "orion-contract-test", &before).await;
     let types: HashSet<&str> = seen
         .values()
@@ -294,7 +300,10 @@ async fn read_topics(
 ) -> Vec<rdkafka::message::OwnedMessage> {
     let consumer: StreamConsumer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
-        .set("group.id", format!("outside-{}", std::process::id()))
+        .set(
+            "group.id",
+            format!("outside-{}-{}", std::process::id(), topics.join("+")),
+        )
         .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
         .create()
@@ -325,6 +334,8 @@ async fn post_trade_dead_letters_ticks_and_rebuild_on_postgres_with_kafka() {
         "0",
         "--settlement-delay-ms",
         "100",
+        "--sim-rate",
+        "200",
     ]);
     let trader = orion.login("trader@acme").await;
     orion.wait_ready_to_trade(&trader, "EUR/USD").await;

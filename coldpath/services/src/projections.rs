@@ -165,12 +165,14 @@ mod tests {
             "QuoteReceived",
             json!({"rfqId": "7", "quoteId": "1", "lpId": "lp-alpha", "price": "1.08", "validUntil": "2026-11-21T08:00:01Z"}),
         );
-        let trade = envelope(
+        let mut trade = envelope(
             "e-3",
             "TradeExecuted",
             json!({"tradeId": "9", "rfqId": "7", "quoteId": "1", "lpId": "lp-alpha", "price": "1.08",
             "executedAt": "2026-11-21T08:00:02Z", "instrumentId": "EUR/USD", "side": "BUY", "size": "100.00", "requester": "trader@acme"}),
         );
+        // The acceptance is a request of its own: its correlation id differs from the creation's.
+        trade["correlationId"] = json!("c-accept");
         // Trade first, then the quote, then the creation, then everything again.
         for e in [&trade, &quote, &created] {
             assert!(projection.apply_envelope(e).await.unwrap());
@@ -195,6 +197,10 @@ mod tests {
                 row.trade_id.as_deref()
             ),
             ("TRADED", 1, "EUR/USD", Some("9"))
+        );
+        assert_eq!(
+            row.correlation_id, "c-1",
+            "the RFQ keeps its creating request's id"
         );
         assert_eq!(
             store

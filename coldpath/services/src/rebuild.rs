@@ -57,6 +57,8 @@ pub struct Line {
     pub rebuilt: Checksum,
     /// The live one, when verifying.
     pub live: Option<Checksum>,
+    /// When they differ, a few rows only one side has (`live: …` / `rebuilt: …`).
+    pub differences: Vec<String>,
 }
 
 impl Line {
@@ -80,6 +82,10 @@ impl Line {
                     " DIFFERENT (live rows={} checksum={:016x})",
                     live.rows, live.digest
                 ));
+                for difference in &self.differences {
+                    out.push_str("\n    ");
+                    out.push_str(difference);
+                }
             }
         }
         out
@@ -120,6 +126,10 @@ pub async fn rebuild(store: &Store, log: &Log, verify: bool) -> Result<Vec<Line>
     };
     apply_all(store, &envelopes, only.as_ref()).await?;
     let rebuilt = store.blotter_checksums(Blotters::Shadow).await?;
+    let differences = match &live {
+        Some(live) if *live != rebuilt => differences(store).await?,
+        _ => Vec::new(),
+    };
     if !verify {
         store
             .promote_shadow_blotters(projections::CONSUMER, SHADOW_CONSUMER, head)
@@ -134,9 +144,36 @@ pub async fn rebuild(store: &Store, log: &Log, verify: bool) -> Result<Vec<Line>
                     .find(|s| s.projection == rebuilt.projection)
                     .cloned()
             }),
+            differences: differences
+                .iter()
+                .filter(|(p, _)| *p == rebuilt.projection)
+                .map(|(_, d)| d.clone())
+                .collect(),
             rebuilt,
         })
         .collect())
+}
+
+/// Up to five rows per projection that only one side has (read after the comparison: a live
+/// consumer may have moved on meanwhile).
+async fn differences(store: &Store) -> Result<Vec<(&'static str, String)>, StoreError> {
+    let live = store.blotter_rows(Blotters::Live).await?;
+    let shadow = store.blotter_rows(Blotters::Shadow).await?;
+    let mut out = Vec::new();
+    for ((projection, live), (_, shadow)) in live.into_iter().zip(shadow) {
+        let (live, shadow): (HashSet<String>, HashSet<String>) =
+            (live.into_iter().collect(), shadow.into_iter().collect());
+        let only_live = live
+            .difference(&shadow)
+            .take(5)
+            .map(|r| format!("live:    {r}"));
+        let only_shadow = shadow
+            .difference(&live)
+            .take(5)
+            .map(|r| format!("rebuilt: {r}"));
+        out.extend(only_live.chain(only_shadow).map(|d| (projection, d)));
+    }
+    Ok(out)
 }
 
 /// Projects `envelopes` into the shadows (only the ids in `only`, when given), in batches.

@@ -52,7 +52,6 @@ impl RelayTuning {
             ("batch.size", "1000000"),
             ("queue.buffering.max.messages", "500000"),
             ("queue.buffering.max.kbytes", "1048576"),
-            ("compression.type", "lz4"),
         ],
     };
 

@@ -248,6 +248,17 @@ impl Store {
         Ok((ids.into_iter().collect(), sums))
     }
 
+    /// Each projection's rows of `target` as canonical text, for showing what differs.
+    pub async fn blotter_rows(
+        &self,
+        target: Blotters,
+    ) -> Result<Vec<(&'static str, Vec<String>)>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let rows = canonical_rows(&mut tx, target).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
     /// Rows and digests of `target`'s projections.
     pub async fn blotter_checksums(&self, target: Blotters) -> Result<Vec<Checksum>, StoreError> {
         let mut tx = self.pool.begin().await?;
@@ -303,12 +314,8 @@ impl Store {
 
 /// The canonical columns of each projection: everything a reader sees except what depends on
 /// the order of arrival (`updated_at`).
-async fn checksums(
-    tx: &mut Transaction<'static, Any>,
-    target: Blotters,
-) -> Result<Vec<Checksum>, StoreError> {
-    use sha2::{Digest, Sha256};
-    let specs = [
+fn canonical_sql(target: Blotters) -> [(&'static str, String); 2] {
+    [
         (
             "rfq_blotter",
             format!(
@@ -325,31 +332,57 @@ async fn checksums(
                 target.trade_table()
             ),
         ),
-    ];
+    ]
+}
+
+/// Each projection's rows as canonical text (columns joined by U+241F).
+async fn canonical_rows(
+    tx: &mut Transaction<'static, Any>,
+    target: Blotters,
+) -> Result<Vec<(&'static str, Vec<String>)>, StoreError> {
     let mut out = Vec::new();
-    for (projection, sql) in specs {
+    for (projection, sql) in canonical_sql(target) {
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&mut **tx)
             .await?;
-        let mut digest = 0u64;
-        for row in &rows {
-            let mut hasher = Sha256::new();
-            for i in 0..row.len() {
-                hasher.update(row.get::<String, _>(i).as_bytes());
-                hasher.update([0x1f]);
-            }
-            let hash = hasher.finalize();
-            digest = digest.wrapping_add(u64::from_be_bytes(
-                hash[..8].try_into().expect("8 bytes of a SHA-256"),
-            ));
-        }
-        out.push(Checksum {
-            projection,
-            rows: rows.len() as u64,
-            digest,
-        });
+        let texts = rows
+            .iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| row.get::<String, _>(i))
+                    .collect::<Vec<_>>()
+                    .join("\u{241f}")
+            })
+            .collect();
+        out.push((projection, texts));
     }
     Ok(out)
+}
+
+/// Rows and an order-independent digest per projection: the sum of a SHA-256 prefix of each
+/// row's canonical text.
+async fn checksums(
+    tx: &mut Transaction<'static, Any>,
+    target: Blotters,
+) -> Result<Vec<Checksum>, StoreError> {
+    use sha2::{Digest, Sha256};
+    Ok(canonical_rows(tx, target)
+        .await?
+        .into_iter()
+        .map(|(projection, rows)| {
+            let digest = rows.iter().fold(0u64, |sum, row| {
+                let hash = Sha256::digest(row.as_bytes());
+                sum.wrapping_add(u64::from_be_bytes(
+                    hash[..8].try_into().expect("8 bytes of a SHA-256"),
+                ))
+            });
+            Checksum {
+                projection,
+                rows: rows.len() as u64,
+                digest,
+            }
+        })
+        .collect())
 }
 
 /// Applies one event inside `tx`; false when `consumer` had already applied it.
@@ -395,6 +428,7 @@ async fn apply_blotter(
                  quote_count = {rfq_table}.quote_count + excluded.quote_count, \
                  last_quote = COALESCE(excluded.last_quote, {rfq_table}.last_quote), \
                  trade_id = COALESCE(excluded.trade_id, {rfq_table}.trade_id), \
+                 correlation_id = CASE WHEN excluded.status_rank = 1 THEN excluded.correlation_id ELSE {rfq_table}.correlation_id END, \
                  updated_at = excluded.updated_at"
             );
             sqlx::query(sqlx::AssertSqlSafe(sql))
