@@ -582,8 +582,11 @@ pub fn write_rfq(
              marked published by one range update once all of it was acknowledged. On Kafka the same \
              outbox is relayed twice in the same process: first with the settings before tuning (4,096 \
              rows per round, one round at a time, `linger.ms=2`, no compression), then, after marking \
-             it unpublished again, with the tuned ones (`linger.ms=5`, 1 MB batches, lz4, five \
-             requests in flight with idempotence).\n\n| store | decisions | group commit events/s | bus | outbox rows | relay events/s | before tuning | ratio |\n|---|---|---|---|---|---|---|---|",
+             it unpublished again, with the tuned ones (`linger.ms=5`, 1 MB batches, five requests in \
+             flight with idempotence, three batches in flight; lz4 was tried and is slower against \
+             tansu, which decompresses every batch). \"cores\" is the CPU the rig process itself used \
+             per wall second in that phase: far below 1 while the rate misses its goal means the \
+             other side (the database, the broker) is what bounds it.\n\n| store | decisions | group commit events/s | commit cores | bus | outbox rows | relay events/s | relay cores | before tuning | ratio |\n|---|---|---|---|---|---|---|---|---|---|",
             crate::store_load::QUOTES_PER_RFQ
         );
         for f in capacity {
@@ -593,13 +596,15 @@ pub fn write_rfq(
             };
             let _ = writeln!(
                 md,
-                "| {} | {} | {:.0} | {} | {} | {:.0} | {before} | {ratio} |",
+                "| {} | {} | {:.0} | {:.2} | {} | {} | {:.0} | {:.2} | {before} | {ratio} |",
                 f.store,
                 f.events,
                 f.commit_rate(),
+                f.commit_cores,
                 f.bus,
                 f.relayed,
-                f.relay_rate()
+                f.relay_rate(),
+                f.relay_cores
             );
         }
     }

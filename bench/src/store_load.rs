@@ -42,6 +42,10 @@ pub struct StoreFigures {
     pub relay_seconds: f64,
     /// `local bus` or `kafka`.
     pub bus: &'static str,
+    /// CPU this process used while committing, in cores (CPU seconds per wall second).
+    pub commit_cores: f64,
+    /// CPU this process used while relaying (tuned), in cores.
+    pub relay_cores: f64,
     /// The same outbox relayed with the settings before tuning (`RelayTuning::BASELINE`) in
     /// the same process, when asked: rows and seconds.
     pub baseline: Option<(u64, f64)>,
@@ -98,9 +102,10 @@ pub async fn run(
     drop(tx);
     let names: Arc<dyn Names> = directory;
     let committer = Committer::new(store.clone(), ledger, instruments, names, "bench".into());
-    let start = Instant::now();
+    let (start, cpu) = (Instant::now(), process_cpu_seconds());
     committer.run(rx).await;
     let commit_seconds = start.elapsed().as_secs_f64();
+    let commit_cores = (process_cpu_seconds() - cpu) / commit_seconds;
 
     let bus = |tuning: RelayTuning| async move {
         Ok::<_, anyhow::Error>(match brokers {
@@ -124,9 +129,10 @@ pub async fn run(
         None
     };
     let tuned = bus(RelayTuning::TUNED).await?;
-    let start = Instant::now();
+    let (start, cpu) = (Instant::now(), process_cpu_seconds());
     let relayed = relay::relay_all(&store, tuned, RelayTuning::TUNED).await?;
     let relay_seconds = start.elapsed().as_secs_f64();
+    let relay_cores = (process_cpu_seconds() - cpu) / relay_seconds;
     Ok(StoreFigures {
         store: if store.is_sqlite() {
             "sqlite"
@@ -138,8 +144,30 @@ pub async fn run(
         relayed,
         relay_seconds,
         bus: bus_name,
+        commit_cores,
+        relay_cores,
         baseline,
     })
+}
+
+/// CPU time (user + system) this process has used, from `/proc/self/stat` (0 elsewhere).
+fn process_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces) start at state, field 3.
+    let Some((_, rest)) = stat.rsplit_once(") ") else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 (1-based), 11 and 12 here; 100 ticks per second.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// Drives `engine` through `rfqs` cycles and returns its decisions, registering a waiting
