@@ -4,11 +4,13 @@
 //!
 //! - [`workload`] — deterministic tick streams over N instruments.
 //! - [`engine`] — the RFQ engine on one core: quotes/s, accept-decision latency.
+//! - [`clob`] — the order book under exchange-core's benchmark mix.
 //! - [`harness`] — the pipelines under test behind one [`harness::Harness`] interface.
 //! - [`latency`] — an hdrhistogram [`TickObserver`](orion_hotpath::TickObserver) measuring
 //!   publish → coalesce-applied, and percentile formatting.
 //! - [`machine`] — what the report header says about the machine and commit.
 
+pub mod clob;
 pub mod e2e;
 pub mod engine;
 pub mod feed;

@@ -119,11 +119,17 @@ pub async fn run(
         "local bus"
     };
     let baseline = if compare {
+        // Only this run's rows: the store may hold an earlier run's, already published.
+        let first = store
+            .unpublished(1)
+            .await?
+            .first()
+            .map_or(i64::MAX, |r| r.position);
         let bus = bus(RelayTuning::BASELINE).await?;
         let start = Instant::now();
         let rows = relay::relay_all(&store, bus, RelayTuning::BASELINE).await?;
         let seconds = start.elapsed().as_secs_f64();
-        store.mark_all_unpublished().await?;
+        store.mark_unpublished_from(first).await?;
         Some((rows, seconds))
     } else {
         None

@@ -15,12 +15,14 @@
 //!   detection from timer events.
 //! - [`snapshot`] — the seqlock table other threads read without locks.
 //! - [`counters`] — single-writer counters readable from anywhere.
+//! - [`book`] — the central limit order book: price-time matching, allocation-free.
 //! - [`pipeline`] — the disruptor pipeline: fused or split layout, wait strategy, ring sizes.
 //!
 //! Per-event work never allocates: `tests/no_alloc.rs` runs the pipeline under a counting
 //! allocator and asserts zero allocations after warm-up.
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod book;
 pub mod coalesce;
 pub mod counters;
 pub mod event;

@@ -1,6 +1,6 @@
 //! Zero heap allocations per event: the whole pipeline (normalize, coalesce, flush, stale
-//! detection, the RFQ engine's create → quote → accept → trade, output ring) runs under a
-//! counting global allocator.
+//! detection, the RFQ engine's create → quote → accept → trade, output ring) and the order book
+//! (place, match, cancel, amend, kill switch) run under a counting global allocator.
 
 mod common;
 
@@ -197,8 +197,93 @@ fn assert_no_allocations(layout: Layout) {
     );
 }
 
-/// One test, both layouts in turn: the allocation counter is process-wide, so nothing else may
-/// run beside the measured window.
+/// The order book: placing (resting, crossing, IOC, FOK, MARKET), cancelling, amending and a
+/// kill switch over a warmed book, with every event consumed.
+fn assert_book_never_allocates() {
+    use orion_hotpath::book::*;
+    let mut books = OrderBooks::new(
+        2,
+        BookConfig {
+            capacity: 8_192,
+            levels: 1_024,
+        },
+    );
+    for i in 0..2 {
+        books.open(InstrumentId::from_index(i), 100_000, 1);
+    }
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut working = [OrderId(0); 4_096];
+    let mut events = 0u64;
+    let mut run = |books: &mut OrderBooks, steps: u64, events: &mut u64| {
+        let mut count = |e: BookEvent| {
+            *events += 1;
+            std::hint::black_box(e);
+        };
+        for step in 0..steps {
+            let r = next();
+            let user = UserId((r % 8) as u32);
+            let slot = (r >> 8) as usize % working.len();
+            match r % 10 {
+                0..=4 => {
+                    let side = if r & 1 == 0 { Side::Buy } else { Side::Sell };
+                    let (order_type, tif) = match (r >> 20) % 8 {
+                        0 => (OrderType::Market, TimeInForce::Ioc),
+                        1 => (OrderType::Limit, TimeInForce::Fok),
+                        2 => (OrderType::Limit, TimeInForce::Ioc),
+                        _ => (OrderType::Limit, TimeInForce::Gtc),
+                    };
+                    let new = NewOrder {
+                        instrument: InstrumentId::from_index((r >> 30) as u32 % 2),
+                        user,
+                        side,
+                        order_type,
+                        tif,
+                        price: 100_000 + ((r >> 12) % 41) as i64 - 20,
+                        qty: 1 + ((r >> 40) % 50) as i64,
+                    };
+                    if let Some(id) = books.place(new, &mut count) {
+                        working[slot] = id;
+                    }
+                }
+                5..=6 => books.cancel(user, working[slot], &mut count),
+                7..=8 => books.amend(
+                    user,
+                    working[slot],
+                    Some(1 + ((r >> 40) % 50) as i64),
+                    Some(100_000 + ((r >> 12) % 41) as i64 - 20),
+                    &mut count,
+                ),
+                _ if step % 1_000 == 0 => {
+                    books.cancel_where(|u| u == user, &mut count);
+                }
+                _ => books.cancel(user, OrderId(r), &mut count),
+            }
+        }
+    };
+    run(&mut books, 50_000, &mut events);
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    run(&mut books, 500_000, &mut events);
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    assert_eq!(
+        allocations, 0,
+        "500,000 order-book commands allocated {allocations} times"
+    );
+    assert!(
+        books.trades() > 10_000,
+        "matching exercised: {} trades",
+        books.trades()
+    );
+    assert!(events > 500_000, "{events} events");
+}
+
+/// One test, both layouts and the order book in turn: the allocation counter is process-wide,
+/// so nothing else may run beside the measured window.
 #[test]
 fn pipeline_never_allocates_per_event() {
     assert_no_allocations(Layout::Fused { core: None });
@@ -206,4 +291,5 @@ fn pipeline_never_allocates_per_event() {
         normalize_core: None,
         coalesce_core: None,
     });
+    assert_book_never_allocates();
 }

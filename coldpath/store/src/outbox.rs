@@ -68,12 +68,13 @@ impl Store {
         Ok(rows.iter().map(outbox_row).collect())
     }
 
-    /// Marks every row unpublished, so the relay publishes the whole outbox again (to a new
-    /// broker, or to measure the relay on the same rows); consumers deduplicate.
-    pub async fn mark_all_unpublished(&self) -> Result<u64, StoreError> {
+    /// Marks every row from `position` on unpublished, so the relay publishes them again (to a
+    /// new broker, or to measure the relay on the same rows); consumers deduplicate.
+    pub async fn mark_unpublished_from(&self, position: i64) -> Result<u64, StoreError> {
         Ok(sqlx::query(
-            "UPDATE outbox_events SET published_at = NULL WHERE published_at IS NOT NULL",
+            "UPDATE outbox_events SET published_at = NULL WHERE published_at IS NOT NULL AND position >= $1",
         )
+        .bind(position)
         .execute(&self.pool)
         .await?
         .rows_affected())

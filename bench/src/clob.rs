@@ -1,0 +1,183 @@
+//! The order-book workload of exchange-core's benchmarks, generated deterministically: about
+//! 1,000 resting orders over about 750 price levels, then a stream of 9 % GTC orders, 3 % IOC
+//! orders, 6 % cancels and 82 % moves (a resting order repriced by a few ticks). The stream is
+//! generated against a book (so every cancel and move names a working order) and replayed on a
+//! fresh book, which assigns the same ids: the book is deterministic.
+
+use orion_hotpath::InstrumentId;
+use orion_hotpath::book::{
+    BookConfig, BookEvent, NewOrder, OrderBooks, OrderId, OrderType, TimeInForce,
+};
+use orion_hotpath::rfq::{Side, UserId};
+
+/// Price units per tick.
+pub const TICK: i64 = 1;
+/// The book's centre.
+pub const MID: i64 = 100_000;
+/// Levels either side of the mid that orders are spread over (≈ 750 in all).
+pub const SPREAD_LEVELS: i64 = 375;
+
+/// One operation of the stream.
+#[derive(Debug, Clone, Copy)]
+pub enum Op {
+    /// A new order.
+    Place(NewOrder),
+    /// Cancel a working order.
+    Cancel(UserId, OrderId),
+    /// Reprice a working order.
+    Move(UserId, OrderId, i64),
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// A fresh book set with the one book the workload uses.
+pub fn books() -> OrderBooks {
+    let mut books = OrderBooks::new(
+        1,
+        BookConfig {
+            capacity: 1 << 16,
+            levels: 4_096,
+        },
+    );
+    books.open(InstrumentId::from_index(0), MID, TICK);
+    books
+}
+
+fn resting(rng: &mut Rng, user: UserId) -> NewOrder {
+    let side = if rng.below(2) == 0 {
+        Side::Buy
+    } else {
+        Side::Sell
+    };
+    // Bids below the mid, asks above: resting orders do not cross.
+    let distance = 1 + rng.below(SPREAD_LEVELS as u64) as i64;
+    let price = match side {
+        Side::Buy => MID - distance * TICK,
+        Side::Sell => MID + distance * TICK,
+    };
+    NewOrder {
+        instrument: InstrumentId::from_index(0),
+        user,
+        side,
+        order_type: OrderType::Limit,
+        tif: TimeInForce::Gtc,
+        price,
+        qty: 1 + rng.below(10) as i64,
+    }
+}
+
+/// The warm-up orders and the measured stream of `ops` operations, for seed `seed`.
+pub fn workload(seed: u64, ops: usize) -> (Vec<NewOrder>, Vec<Op>) {
+    let mut rng = Rng(seed);
+    let mut book = books();
+    let mut working: Vec<(UserId, OrderId)> = Vec::with_capacity(4_096);
+    let mut gone = Vec::new();
+    let mut apply = |book: &mut OrderBooks, op: &Op, working: &mut Vec<(UserId, OrderId)>| {
+        gone.clear();
+        let mut placed = None;
+        let mut sink = |e: BookEvent| match e {
+            BookEvent::Rested { order, .. } => placed = Some(order),
+            BookEvent::Cancelled { order, .. } => gone.push(order),
+            BookEvent::Filled {
+                order,
+                remaining: 0,
+                ..
+            } => gone.push(order),
+            _ => {}
+        };
+        match *op {
+            Op::Place(new) => {
+                book.place(new, &mut sink);
+            }
+            Op::Cancel(user, id) => book.cancel(user, id, &mut sink),
+            Op::Move(user, id, price) => book.amend(user, id, None, Some(price), &mut sink),
+        }
+        if let Op::Place(new) = op {
+            if let Some(id) = placed {
+                working.push((new.user, id));
+            }
+        }
+        working.retain(|(_, id)| !gone.contains(id));
+    };
+    let mut warm = Vec::with_capacity(1_000);
+    for i in 0..1_000 {
+        let new = resting(&mut rng, UserId(i % 64));
+        apply(&mut book, &Op::Place(new), &mut working);
+        warm.push(new);
+    }
+    let mut stream = Vec::with_capacity(ops);
+    while stream.len() < ops {
+        let roll = rng.below(100);
+        let user = UserId(rng.below(64) as u32);
+        let op = if roll < 9 || working.is_empty() {
+            Op::Place(resting(&mut rng, user))
+        } else if roll < 12 {
+            // IOC at a price a few ticks through the other side: takes some liquidity.
+            let mut new = resting(&mut rng, user);
+            new.tif = TimeInForce::Ioc;
+            new.price = match new.side {
+                Side::Buy => MID + (1 + rng.below(5) as i64) * TICK,
+                Side::Sell => MID - (1 + rng.below(5) as i64) * TICK,
+            };
+            Op::Place(new)
+        } else if roll < 18 {
+            let (user, id) = working[rng.below(working.len() as u64) as usize];
+            Op::Cancel(user, id)
+        } else {
+            let (user, id) = working[rng.below(working.len() as u64) as usize];
+            let order = book.order(id).expect("working orders are in the book");
+            // A few ticks, staying on its side of the mid.
+            let step = rng.below(7) as i64 - 3;
+            let price = match order.side {
+                Side::Buy => (order.price + step * TICK).min(MID - TICK),
+                Side::Sell => (order.price + step * TICK).max(MID + TICK),
+            };
+            let price = if price == order.price {
+                price + if order.side == Side::Buy { -TICK } else { TICK }
+            } else {
+                price
+            };
+            Op::Move(user, id, price)
+        };
+        apply(&mut book, &op, &mut working);
+        stream.push(op);
+    }
+    (warm, stream)
+}
+
+/// Places the warm-up orders on `book`.
+pub fn warm(book: &mut OrderBooks, warm: &[NewOrder]) {
+    let mut sink = |_e: BookEvent| {};
+    for new in warm {
+        book.place(*new, &mut sink);
+    }
+}
+
+/// Replays `stream` on a warmed `book`; returns how many events it produced.
+pub fn run(book: &mut OrderBooks, stream: &[Op]) -> u64 {
+    let mut events = 0u64;
+    let mut count = |_e: BookEvent| events += 1;
+    for op in stream {
+        match *op {
+            Op::Place(new) => {
+                book.place(new, &mut count);
+            }
+            Op::Cancel(user, id) => book.cancel(user, id, &mut count),
+            Op::Move(user, id, price) => book.amend(user, id, None, Some(price), &mut count),
+        }
+    }
+    events
+}
