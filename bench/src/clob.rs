@@ -4,6 +4,9 @@
 //! generated against a book (so every cancel and move names a working order) and replayed on a
 //! fresh book, which assigns the same ids: the book is deterministic.
 
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
 use orion_hotpath::InstrumentId;
 use orion_hotpath::book::{
     BookConfig, BookEvent, NewOrder, OrderBooks, OrderId, OrderType, TimeInForce,
@@ -166,18 +169,50 @@ pub fn warm(book: &mut OrderBooks, warm: &[NewOrder]) {
     }
 }
 
+/// Applies one operation.
+#[inline]
+fn apply(book: &mut OrderBooks, op: &Op, sink: &mut impl FnMut(BookEvent)) {
+    match *op {
+        Op::Place(new) => {
+            book.place(new, sink);
+        }
+        Op::Cancel(user, id) => book.cancel(user, id, sink),
+        Op::Move(user, id, price) => book.amend(user, id, None, Some(price), sink),
+    }
+}
+
 /// Replays `stream` on a warmed `book`; returns how many events it produced.
 pub fn run(book: &mut OrderBooks, stream: &[Op]) -> u64 {
     let mut events = 0u64;
     let mut count = |_e: BookEvent| events += 1;
     for op in stream {
-        match *op {
-            Op::Place(new) => {
-                book.place(new, &mut count);
-            }
-            Op::Cancel(user, id) => book.cancel(user, id, &mut count),
-            Op::Move(user, id, price) => book.amend(user, id, None, Some(price), &mut count),
-        }
+        apply(book, op, &mut count);
     }
     events
+}
+
+/// Latency at an offered rate, with intended-time stamping: operation `i` is due at
+/// `i / ops_per_sec` after the start; each is applied as soon as it is due (or at once when the
+/// book is behind) and recorded as completion minus due time, so time spent queued behind a slow
+/// operation counts — no coordinated omission. Nanoseconds; each figure includes one clock read.
+pub fn offered_latency(warm: &[NewOrder], stream: &[Op], ops_per_sec: u64) -> Histogram<u64> {
+    let mut book = books();
+    self::warm(&mut book, warm);
+    let mut histogram =
+        Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).expect("static bounds");
+    let interval = 1e9 / ops_per_sec.max(1) as f64;
+    let mut sink = |e: BookEvent| {
+        std::hint::black_box(e);
+    };
+    let start = Instant::now();
+    for (i, op) in stream.iter().enumerate() {
+        let due = Duration::from_nanos((i as f64 * interval) as u64);
+        while start.elapsed() < due {
+            std::hint::spin_loop();
+        }
+        apply(&mut book, op, &mut sink);
+        let late = start.elapsed().saturating_sub(due);
+        histogram.saturating_record(late.as_nanos().max(1) as u64);
+    }
+    histogram
 }

@@ -60,6 +60,19 @@ enum Cmd {
         #[arg(long, default_value_t = LATENCY_TRIALS)]
         trials: usize,
     },
+    /// The order book at an offered rate of the exchange-core mix: latency percentiles with
+    /// intended-time stamping; writes `clob-latency.hgrm` into `--out`.
+    Clob {
+        /// Operations per second offered.
+        #[arg(long, default_value_t = 1_000_000)]
+        rate: u64,
+        /// Operations replayed.
+        #[arg(long, default_value_t = 3_000_000)]
+        ops: usize,
+        /// Output directory for the `.hgrm` file.
+        #[arg(long, default_value = "perf-reports")]
+        out: PathBuf,
+    },
     /// The RFQ engine on one core: quotes/s and accept latency; writes perf-reports/rfq.md.
     Engine {
         /// RFQ rounds (create, 10 quotes, accept).
@@ -235,6 +248,27 @@ async fn main() -> Result<()> {
                 64,
                 trials,
             ));
+        }
+        Cmd::Clob { rate, ops, out } => {
+            let (warm, stream) = orion_bench::clob::workload(42, ops);
+            if let Some(core) = core_affinity::get_core_ids().and_then(|c| c.last().copied()) {
+                core_affinity::set_for_current(core);
+            }
+            let h = orion_bench::clob::offered_latency(&warm, &stream, rate);
+            std::fs::create_dir_all(&out)?;
+            std::fs::write(
+                out.join("clob-latency.hgrm"),
+                orion_bench::latency::hgrm(&h),
+            )?;
+            println!(
+                "{} ops at {rate} ops/s offered: p50 {} ns p90 {} ns p99 {} ns p99.9 {} ns max {} ns",
+                h.len(),
+                h.value_at_quantile(0.50),
+                h.value_at_quantile(0.90),
+                h.value_at_quantile(0.99),
+                h.value_at_quantile(0.999),
+                h.max()
+            );
         }
         Cmd::Engine {
             rounds,
