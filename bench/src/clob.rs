@@ -23,8 +23,8 @@ pub const SPREAD_LEVELS: i64 = 375;
 /// One operation of the stream.
 #[derive(Debug, Clone, Copy)]
 pub enum Op {
-    /// A new order.
-    Place(NewOrder),
+    /// A new order, and the id the book gives it (the same on every replay).
+    Place(NewOrder, u64),
     /// Cancel a working order.
     Cancel(UserId, OrderId),
     /// Reprice a working order.
@@ -82,16 +82,19 @@ fn resting(rng: &mut Rng, user: UserId) -> NewOrder {
     }
 }
 
-/// The warm-up orders and the measured stream of `ops` operations, for seed `seed`.
-pub fn workload(seed: u64, ops: usize) -> (Vec<NewOrder>, Vec<Op>) {
+/// The warm-up orders (with the ids the book gives them) and the measured stream of `ops`
+/// operations, for seed `seed`. Every order has a user of its own, so self-trade prevention
+/// never fires and any book can replay the stream the same way.
+pub fn workload(seed: u64, ops: usize) -> (Vec<(NewOrder, u64)>, Vec<Op>) {
     let mut rng = Rng(seed);
     let mut book = books();
     let mut working: Vec<(UserId, OrderId)> = Vec::with_capacity(4_096);
     let mut gone = Vec::new();
     let mut apply = |book: &mut OrderBooks, op: &Op, working: &mut Vec<(UserId, OrderId)>| {
         gone.clear();
-        let mut placed = None;
+        let (mut placed, mut accepted) = (None, 0);
         let mut sink = |e: BookEvent| match e {
+            BookEvent::Accepted { order, .. } => accepted = order.0,
             BookEvent::Rested { order, .. } => placed = Some(order),
             BookEvent::Cancelled { order, .. } => gone.push(order),
             BookEvent::Filled {
@@ -102,40 +105,45 @@ pub fn workload(seed: u64, ops: usize) -> (Vec<NewOrder>, Vec<Op>) {
             _ => {}
         };
         match *op {
-            Op::Place(new) => {
+            Op::Place(new, _) => {
                 book.place(new, &mut sink);
             }
             Op::Cancel(user, id) => book.cancel(user, id, &mut sink),
             Op::Move(user, id, price) => book.amend(user, id, None, Some(price), &mut sink),
         }
-        if let Op::Place(new) = op {
+        if let Op::Place(new, _) = op {
             if let Some(id) = placed {
                 working.push((new.user, id));
             }
         }
         working.retain(|(_, id)| !gone.contains(id));
+        accepted
+    };
+    let mut next_user = 0u32;
+    let mut user = || {
+        next_user += 1;
+        UserId(next_user)
     };
     let mut warm = Vec::with_capacity(1_000);
-    for i in 0..1_000 {
-        let new = resting(&mut rng, UserId(i % 64));
-        apply(&mut book, &Op::Place(new), &mut working);
-        warm.push(new);
+    for _ in 0..1_000 {
+        let new = resting(&mut rng, user());
+        let id = apply(&mut book, &Op::Place(new, 0), &mut working);
+        warm.push((new, id));
     }
     let mut stream = Vec::with_capacity(ops);
     while stream.len() < ops {
         let roll = rng.below(100);
-        let user = UserId(rng.below(64) as u32);
         let op = if roll < 9 || working.is_empty() {
-            Op::Place(resting(&mut rng, user))
+            Op::Place(resting(&mut rng, user()), 0)
         } else if roll < 12 {
             // IOC at a price a few ticks through the other side: takes some liquidity.
-            let mut new = resting(&mut rng, user);
+            let mut new = resting(&mut rng, user());
             new.tif = TimeInForce::Ioc;
             new.price = match new.side {
                 Side::Buy => MID + (1 + rng.below(5) as i64) * TICK,
                 Side::Sell => MID - (1 + rng.below(5) as i64) * TICK,
             };
-            Op::Place(new)
+            Op::Place(new, 0)
         } else if roll < 18 {
             let (user, id) = working[rng.below(working.len() as u64) as usize];
             Op::Cancel(user, id)
@@ -155,16 +163,19 @@ pub fn workload(seed: u64, ops: usize) -> (Vec<NewOrder>, Vec<Op>) {
             };
             Op::Move(user, id, price)
         };
-        apply(&mut book, &op, &mut working);
-        stream.push(op);
+        let id = apply(&mut book, &op, &mut working);
+        stream.push(match op {
+            Op::Place(new, _) => Op::Place(new, id),
+            other => other,
+        });
     }
     (warm, stream)
 }
 
 /// Places the warm-up orders on `book`.
-pub fn warm(book: &mut OrderBooks, warm: &[NewOrder]) {
+pub fn warm(book: &mut OrderBooks, warm: &[(NewOrder, u64)]) {
     let mut sink = |_e: BookEvent| {};
-    for new in warm {
+    for (new, _) in warm {
         book.place(*new, &mut sink);
     }
 }
@@ -173,7 +184,7 @@ pub fn warm(book: &mut OrderBooks, warm: &[NewOrder]) {
 #[inline]
 fn apply(book: &mut OrderBooks, op: &Op, sink: &mut impl FnMut(BookEvent)) {
     match *op {
-        Op::Place(new) => {
+        Op::Place(new, _) => {
             book.place(new, sink);
         }
         Op::Cancel(user, id) => book.cancel(user, id, sink),
@@ -195,7 +206,11 @@ pub fn run(book: &mut OrderBooks, stream: &[Op]) -> u64 {
 /// `i / ops_per_sec` after the start; each is applied as soon as it is due (or at once when the
 /// book is behind) and recorded as completion minus due time, so time spent queued behind a slow
 /// operation counts — no coordinated omission. Nanoseconds; each figure includes one clock read.
-pub fn offered_latency(warm: &[NewOrder], stream: &[Op], ops_per_sec: u64) -> Histogram<u64> {
+pub fn offered_latency(
+    warm: &[(NewOrder, u64)],
+    stream: &[Op],
+    ops_per_sec: u64,
+) -> Histogram<u64> {
     let mut book = books();
     self::warm(&mut book, warm);
     let mut histogram =

@@ -1,6 +1,5 @@
-//! Post-trade and consumer-operations routes, over
-//! [`PostTradeService`](orion_services::posttrade::PostTradeService) and
-//! [`OpsService`](orion_services::consumer::ops::OpsService).
+//! Post-trade and consumer-operations routes, over the services' `PostTradeService`
+//! ([`orion_services::posttrade`]) and `OpsService` ([`orion_services::consumer::ops`]).
 //!
 //! - `GET /trades/{id}/confirmation` — the stored confirmation document.
 //! - `GET /posttrade/unsettled` · `GET /posttrade/reconciliation.csv` — trades not `SETTLED`.

@@ -98,13 +98,19 @@ impl From<orion_store::StoreError> for ApplyError {
     }
 }
 
-/// An error and its causes, outermost first, as one line each.
+/// An error and its causes, outermost first, one line each; a cause whose text the line above
+/// already holds (wrappers that print their source) is not repeated.
 pub fn error_chain(err: &dyn std::error::Error) -> String {
     let mut out = err.to_string();
+    let mut last = out.clone();
     let mut cause = err.source();
     while let Some(c) = cause {
-        out.push_str("\ncaused by: ");
-        out.push_str(&c.to_string());
+        let text = c.to_string();
+        if !last.contains(&text) {
+            out.push_str("\ncaused by: ");
+            out.push_str(&text);
+        }
+        last = text;
         cause = c.source();
     }
     out
