@@ -42,7 +42,7 @@ out=perf-reports/clob.md
   verdict99=$(python3 -c "print('met' if $p99 <= 2000 else '**missed** ({:.1f}× the budget)'.format($p99 / 2000))")
   ratio=$(python3 -c "print(f'{$theirs / $median:.0f}')")
   verdict10=$(python3 -c "print('met' if $theirs / $median >= 10 else '**missed**')")
-  echo "| ≥ 10× \\`orderbook-rs\\` on the same stream (same criterion run) | $ratio× (orderbook-rs 0.15: $(rate "$theirs") M ops/s) | $verdict10 |"
+  echo "| ≥ 10× \`orderbook-rs\` on the same stream (same criterion run) | $ratio× (orderbook-rs 0.15: $(rate "$theirs") M ops/s) | $verdict10 |"
   echo "| p99 ≤ 2 µs at 1 M ops/s offered | p99 $p99 ns (p50 $p50 ns) | $verdict99 |"
   echo "| zero allocations per operation | 0 over 500,000 commands (\`hotpath/tests/no_alloc.rs\`, in the test command) | met |"
   echo

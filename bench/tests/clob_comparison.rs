@@ -23,7 +23,7 @@ fn orderbook_rs_replays_the_stream_to_the_same_top_of_book() {
     };
     // Refusals of cancels and moves: an order one book still has and the other does not.
     let mut refused = 0;
-    let mut place = |new: &orion_hotpath::book::NewOrder, id: u64| {
+    let place = |new: &orion_hotpath::book::NewOrder, id: u64| {
         let tif = match new.tif {
             TimeInForce::Ioc => pricelevel::TimeInForce::Ioc,
             _ => pricelevel::TimeInForce::Gtc,
