@@ -501,3 +501,100 @@ async fn post_trade_dead_letters_ticks_and_rebuild_on_postgres_with_kafka() {
     assert!(lines.iter().all(|l| l.ends_with(" equal")), "{out}");
     assert!(lines[1].contains("rows=50"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn always_failing_settlement_across_a_kill_9_on_postgres_with_kafka() {
+    let broker = Broker::start();
+    let (_db, url) = support::PgDatabase::create().await;
+    let flags = [
+        "--kafka-brokers",
+        broker.addr.as_str(),
+        "--database-url",
+        url.as_str(),
+        "--settlement-failure-rate",
+        "1",
+        "--settlement-delay-ms",
+        "100",
+        "--settlement-max-retries",
+        "3",
+        "--sim-rate",
+        "200",
+    ];
+    let orion = Orion::start(&flags);
+    let trader = orion.login("trader@acme").await;
+    orion.wait_ready_to_trade(&trader, "EUR/USD").await;
+    let mut trades = Vec::new();
+    for _ in 0..5 {
+        trades.push(support::trade(&orion, &trader, "EUR/USD").await);
+    }
+    // The sagas are retrying (backoff 0.5, 1, 2 s): kill the process in the middle of them.
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let data_dir = orion.kill_hard();
+    let orion = Orion::start_in(data_dir, &flags);
+    let trader = orion.login("trader@acme").await;
+    for (id, view) in support::settle(&orion, &trader, &trades).await {
+        assert_eq!(
+            (
+                view["settlementStatus"].as_str(),
+                view["settlementAttempts"].as_i64()
+            ),
+            (Some("FAILED_FINAL"), Some(4)),
+            "{id}"
+        );
+    }
+    // On the topic: per trade one SettlementFailed per attempt 1..=4 (redeliveries of the same
+    // event share its id), only the fourth final, and never a SettlementCompleted.
+    let wanted: HashSet<&str> = trades.iter().map(String::as_str).collect();
+    let failures = |seen: &[rdkafka::message::OwnedMessage]| {
+        let mut per: HashMap<String, HashMap<i64, HashSet<String>>> = HashMap::new();
+        for m in seen {
+            let e: Value = serde_json::from_slice(m.payload().unwrap()).unwrap();
+            let trade = e["payload"]["tradeId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if e["eventType"] == "SettlementFailed" && wanted.contains(trade.as_str()) {
+                per.entry(trade)
+                    .or_default()
+                    .entry(e["payload"]["attempt"].as_i64().unwrap())
+                    .or_default()
+                    .insert(e["eventId"].as_str().unwrap().to_owned());
+            }
+        }
+        per
+    };
+    let seen = read_topics(&broker.addr, &["dev.posttrade.settlement.v1"], |seen| {
+        let per = failures(seen);
+        per.len() == trades.len() && per.values().all(|a| a.len() == 4)
+    })
+    .await;
+    let per = failures(&seen);
+    let validator = schema("SettlementFailed");
+    for trade in &trades {
+        let attempts = &per[trade];
+        assert_eq!(
+            attempts
+                .keys()
+                .copied()
+                .collect::<std::collections::BTreeSet<_>>(),
+            (1..=4).collect(),
+            "{trade}"
+        );
+        assert!(
+            attempts.values().all(|ids| ids.len() == 1),
+            "one event per attempt: {trade}"
+        );
+    }
+    for m in &seen {
+        let e: Value = serde_json::from_slice(m.payload().unwrap()).unwrap();
+        assert_ne!(e["eventType"], "SettlementCompleted");
+        if e["eventType"] == "SettlementFailed" {
+            assert!(validator.is_valid(&e["payload"]), "{e}");
+            assert_eq!(
+                e["payload"]["final"].as_bool(),
+                Some(e["payload"]["attempt"] == 4),
+                "only the last attempt is final: {e}"
+            );
+        }
+    }
+}
