@@ -5,7 +5,11 @@
 //! reference's; the book must never be crossed; every order's quantity must be conserved
 //! (filled + cancelled = ordered); states only move forward; the same seed replays byte for byte.
 
+mod common;
+
 use std::collections::HashMap;
+
+use common::Rng;
 
 use orion_hotpath::InstrumentId;
 use orion_hotpath::book::ladder::Ladder;
@@ -17,25 +21,6 @@ const TICK: i64 = 5;
 const MID: i64 = 108_425;
 const LEVELS: u32 = 512;
 const INSTRUMENTS: u32 = 2;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
 
 /// What both books report, with orders named by the sequence number of the step that placed
 /// them (the two books number orders differently).

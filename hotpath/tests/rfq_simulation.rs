@@ -3,7 +3,11 @@
 //! expiry, kill switches, limit changes, LP disconnects — for a million steps, checking the
 //! lifecycle invariants on every event, and that the same seed gives byte-identical output.
 
+mod common;
+
 use std::collections::HashMap;
+
+use common::Rng;
 
 use orion_hotpath::rfq::engine::{MAX_QUOTES, class_bit};
 use orion_hotpath::rfq::*;
@@ -17,26 +21,6 @@ const SECOND: u64 = 1_000_000_000;
 fn pick(rng: &mut Rng, known: &[RfqId]) -> RfqId {
     let window = if rng.chance(75) { 8 } else { 80 };
     known[known.len() - 1 - rng.below(known.len().min(window) as u64) as usize]
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
 }
 
 fn instruments() -> Vec<InstrumentRef> {

@@ -109,19 +109,9 @@ async fn a_failing_projection_dead_letters_and_a_replay_after_the_fix_applies_on
     let listed: Value = orion.get("/ops/dlq", &ops).await.json().await.unwrap();
     assert_eq!(listed["count"], 2);
     assert_eq!(orion.get("/ops/dlq", &trader).await.status(), 403);
-    let consumers: Value = orion
-        .get("/ops/consumers", &ops)
+    let blotters = support::consumer_state(&orion, &ops, "blotters")
         .await
-        .json()
-        .await
-        .unwrap();
-    let blotters = consumers["consumers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["consumer"] == "blotters")
-        .unwrap()
-        .clone();
+        .expect("the blotters consumer runs");
     assert_eq!(blotters["deadLettered"], 2, "{blotters}");
     assert!(blotters["retried"].as_u64().unwrap() >= 2, "{blotters}");
     let deadline = Instant::now() + Duration::from_secs(5);

@@ -24,17 +24,8 @@ async fn caught_up(orion: &Orion) {
     let ops = orion.login("ops@orion").await;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let consumers: Value = orion
-            .get("/ops/consumers", &ops)
+        let lag = support::consumer_state(orion, &ops, "blotters")
             .await
-            .json()
-            .await
-            .unwrap();
-        let lag = consumers["consumers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["consumer"] == "blotters")
             .map(|c| c["lag"].as_i64().unwrap());
         if lag == Some(0) {
             return;

@@ -299,6 +299,22 @@ pub async fn settle(
     done
 }
 
+/// One consumer's entry of `GET /ops/consumers` (as `ops@orion`), if it runs.
+pub async fn consumer_state(orion: &Orion, ops_token: &str, consumer: &str) -> Option<Value> {
+    let consumers: Value = orion
+        .get("/ops/consumers", ops_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    consumers["consumers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["consumer"] == consumer)
+        .cloned()
+}
+
 /// Runs the `orion` binary with `args` to completion: exit success and stdout.
 pub fn orion_cli(args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_orion"))
