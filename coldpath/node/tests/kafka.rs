@@ -24,17 +24,6 @@ const TOPICS: [&str; 7] = [
     "dev.admin.changes.v1",
 ];
 
-fn schema(name: &str) -> jsonschema::Validator {
-    let path = format!(
-        "{}/../../proto/schemas/v1/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    jsonschema::validator_for(
-        &serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap(),
-    )
-    .unwrap()
-}
-
 async fn outbox_ids(data_dir: &std::path::Path) -> HashSet<String> {
     sqlx::any::install_default_drivers();
     let url = format!("sqlite://{}/orion.db", data_dir.display());
@@ -46,39 +35,6 @@ async fn outbox_ids(data_dir: &std::path::Path) -> HashSet<String> {
         .await
         .unwrap();
     rows.into_iter().map(|(id,)| id).collect()
-}
-
-async fn trade_round(orion: &Orion, token: &str, n: usize) {
-    let created = orion
-        .post("/rfqs", token, json!({"instrumentId": "EUR/USD", "side": "BUY", "size": "250000", "expirySeconds": 20}), Some(&format!("k-{n}")))
-        .await;
-    assert_eq!(created.status(), 201);
-    let rfq = created.json::<Value>().await.unwrap()["rfqId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    for _ in 0..50 {
-        let view: Value = orion
-            .get(&format!("/rfqs/{rfq}"), token)
-            .await
-            .json()
-            .await
-            .unwrap();
-        if let Some(quote) = view["quotes"].get(0).and_then(|q| q["quoteId"].as_str()) {
-            let accepted = orion
-                .post(
-                    &format!("/rfqs/{rfq}/accept"),
-                    token,
-                    json!({"quoteId": quote}),
-                    Some(&format!("a-{n}")),
-                )
-                .await;
-            assert_eq!(accepted.status(), 200);
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("no quote for {rfq}");
 }
 
 /// Consumes every topic with a consumer group until `wanted` event ids were all seen.
@@ -95,7 +51,6 @@ async fn consume_until(
         .create()
         .unwrap();
     consumer.subscribe(&TOPICS).unwrap();
-    let envelope = schema("envelope");
     let mut seen: HashMap<String, Value> = HashMap::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     while !wanted.iter().all(|id| seen.contains_key(id)) {
@@ -112,13 +67,7 @@ async fn consume_until(
             continue;
         };
         let event: Value = serde_json::from_slice(message.payload().unwrap()).unwrap();
-        if let Err(e) = envelope.validate(&event) {
-            panic!("envelope invalid: {e}: {event}");
-        }
-        let event_type = event["eventType"].as_str().unwrap();
-        if let Err(e) = schema(event_type).validate(&event["payload"]) {
-            panic!("{event_type} payload invalid: {e}");
-        }
+        support::assert_valid_event(&event);
         let headers: HashMap<&str, String> = message
             .headers()
             .map(|h| {
@@ -188,8 +137,8 @@ async fn every_committed_event_reaches_kafka_even_across_a_kill_9() {
     let orion = Orion::start(&["--kafka-brokers", &broker.addr, "--sim-rate", "200"]);
     let trader = orion.login("trader@acme").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    for n in 0..5 {
-        trade_round(&orion, &trader, n).await;
+    for _ in 0..5 {
+        support::trade(&orion, &trader, "EUR/USD").await;
     }
     let risk = orion.login("risk@acme").await;
     assert_eq!(
@@ -240,8 +189,8 @@ async fn every_committed_event_reaches_kafka_even_across_a_kill_9() {
             .status(),
         201
     );
-    for n in 5..10 {
-        trade_round(&orion, &trader, n).await;
+    for _ in 5..10 {
+        support::trade(&orion, &trader, "EUR/USD").await;
     }
     // Kill mid-stream: the relay may hold rows committed but not yet marked published.
     let data_dir = orion.kill_hard();
@@ -458,7 +407,6 @@ async fn post_trade_dead_letters_ticks_and_rebuild_on_postgres_with_kafka() {
         },
     )
     .await;
-    let envelope = schema("envelope");
     let mut types = HashSet::new();
     for message in &events {
         let key = std::str::from_utf8(message.key().unwrap_or_default()).unwrap();
@@ -466,13 +414,8 @@ async fn post_trade_dead_letters_ticks_and_rebuild_on_postgres_with_kafka() {
             continue;
         }
         let event: Value = serde_json::from_slice(message.payload().unwrap()).unwrap();
-        if let Err(e) = envelope.validate(&event) {
-            panic!("envelope invalid: {e}: {event}");
-        }
-        let event_type = event["eventType"].as_str().unwrap();
-        if let Err(e) = schema(event_type).validate(&event["payload"]) {
-            panic!("{event_type} payload invalid: {e}: {event}");
-        }
+        let event_type = support::assert_valid_event(&event);
+        let event_type = event_type.as_str();
         let expected_key = match message.topic() {
             "dev.marketdata.ticks.v1" => event["payload"]["instrumentId"].as_str(),
             "dev.posttrade.settlement.v1" => event["payload"]["tradeId"].as_str(),
@@ -569,7 +512,7 @@ async fn always_failing_settlement_across_a_kill_9_on_postgres_with_kafka() {
     })
     .await;
     let per = failures(&seen);
-    let validator = schema("SettlementFailed");
+    let validator = support::schema("SettlementFailed");
     for trade in &trades {
         let attempts = &per[trade];
         assert_eq!(

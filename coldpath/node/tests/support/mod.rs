@@ -483,13 +483,6 @@ fn rand_suffix() -> u64 {
 /// many there are and their types.
 pub async fn validate_outbox(url: &str) -> (usize, std::collections::HashSet<String>) {
     sqlx::any::install_default_drivers();
-    let schemas = concat!(env!("CARGO_MANIFEST_DIR"), "/../../proto/schemas/v1");
-    let load = |name: &str| -> Value {
-        let path = format!("{schemas}/{name}.json");
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("schema {path}"));
-        serde_json::from_str(&text).unwrap()
-    };
-    let envelope = jsonschema::validator_for(&load("envelope")).unwrap();
     let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
         .await
         .unwrap();
@@ -501,13 +494,7 @@ pub async fn validate_outbox(url: &str) -> (usize, std::collections::HashSet<Str
     let mut seen = std::collections::HashSet::new();
     for (event_type, text) in &rows {
         let event: Value = serde_json::from_str(text).unwrap();
-        if let Err(e) = envelope.validate(&event) {
-            panic!("{event_type} envelope invalid: {e}: {event}");
-        }
-        let payload = jsonschema::validator_for(&load(event_type)).unwrap();
-        if let Err(e) = payload.validate(&event["payload"]) {
-            panic!("{event_type} payload invalid: {e}: {event}");
-        }
+        assert_valid_event(&event);
         assert!(
             !event["tenantId"].as_str().unwrap().is_empty()
                 && !event["correlationId"].as_str().unwrap().is_empty()
@@ -515,4 +502,27 @@ pub async fn validate_outbox(url: &str) -> (usize, std::collections::HashSet<Str
         seen.insert(event_type.clone());
     }
     (rows.len(), seen)
+}
+
+/// The validator of one schema of `proto/schemas/v1` (`envelope` or an event type).
+pub fn schema(name: &str) -> jsonschema::Validator {
+    let path = format!(
+        "{}/../../proto/schemas/v1/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("schema {path}"));
+    jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
+}
+
+/// Panics unless `event` is a valid envelope whose payload is valid for its event type; the
+/// event type.
+pub fn assert_valid_event(event: &Value) -> String {
+    if let Err(e) = schema("envelope").validate(event) {
+        panic!("envelope invalid: {e}: {event}");
+    }
+    let event_type = event["eventType"].as_str().unwrap().to_owned();
+    if let Err(e) = schema(&event_type).validate(&event["payload"]) {
+        panic!("{event_type} payload invalid: {e}: {event}");
+    }
+    event_type
 }
