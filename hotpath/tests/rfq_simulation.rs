@@ -107,6 +107,7 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
             max_drift_bp: 30,
         },
         max_users: 16,
+        orders: OrderRules::default(),
     };
     let users = users();
     let lps = lps();
@@ -299,6 +300,7 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
                     request,
                     scope,
                     enabled,
+                    cancel_resting: false,
                 };
                 engine.handle(&EngineCommand { at: now, command }, &mut emit);
             }
@@ -499,6 +501,9 @@ fn simulate(seed: u64, steps: u64) -> (u64, u64, HashMap<&'static str, u64>) {
                 }
                 RfqEvent::KillSwitchChanged { .. } => "kill-switch",
                 RfqEvent::LimitsChanged { .. } => "limits",
+                RfqEvent::Order { .. } | RfqEvent::OrderRejected { .. } => {
+                    panic!("no order was placed, yet the book answered: {event:?}")
+                }
             };
             *counts.entry(name).or_default() += 1;
         }

@@ -72,6 +72,38 @@ pub enum Decision {
     },
     /// New limits apply.
     LimitsApplied,
+    /// An order's state after the command (placed, cancelled or amended).
+    Order(OrderSnapshot),
+}
+
+/// An order as its owner sees it after a committed change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderSnapshot {
+    /// The order's id.
+    pub order_id: u64,
+    /// Instrument id.
+    pub instrument_id: String,
+    /// `BUY` or `SELL`.
+    pub side: String,
+    /// `LIMIT` or `MARKET`.
+    pub order_type: String,
+    /// `GTC`, `IOC`, `FOK`.
+    pub time_in_force: String,
+    /// Limit price (decimal), none for MARKET.
+    pub limit_price: Option<String>,
+    /// Quantity asked (decimal).
+    pub qty: String,
+    /// `ACK`, `PARTIAL_FILL`, `FILLED` or `CANCELLED`.
+    pub status: String,
+    /// Filled so far (decimal).
+    pub filled_qty: String,
+    /// Still working (decimal; 0 once filled or cancelled).
+    pub remaining_qty: String,
+    /// Average fill price (decimal), none before a fill.
+    pub avg_price: Option<String>,
+    /// Last change, ns since the epoch.
+    pub updated_at: u64,
 }
 
 /// A committed change for the owner of an RFQ (the requester's WebSocket sessions).
@@ -163,6 +195,8 @@ pub enum RfqChange {
         /// The event that moved it.
         event: &'static str,
     },
+    /// One of the owner's orders changed (accepted, filled, amended, cancelled).
+    Order(OrderSnapshot),
     /// Ended without a trade.
     Closed {
         /// The RFQ.
@@ -215,6 +249,20 @@ mod tests {
                 enabled: true,
             },
             Decision::LimitsApplied,
+            Decision::Order(OrderSnapshot {
+                order_id: 1 << 32,
+                instrument_id: "EUR/USD".into(),
+                side: "BUY".into(),
+                order_type: "LIMIT".into(),
+                time_in_force: "GTC".into(),
+                limit_price: Some("1.08425".into()),
+                qty: "1000000.00".into(),
+                status: "PARTIAL_FILL".into(),
+                filled_qty: "400000.00".into(),
+                remaining_qty: "600000.00".into(),
+                avg_price: Some("1.08421".into()),
+                updated_at: 5,
+            }),
         ] {
             let answer = Answer {
                 correlation_id: "c-1".into(),

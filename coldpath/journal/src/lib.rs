@@ -26,11 +26,12 @@
 
 mod admin;
 pub mod decision;
+pub mod orders;
 pub mod posttrade;
 mod rows;
 
 pub use admin::DirectoryChange;
-pub use decision::{Answer, Decision, OwnerUpdate, RfqChange};
+pub use decision::{Answer, Decision, OrderSnapshot, OwnerUpdate, RfqChange};
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -207,6 +208,14 @@ pub struct Committer {
     rows: Mutex<HashMap<orion_hotpath::rfq::RfqId, rows::RfqRow>>,
     /// Rows staged by the batch being written (only the committer task touches it).
     staged: Mutex<staged::Staged>,
+    /// Working orders' facts, as of the last committed batch.
+    orders: std::sync::Arc<Mutex<HashMap<i64, orders::OrderRow>>>,
+    /// Bumped by every batch that changed an order (the depth's sequence).
+    book_seq: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// What the batch being written changed about orders.
+    order_batch: Mutex<orders::OrderBatch>,
+    /// The next resting priority (time priority within a price level).
+    next_priority: AtomicI64,
 }
 
 struct Written {
@@ -232,6 +241,10 @@ impl Committer {
             env,
             rows: Mutex::new(HashMap::new()),
             staged: Mutex::new(staged::Staged::default()),
+            orders: Default::default(),
+            book_seq: Default::default(),
+            order_batch: Mutex::new(orders::OrderBatch::default()),
+            next_priority: AtomicI64::new(1),
         }
     }
 
@@ -297,6 +310,7 @@ impl Committer {
     async fn write(&self, batch: &[JournalInput]) -> Result<Written, StoreError> {
         // A retried batch is rendered again from scratch.
         self.stage().clear();
+        self.order_batch.lock().unwrap_or_else(|p| p.into_inner()).clear();
         let mut answered: Vec<(RequestId, Answer)> = Vec::new();
         let mut created = Vec::new();
         let mut updates = Vec::new();
@@ -336,7 +350,11 @@ impl Committer {
                             at: event_at(event) as i64,
                         });
                     }
-                    answered.push((r, answer));
+                    // A request's events are contiguous; its last decision is its answer.
+                    match answered.last_mut() {
+                        Some(last) if last.0 == r => last.1 = answer,
+                        _ => answered.push((r, answer)),
+                    }
                 }
             }
             if matches!(
@@ -348,6 +366,7 @@ impl Committer {
         }
         let mut staged = std::mem::take(&mut *self.stage());
         self.store.commit_batch(&mut staged).await?;
+        self.merge_orders();
         let mut ledger = self.ledger.lock();
         let replies = answered
             .into_iter()
@@ -371,7 +390,9 @@ fn request_of(event: &RfqEvent) -> Option<RequestId> {
         | RfqEvent::TradeExecuted { request, .. }
         | RfqEvent::RfqCancelled { request, .. }
         | RfqEvent::KillSwitchChanged { request, .. }
-        | RfqEvent::LimitsChanged { request, .. } => Some(request),
+        | RfqEvent::LimitsChanged { request, .. }
+        | RfqEvent::Order { request, .. }
+        | RfqEvent::OrderRejected { request, .. } => Some(request),
         RfqEvent::QuoteReceived { .. }
         | RfqEvent::QuoteDiscarded { .. }
         | RfqEvent::RfqExpired { .. } => None,
@@ -391,7 +412,9 @@ fn event_at(event: &RfqEvent) -> u64 {
         | RfqEvent::RfqExpired { at, .. }
         | RfqEvent::RfqCancelled { at, .. }
         | RfqEvent::KillSwitchChanged { at, .. }
-        | RfqEvent::LimitsChanged { at, .. } => at,
+        | RfqEvent::LimitsChanged { at, .. }
+        | RfqEvent::Order { at, .. }
+        | RfqEvent::OrderRejected { at, .. } => at,
     }
 }
 

@@ -370,6 +370,8 @@ impl Committer {
                     executed_at: at as i64,
                     correlation_id: correlation_id.clone(),
                     partial,
+                    venue: "RFQ",
+                    orders: None,
                 });
                 self.stage().set_rfq_state(
                     rfq.raw() as i64,
@@ -417,6 +419,15 @@ impl Committer {
                     trade_id: trade.0,
                 }))
             }
+            RfqEvent::Order {
+                request,
+                tenant,
+                event,
+                at,
+            } => Ok(self.apply_order(request, tenant, &event, at, pending, updates)),
+            RfqEvent::OrderRejected {
+                order, reason, at, ..
+            } => Ok(self.apply_order_rejected(&order, reason, at, pending)),
             RfqEvent::RfqExpired { rfq, at } => {
                 self.close(rfq, RfqState::Expired, correlation, at, updates)
                     .await?;

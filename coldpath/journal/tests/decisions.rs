@@ -217,6 +217,7 @@ async fn a_committed_batch_emits_typed_decisions() {
             request: RequestId(5),
             scope: KillScope::Tenant(TenantId(0)),
             enabled: true,
+            cancel_resting: false,
         },
     );
 

@@ -115,12 +115,17 @@ where
         }
         None => auth,
     };
-    let (engine, recovered) = recovery::engine(&store, &instruments, &directory, engine_config())
+    let (mut engine, recovered) =
+        recovery::engine(&store, &instruments, &directory, engine_config())
+            .await
+            .context("rebuilding the engine from the store")?;
+    let restored = recovery::restore_orders(&mut engine, &store, &instruments, &directory, &catalog)
         .await
-        .context("rebuilding the engine from the store")?;
+        .context("rebuilding the order books from the store")?;
     tracing::info!(
         open_rfqs = recovered.open_rfqs,
         quotes = recovered.quotes,
+        resting_orders = restored.rows.len(),
         "engine recovered"
     );
     // With Kafka, every tick a source publishes is also copied to `marketdata.ticks`.
@@ -166,16 +171,16 @@ where
         1,
     ));
     let (decisions_tx, decisions_rx) = mpsc::unbounded_channel();
-    let committer = tokio::spawn(
-        Committer::new(
-            store.clone(),
-            Arc::clone(&ledger),
-            Arc::clone(&instruments),
-            Arc::clone(&directory) as Arc<dyn Names>,
-            args.env.clone(),
-        )
-        .run(decisions_rx),
+    let committer = Committer::new(
+        store.clone(),
+        Arc::clone(&ledger),
+        Arc::clone(&instruments),
+        Arc::clone(&directory) as Arc<dyn Names>,
+        args.env.clone(),
     );
+    committer.resume_orders(restored.rows, restored.last_priority);
+    let books = committer.book_view();
+    let committer = tokio::spawn(committer.run(decisions_rx));
     let lp_identity = orion_lp::tls::load_or_create(
         &args.data_dir,
         args.quic_cert.as_deref().zip(args.quic_key.as_deref()),
@@ -315,6 +320,7 @@ where
         ops: Some(orion_services::consumer::ops::OpsService::new(
             store, registry,
         )),
+        books: Some(books),
     };
     let listener = tokio::net::TcpListener::bind(args.http_addr)
         .await
@@ -425,6 +431,7 @@ fn engine_config() -> EngineConfig {
             max_drift_bp: 25,
         },
         max_users: 4_096,
+        orders: orion_hotpath::rfq::OrderRules::default(),
     }
 }
 

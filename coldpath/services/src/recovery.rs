@@ -150,15 +150,20 @@ pub async fn engine(
             request: RequestId(0),
             scope,
             enabled: switch.enabled,
+            cancel_resting: false,
         };
         engine.handle(&EngineCommand { at: 0, command }, &mut ignore);
     }
 
     let last = store.last_ids().await?;
+    let (last_order, _) = store.order_high_water().await?;
     engine.restore_sequences(Sequences {
         next_serial: RfqId::from_raw(last.rfq).serial() + 1,
         next_quote: last.quote + 1,
         next_trade: last.trade + 1,
+        next_order: orion_hotpath::book::OrderId(last_order as u64)
+            .generation()
+            .saturating_add(1),
     });
 
     let mut recovered = Recovered {
@@ -213,4 +218,78 @@ pub async fn engine(
         recovered.quotes += quotes.len();
     }
     Ok((engine, recovered))
+}
+
+/// The working orders put back into the books, for the journal; and the last resting priority.
+pub struct RestoredOrders {
+    /// One per resting order, in time priority.
+    pub rows: Vec<orion_journal::orders::OrderRow>,
+    /// The highest resting priority issued so far.
+    pub last_priority: i64,
+}
+
+/// Opens an order book for every instrument of `catalog` (around its starting mid) and puts
+/// the stored resting orders back in time priority, so every book holds the same orders in the
+/// same queues as before the restart.
+pub async fn restore_orders(
+    engine: &mut RfqEngine,
+    store: &Store,
+    instruments: &InstrumentTable,
+    directory: &Directory,
+    catalog: &[orion_bridge::catalog::CatalogEntry],
+) -> Result<RestoredOrders, RecoveryError> {
+    for entry in catalog {
+        if let Some(id) = instruments.id(&entry.spec.symbol) {
+            engine.open_book(
+                InstrumentId::from_index(id.raw()),
+                entry.initial_mid.units(),
+                entry.spec.tick_size,
+            );
+        }
+    }
+    let (_, last_priority) = store.order_high_water().await?;
+    let mut rows = Vec::new();
+    for record in store.resting_orders().await? {
+        let user = directory.user_id(&record.tenant, &record.user);
+        let instrument = instruments.id(&record.instrument);
+        let (Some(user), Some(instrument)) = (user, instrument) else {
+            tracing::warn!(
+                order = record.order_id,
+                "resting order names unknown parties; left out of the book"
+            );
+            continue;
+        };
+        let spec = instruments.spec(instrument).expect("id from this table");
+        let order = orion_hotpath::book::RestingOrder {
+            id: orion_hotpath::book::OrderId(record.order_id as u64),
+            instrument: InstrumentId::from_index(instrument.raw()),
+            user,
+            side: if record.side == "BUY" {
+                Side::Buy
+            } else {
+                Side::Sell
+            },
+            price: record.price_units,
+            original: record.original_units,
+            remaining: record.remaining_units,
+            filled: record.filled_units,
+        };
+        engine.restore_order(order)?;
+        // The running value behind the average price, from the stored average.
+        let avg = record
+            .avg_price
+            .as_deref()
+            .and_then(|p| orion_hotpath::Price::parse(p, spec.price_scale).ok())
+            .map_or(0, |p| p.units());
+        rows.push(orion_journal::orders::OrderRow {
+            value: i128::from(avg) * i128::from(record.filled_units),
+            price_scale: spec.price_scale,
+            size_scale: spec.size_scale,
+            record,
+        });
+    }
+    Ok(RestoredOrders {
+        rows,
+        last_priority,
+    })
 }

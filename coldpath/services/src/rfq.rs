@@ -9,6 +9,9 @@
 //! a limit breached is the engine's to decide. `Idempotency-Key`s are scoped to tenant, user and
 //! operation; a repeated key returns the stored answer, a key still in flight is refused.
 
+
+pub mod orders;
+
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -49,6 +52,14 @@ pub enum ServiceError {
     /// The caller is not entitled to it.
     #[error("{0}")]
     NotEntitled(String),
+    /// The entity's state does not allow it (an order already filled, …).
+    #[error("{message}")]
+    Conflict {
+        /// Stable error code.
+        code: &'static str,
+        /// What is in the way.
+        message: String,
+    },
     /// A request with the same idempotency key is still being decided.
     #[error("a request with this Idempotency-Key is in progress")]
     InProgress,
@@ -509,6 +520,7 @@ impl RfqService {
         caller: &Caller,
         global: bool,
         enabled: bool,
+        cancel_resting: bool,
         correlation_id: &str,
     ) -> Result<Answer, ServiceError> {
         let scope = if global {
@@ -525,6 +537,7 @@ impl RfqService {
                 request,
                 scope,
                 enabled,
+                cancel_resting,
             },
         )
         .await

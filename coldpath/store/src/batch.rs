@@ -127,6 +127,10 @@ pub struct TradeInsert {
     pub correlation_id: String,
     /// Column `partial`: filled less than the RFQ asked.
     pub partial: bool,
+    /// Column `venue`: `RFQ` or `CLOB`.
+    pub venue: &'static str,
+    /// Columns `maker_order_id`, `taker_order_id` (CLOB trades).
+    pub orders: Option<(i64, i64)>,
 }
 
 /// One outbox row.
@@ -218,6 +222,10 @@ pub struct Staged {
     pub directory: Vec<DirectoryWrite>,
     /// Confirmations and settlement steps, in order.
     pub posttrade: Vec<PostTradeWrite>,
+    /// Latest state of each order changed in the batch.
+    pub orders: BTreeMap<i64, crate::orders::OrderRecord>,
+    /// New fills.
+    pub fills: Vec<crate::orders::FillRecord>,
 }
 
 /// A post-trade step, written with the batch it was committed in.
@@ -359,7 +367,7 @@ pub struct TenantLimitUpsert {
 ///
 /// Built from constant table and column names and numbered placeholders only (values are
 /// bound), hence safe to pass as dynamic SQL.
-fn values_sql(table_and_columns: &str, columns: usize, rows: usize, suffix: &str) -> String {
+pub(crate) fn values_sql(table_and_columns: &str, columns: usize, rows: usize, suffix: &str) -> String {
     let mut sql = format!("INSERT INTO {table_and_columns} VALUES ");
     for row in 0..rows {
         if row > 0 {
@@ -532,11 +540,11 @@ impl Staged {
             }
             q.execute(&mut **tx).await?;
         }
-        for chunk in self.trades.chunks(rows(15)) {
+        for chunk in self.trades.chunks(rows(18)) {
             let sql = values_sql(
                 "trades (trade_id, tenant_id, rfq_id, quote_id, user_id, lp_id, instrument_id, side, price, size, \
-                 executed_at, correlation_id, confirmation_status, settlement_status, partial)",
-                15,
+                 executed_at, correlation_id, confirmation_status, settlement_status, partial, venue, maker_order_id, taker_order_id)",
+                18,
                 chunk.len(),
                 "",
             );
@@ -557,7 +565,10 @@ impl Staged {
                     .bind(r.correlation_id.as_str())
                     .bind("PENDING")
                     .bind("PENDING")
-                    .bind(i64::from(r.partial));
+                    .bind(i64::from(r.partial))
+                    .bind(r.venue)
+                    .bind(r.orders.map(|o| o.0))
+                    .bind(r.orders.map(|o| o.1));
             }
             q.execute(&mut **tx).await?;
         }
@@ -672,6 +683,8 @@ impl Staged {
             }
             q.execute(&mut **tx).await?;
         }
+        let orders: Vec<&crate::orders::OrderRecord> = self.orders.values().collect();
+        crate::orders::write_orders(tx, &orders, &self.fills, rows).await?;
         for write in &self.posttrade {
             write_posttrade(tx, write).await?;
         }
@@ -694,6 +707,8 @@ impl Staged {
         self.tenant_limits.clear();
         self.directory.clear();
         self.posttrade.clear();
+        self.orders.clear();
+        self.fills.clear();
     }
 }
 

@@ -23,6 +23,7 @@
 pub mod batch;
 pub mod dead_letters;
 pub mod directory;
+pub mod orders;
 pub mod outbox;
 pub mod posttrade;
 pub mod read_models;

@@ -65,6 +65,29 @@ pub struct OrderBooks {
     pool: OrderPool,
     levels: u32,
     trades: u64,
+    /// The next order's serial (the high half of its id).
+    next_serial: u32,
+}
+
+/// A working order put back by recovery, exactly as it stood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestingOrder {
+    /// Its id (slot and serial).
+    pub id: OrderId,
+    /// Instrument.
+    pub instrument: InstrumentId,
+    /// Owner.
+    pub user: UserId,
+    /// Side.
+    pub side: Side,
+    /// Limit price (price units).
+    pub price: i64,
+    /// Quantity it was placed (or last re-prioritised) for.
+    pub original: i64,
+    /// Still to fill.
+    pub remaining: i64,
+    /// Filled so far.
+    pub filled: i64,
 }
 
 fn crosses(taker: Side, limit: Option<i64>, level_price: i64) -> bool {
@@ -90,7 +113,82 @@ impl OrderBooks {
             pool: OrderPool::new(config.capacity),
             levels: config.levels,
             trades: 0,
+            next_serial: 1,
         }
+    }
+
+    /// Opens `instrument`'s book around `center` with `levels` price levels of `tick` (set-up
+    /// time: this allocates the book's levels once).
+    pub fn open_window(&mut self, instrument: InstrumentId, center: i64, tick: i64, levels: u32) {
+        if let Some(slot) = self.books.get_mut(instrument.index()) {
+            if slot.is_none() {
+                *slot = Some(Ladder::new(center, tick, levels));
+            }
+        }
+    }
+
+    /// The serial the next accepted order gets.
+    pub fn next_serial(&self) -> u32 {
+        self.next_serial
+    }
+
+    /// Resumes order serials after a restart (never below the current one).
+    pub fn resume_serials(&mut self, next: u32) {
+        self.next_serial = self.next_serial.max(next);
+    }
+
+    /// Puts a working order back into its book at the back of its level, with its old id.
+    /// Recovery calls this in priority order, so each level's queue is what it was.
+    pub fn restore(&mut self, order: RestingOrder) -> Result<(), BookReject> {
+        let Some(book) = self.book(order.instrument) else {
+            return Err(BookReject::UnknownInstrument);
+        };
+        if order.remaining <= 0 || order.filled < 0 {
+            return Err(BookReject::BadQuantity);
+        }
+        if book.index(order.price).is_none() {
+            return Err(BookReject::PriceOutOfRange);
+        }
+        let slot = order.id.slot();
+        if !self.pool.claim(slot, order.id.generation()) {
+            return Err(BookReject::BookFull);
+        }
+        let node = self.pool.node_mut(slot);
+        node.instrument = order.instrument.index() as u32;
+        node.user = order.user;
+        node.side = order.side;
+        node.price = order.price;
+        node.original = order.original;
+        node.remaining = order.remaining;
+        node.filled = order.filled;
+        node.state = if order.filled > 0 {
+            OrderState::PartialFill
+        } else {
+            OrderState::Ack
+        };
+        self.resume_serials(order.id.generation().saturating_add(1));
+        self.rest(slot, &mut |_| {});
+        Ok(())
+    }
+
+    /// A checksum of `instrument`'s resting orders in priority order (id, side, price,
+    /// remaining): two books with the same checksum hold the same orders in the same queues.
+    pub fn checksum(&self, instrument: InstrumentId) -> u64 {
+        // FNV-1a over the fields' bytes.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |value: u64| {
+            for byte in value.to_le_bytes() {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        self.resting(instrument, |id, side, price, remaining| {
+            eat(id.0);
+            eat(side as u64);
+            eat(price as u64);
+            eat(remaining as u64);
+        });
+        hash
     }
 
     /// Opens `instrument`'s book around `center` (price units) on a grid of `tick` (set-up time:
@@ -155,9 +253,10 @@ impl OrderBooks {
         };
         let fillable = new.tif != TimeInForce::Fok
             || self.fillable(new.instrument, new.side, limit, new.user, new.qty) >= new.qty;
-        let Some(slot) = self.pool.alloc() else {
+        let Some(slot) = self.pool.alloc(self.next_serial) else {
             return reject(BookReject::BookFull, emit);
         };
+        self.next_serial = self.next_serial.wrapping_add(1).max(1);
         {
             let node = self.pool.node_mut(slot);
             node.instrument = new.instrument.index() as u32;

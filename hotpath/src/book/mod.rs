@@ -18,5 +18,5 @@ pub mod matching;
 pub mod pool;
 pub mod types;
 
-pub use matching::{BookConfig, OrderBooks, OrderView};
+pub use matching::{BookConfig, OrderBooks, OrderView, RestingOrder};
 pub use types::*;

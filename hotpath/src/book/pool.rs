@@ -1,7 +1,8 @@
 //! The order slab: every order lives in one preallocated slot from acceptance until it leaves
 //! the book, so placing, matching and cancelling never allocate. Free slots are a LIFO stack
-//! (deterministic reuse); an [`OrderId`] carries its slot and the slot's generation, and a slot's
-//! generation moves on when its order leaves, so a stale id never reaches the next tenant.
+//! (deterministic reuse); an [`OrderId`] carries its slot and its order's serial (the slot's
+//! generation). Serials only grow — across restarts too, when the book resumes from the last one
+//! issued — so an order id is unique for good and a stale id never reaches the slot's next tenant.
 
 use super::types::{OrderId, OrderState};
 use crate::rfq::{Side, UserId};
@@ -78,28 +79,44 @@ impl OrderPool {
         }
     }
 
-    /// Takes a free slot, or `None` when all are in use.
-    pub fn alloc(&mut self) -> Option<u32> {
+    /// Takes a free slot for the order with serial `serial`, or `None` when all are in use.
+    pub fn alloc(&mut self, serial: u32) -> Option<u32> {
         if self.free_len == 0 {
             return None;
         }
         self.free_len -= 1;
         let slot = self.free[self.free_len];
+        self.occupy(slot, serial);
+        Some(slot)
+    }
+
+    /// Takes the free slot `slot` for the order with serial `serial` (recovery puts an order
+    /// back where it was); false when the slot is out of range or taken.
+    pub fn claim(&mut self, slot: u32, serial: u32) -> bool {
+        let Some(position) = self.free[..self.free_len].iter().rposition(|&s| s == slot) else {
+            return false;
+        };
+        self.free.copy_within(position + 1..self.free_len, position);
+        self.free_len -= 1;
+        self.occupy(slot, serial);
+        true
+    }
+
+    fn occupy(&mut self, slot: u32, serial: u32) {
         let node = &mut self.nodes[slot as usize];
+        node.generation = serial;
         node.live = true;
         node.resting = false;
         node.prev = NIL;
         node.next = NIL;
-        Some(slot)
     }
 
-    /// Returns a slot; ids of its order stop resolving.
+    /// Frees a slot: its order left the book.
     pub fn release(&mut self, slot: u32) {
         let node = &mut self.nodes[slot as usize];
         debug_assert!(node.live, "released twice");
         node.live = false;
         node.resting = false;
-        node.generation = node.generation.wrapping_add(1);
         self.free[self.free_len] = slot;
         self.free_len += 1;
     }
@@ -148,16 +165,27 @@ mod tests {
     #[test]
     fn ids_of_departed_orders_never_resolve_to_the_slots_next_order() {
         let mut pool = OrderPool::new(2);
-        let a = pool.alloc().unwrap();
+        let a = pool.alloc(1).unwrap();
         let id_a = pool.id(a);
         assert_eq!(pool.find(id_a), Some(a));
         pool.release(a);
         assert_eq!(pool.find(id_a), None);
-        let b = pool.alloc().unwrap();
+        let b = pool.alloc(2).unwrap();
         assert_eq!(b, a, "LIFO reuse");
         assert_ne!(pool.id(b), id_a);
-        assert!(pool.alloc().is_some());
-        assert!(pool.alloc().is_none(), "bounded");
+        assert!(pool.alloc(3).is_some());
+        assert!(pool.alloc(4).is_none(), "bounded");
         assert_eq!(pool.live(), 2);
+    }
+
+    #[test]
+    fn recovery_claims_the_slot_an_order_had() {
+        let mut pool = OrderPool::new(4);
+        assert!(pool.claim(2, 41));
+        assert!(!pool.claim(2, 42), "taken");
+        assert!(!pool.claim(9, 42), "out of range");
+        assert_eq!(pool.find(OrderId::new(2, 41)), Some(2));
+        let others: Vec<u32> = (0..3).map(|n| pool.alloc(50 + n).unwrap()).collect();
+        assert_eq!(others, [0, 1, 3], "the rest are handed out in their usual order");
     }
 }

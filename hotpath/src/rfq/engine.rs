@@ -10,8 +10,13 @@
 //! the moment the RFQ reaches a terminal state — memory per open RFQ is `size_of::<RfqSlot>()`
 //! and nothing grows.
 
+use crate::book::OrderBooks;
 use crate::instrument::{AssetClass, InstrumentId};
 use crate::rfq::types::*;
+
+mod orders;
+
+pub use orders::OrderRules;
 
 /// Quotes one RFQ can hold.
 pub const MAX_QUOTES: usize = 12;
@@ -39,6 +44,8 @@ pub struct EngineConfig {
     pub last_look: LastLook,
     /// User slots: users the directory creates at runtime take free ones.
     pub max_users: usize,
+    /// Order books and their pre-trade rules.
+    pub orders: OrderRules,
 }
 
 impl Default for EngineConfig {
@@ -52,6 +59,7 @@ impl Default for EngineConfig {
                 max_quote_age_ns: 0,
                 max_drift_bp: 0,
             },
+            orders: OrderRules::default(),
         }
     }
 }
@@ -233,6 +241,10 @@ pub struct RfqEngine {
     next_serial: u64,
     next_quote: u64,
     next_trade: u64,
+    /// The central limit order books.
+    books: OrderBooks,
+    /// What risk counts of working orders.
+    order_ledger: orders::OrderLedger,
 }
 
 /// Counters the engine resumes from after a restart.
@@ -242,8 +254,10 @@ pub struct Sequences {
     pub next_serial: u64,
     /// Next quote id.
     pub next_quote: u64,
-    /// Next trade id.
+    /// Next trade id (RFQ and order-book trades share one numbering).
     pub next_trade: u64,
+    /// Next order serial.
+    pub next_order: u32,
 }
 
 /// Why the engine could not be built or restored.
@@ -367,6 +381,11 @@ impl RfqEngine {
             next_serial: 1,
             next_quote: 1,
             next_trade: 1,
+            books: OrderBooks::new(instruments.len(), config.orders.book),
+            order_ledger: orders::OrderLedger::new(
+                config.orders.book.capacity,
+                users.len().max(config.max_users),
+            ),
         })
     }
 
@@ -386,6 +405,7 @@ impl RfqEngine {
             next_serial: self.next_serial,
             next_quote: self.next_quote,
             next_trade: self.next_trade,
+            next_order: self.books.next_serial(),
         }
     }
 
@@ -464,6 +484,7 @@ impl RfqEngine {
                 request,
                 scope,
                 enabled,
+                cancel_resting,
             } => {
                 match scope {
                     KillScope::Global => self.global_kill = enabled,
@@ -471,6 +492,9 @@ impl RfqEngine {
                         Some(state) => state.killed = enabled,
                         None => return emit(refused(request, None, Reason::Invalid, at)),
                     },
+                }
+                if enabled && cancel_resting {
+                    self.cancel_resting(request, scope, at, emit);
                 }
                 emit(RfqEvent::KillSwitchChanged {
                     request,
@@ -552,6 +576,25 @@ impl RfqEngine {
                     state.lp.tenants = (1u64 << self.tenants.len()) - 1;
                 }
             }
+            Command::PlaceOrder {
+                request,
+                tenant,
+                order,
+            } => self.place_order(request, tenant, order, at, emit),
+            Command::CancelOrder {
+                request,
+                tenant,
+                user,
+                order,
+            } => self.change_order(request, tenant, user, order, None, at, emit),
+            Command::AmendOrder {
+                request,
+                tenant,
+                user,
+                order,
+                qty,
+                price,
+            } => self.change_order(request, tenant, user, order, Some((qty, price)), at, emit),
             Command::SetLpConnected { lp, connected } => {
                 if let Some(state) = self.lps.get_mut(usize::from(lp.0)) {
                     state.lp.connected = connected;
@@ -966,6 +1009,7 @@ impl RfqEngine {
         self.next_serial = self.next_serial.max(sequences.next_serial);
         self.next_quote = self.next_quote.max(sequences.next_quote);
         self.next_trade = self.next_trade.max(sequences.next_trade);
+        self.books.resume_serials(sequences.next_order);
     }
 
     /// Puts an open RFQ back with its quotes (recovery).
@@ -1753,6 +1797,7 @@ mod tests {
                 request: RequestId(1),
                 scope: KillScope::Tenant(TenantId(0)),
                 enabled: true,
+                cancel_resting: false,
             },
         );
         let create = |e: &mut RfqEngine, size| {
@@ -1792,6 +1837,7 @@ mod tests {
                 request: RequestId(2),
                 scope: KillScope::Tenant(TenantId(0)),
                 enabled: false,
+                cancel_resting: false,
             },
         );
         // 100,000,000.00 units at 1.08425 is above the 10,000,000 limit.
@@ -1881,6 +1927,7 @@ mod tests {
             "a slot holds one RFQ"
         );
         fresh.restore_sequences(Sequences {
+            next_order: 1,
             next_serial: 3,
             next_quote: 41,
             next_trade: 1,

@@ -1,6 +1,7 @@
 //! Identifiers, commands and events of the RFQ engine. All `Copy`, fixed-size, heap-free: they
 //! travel in ring slots.
 
+use crate::book::{BookEvent, NewOrder, OrderId};
 use crate::instrument::InstrumentId;
 
 /// Bits of an [`RfqId`] that name the engine slot holding the RFQ.
@@ -218,6 +219,18 @@ pub enum Reason {
     QuoteTooSmall = 23,
     /// An accept for less than the RFQ's size, which does not allow partial fills.
     PartialNotAllowed = 24,
+    /// An order larger than the largest order quantity.
+    MaxOrderQty = 25,
+    /// The user already has as many working orders as allowed.
+    MaxOpenOrders = 26,
+    /// The order would take the user's or the tenant's open notional over its limit.
+    NotionalLimit = 27,
+    /// A limit price too far from the current mid (fat finger), or outside the book's window.
+    PriceBand = 28,
+    /// No working order with this id (never placed, another tenant's, or already done).
+    UnknownOrder = 29,
+    /// A price that is not positive or not on the instrument's tick grid.
+    BadPrice = 30,
 }
 
 impl Reason {
@@ -248,12 +261,18 @@ impl Reason {
             Reason::TooManyQuotes => "TOO_MANY_QUOTES",
             Reason::QuoteTooSmall => "QUOTE_TOO_SMALL",
             Reason::PartialNotAllowed => "PARTIAL_NOT_ALLOWED",
+            Reason::MaxOrderQty => "MAX_ORDER_QTY",
+            Reason::MaxOpenOrders => "MAX_OPEN_ORDERS",
+            Reason::NotionalLimit => "NOTIONAL_LIMIT",
+            Reason::PriceBand => "PRICE_BAND",
+            Reason::UnknownOrder => "UNKNOWN_ORDER",
+            Reason::BadPrice => "BAD_PRICE",
         }
     }
 
     /// The reason named by [`Reason::as_str`]'s code; `None` for an unknown code.
     pub fn from_code(code: &str) -> Option<Self> {
-        const ALL: [Reason; 24] = [
+        const ALL: [Reason; 30] = [
             Reason::UnknownRfq,
             Reason::NotOwner,
             Reason::NotOpen,
@@ -278,6 +297,12 @@ impl Reason {
             Reason::TooManyQuotes,
             Reason::QuoteTooSmall,
             Reason::PartialNotAllowed,
+            Reason::MaxOrderQty,
+            Reason::MaxOpenOrders,
+            Reason::NotionalLimit,
+            Reason::PriceBand,
+            Reason::UnknownOrder,
+            Reason::BadPrice,
         ];
         ALL.into_iter().find(|r| r.as_str() == code)
     }
@@ -292,6 +317,10 @@ impl Reason {
                 | Reason::UserNotionalLimit
                 | Reason::TenantNotionalLimit
                 | Reason::NotEntitled
+                | Reason::MaxOrderQty
+                | Reason::MaxOpenOrders
+                | Reason::NotionalLimit
+                | Reason::PriceBand
         )
     }
 }
@@ -379,6 +408,43 @@ pub enum Command {
         scope: KillScope,
         /// On or off.
         enabled: bool,
+        /// Also cancel the scope's resting orders (when turning it on).
+        cancel_resting: bool,
+    },
+    /// Place an order in the instrument's book.
+    PlaceOrder {
+        /// Caller's request.
+        request: RequestId,
+        /// Caller's tenant.
+        tenant: TenantId,
+        /// The order (its `user` is the caller).
+        order: NewOrder,
+    },
+    /// Cancel a working order.
+    CancelOrder {
+        /// Caller's request.
+        request: RequestId,
+        /// Caller's tenant.
+        tenant: TenantId,
+        /// Caller (the order's owner).
+        user: UserId,
+        /// The order.
+        order: OrderId,
+    },
+    /// Amend a working order: a new remaining quantity and/or limit price.
+    AmendOrder {
+        /// Caller's request.
+        request: RequestId,
+        /// Caller's tenant.
+        tenant: TenantId,
+        /// Caller (the order's owner).
+        user: UserId,
+        /// The order.
+        order: OrderId,
+        /// New remaining quantity (size units); 0 leaves it.
+        qty: i64,
+        /// New limit price (price units); 0 leaves it.
+        price: i64,
     },
     /// Set a user's per-RFQ notional limit and rate limit.
     SetUserLimits {
@@ -606,6 +672,32 @@ pub enum RfqEvent {
         scope: KillScope,
         /// Now on or off.
         enabled: bool,
+        /// Engine time.
+        at: u64,
+    },
+    /// Something happened to an order: accepted, filled, traded, rested, amended or cancelled.
+    /// A trade's `seq` is the engine's trade id (one numbering with RFQ trades).
+    Order {
+        /// The request that caused it (a kill switch's, for its cancellations).
+        request: RequestId,
+        /// The tenant of the order concerned (the taker's, for a trade).
+        tenant: TenantId,
+        /// What the book did.
+        event: BookEvent,
+        /// Engine time.
+        at: u64,
+    },
+    /// A new order was refused (risk or book); nothing rests. Follows its `RiskLimitBreached`
+    /// when the refusal is a breach.
+    OrderRejected {
+        /// The request.
+        request: RequestId,
+        /// Tenant.
+        tenant: TenantId,
+        /// The order as asked.
+        order: NewOrder,
+        /// Why.
+        reason: Reason,
         /// Engine time.
         at: u64,
     },

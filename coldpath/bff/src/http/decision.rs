@@ -8,7 +8,7 @@ use orion_hotpath::rfq::Reason;
 use serde_json::json;
 
 use super::error::{AppError, current_correlation_id};
-use orion_journal::{Answer, Decision};
+use orion_journal::{Answer, Decision, OrderSnapshot};
 use orion_services::rfq::ServiceError;
 
 /// Renders a command's result.
@@ -41,6 +41,7 @@ pub fn respond(result: Result<Answer, ServiceError>) -> Result<Response, AppErro
             StatusCode::OK,
             json!({"status": "APPLIED", "correlationId": correlation_id}),
         ),
+        Decision::Order(order) => (StatusCode::OK, order_json(&order, &correlation_id)),
         Decision::LastLookRejected { reason, .. } => (
             StatusCode::CONFLICT,
             error_body(
@@ -107,6 +108,27 @@ pub fn refusal(reason: Reason) -> (StatusCode, &'static str) {
             StatusCode::UNPROCESSABLE_ENTITY,
             "this RFQ does not allow partial fills",
         ),
+        Reason::MaxOrderQty => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the order is larger than the largest order allowed",
+        ),
+        Reason::MaxOpenOrders => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "you have as many working orders as allowed",
+        ),
+        Reason::NotionalLimit => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the order would take open notional over its limit",
+        ),
+        Reason::PriceBand => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the limit price is too far from the market",
+        ),
+        Reason::BadPrice => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the price is not on the instrument's tick grid",
+        ),
+        Reason::UnknownOrder => (StatusCode::NOT_FOUND, "no such working order"),
         Reason::LastLookQuoteAge
         | Reason::LastLookPriceDrift
         | Reason::LateQuote
@@ -125,6 +147,11 @@ pub fn service_error(err: ServiceError) -> AppError {
             message,
         },
         ServiceError::NotFound(message) => AppError::NotFound(message.into()),
+        ServiceError::Conflict { code, message } => AppError::Coded {
+            status: StatusCode::CONFLICT,
+            code,
+            message,
+        },
         ServiceError::NotEntitled(message) => AppError::Coded {
             status: StatusCode::FORBIDDEN,
             code: "NOT_ENTITLED",
@@ -141,6 +168,26 @@ pub fn service_error(err: ServiceError) -> AppError {
             AppError::Internal(anyhow::anyhow!("stored answer: {cause}"))
         }
     }
+}
+
+/// An order as REST and the WebSocket show it.
+pub fn order_json(order: &OrderSnapshot, correlation_id: &str) -> serde_json::Value {
+    let mut body = json!({
+        "orderId": order.order_id.to_string(), "instrumentId": order.instrument_id, "side": order.side,
+        "type": order.order_type, "timeInForce": order.time_in_force, "qty": order.qty,
+        "status": order.status, "filledQty": order.filled_qty, "remainingQty": order.remaining_qty,
+        "updatedAt": crate::market_view::rfc3339(order.updated_at),
+    });
+    if let Some(price) = &order.limit_price {
+        body["limitPrice"] = json!(price);
+    }
+    if let Some(price) = &order.avg_price {
+        body["avgPrice"] = json!(price);
+    }
+    if !correlation_id.is_empty() {
+        body["correlationId"] = json!(correlation_id);
+    }
+    body
 }
 
 fn err_text(err: &ServiceError) -> String {

@@ -22,6 +22,7 @@ pub mod error;
 pub mod market;
 pub mod openapi;
 pub mod ops;
+pub mod orders;
 pub mod posttrade;
 pub mod rfq;
 pub mod workstation;
@@ -69,6 +70,8 @@ pub struct AppState {
     pub posttrade: Option<orion_services::posttrade::PostTradeService>,
     /// Dead letters and consumer state; `None` where no consumers run.
     pub ops: Option<orion_services::consumer::ops::OpsService>,
+    /// The committed order books (depth); `None` where trading is not enabled.
+    pub books: Option<orion_journal::orders::BookView>,
 }
 
 /// The BFF router.
@@ -113,6 +116,11 @@ pub fn router(state: AppState) -> Router {
         .route("/rfqs/{id}", get(rfq::get))
         .route("/rfqs/{id}/accept", post(rfq::accept))
         .route("/rfqs/{id}/cancel", post(rfq::cancel))
+        .route("/orders", post(orders::place).get(orders::list))
+        .route("/orders/{id}", get(orders::get))
+        .route("/orders/{id}/cancel", post(orders::cancel))
+        .route("/orders/{id}/amend", post(orders::amend))
+        .route("/market/depth", get(orders::depth))
         .route("/trades", get(rfq::trades))
         .route("/trades/{id}", get(rfq::trade))
         .route("/trades/{id}/confirmation", get(posttrade::confirmation))

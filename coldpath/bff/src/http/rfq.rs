@@ -20,7 +20,7 @@ pub(super) fn caller(state: &AppState, claims: Claims) -> Result<Caller, AppErro
         .ok_or_else(|| AppError::Forbidden("this user cannot trade here".into()))
 }
 
-fn trader(state: &AppState, claims: Claims) -> Result<Caller, AppError> {
+pub(super) fn trader(state: &AppState, claims: Claims) -> Result<Caller, AppError> {
     if !claims.has_role("ROLE_TRADER") {
         return Err(AppError::Forbidden("trading needs ROLE_TRADER".into()));
     }
@@ -41,7 +41,7 @@ fn risk_officer(state: &AppState, claims: Claims) -> Result<Caller, AppError> {
     caller(state, claims)
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
     match headers.get(IDEMPOTENCY_HEADER) {
         None => Ok(None),
         Some(value) => {
@@ -255,6 +255,9 @@ pub async fn trade(
 #[serde(deny_unknown_fields)]
 pub struct KillSwitchBody {
     scope: String,
+    /// Also cancel the scope's resting orders.
+    #[serde(default, rename = "cancelResting")]
+    cancel_resting: bool,
 }
 
 async fn kill_switch(
@@ -285,7 +288,13 @@ async fn kill_switch(
     };
     respond(
         service(&state)?
-            .set_kill_switch(&caller, global, enabled, &current_correlation_id())
+            .set_kill_switch(
+                &caller,
+                global,
+                enabled,
+                enabled && body.cancel_resting,
+                &current_correlation_id(),
+            )
             .await,
     )
 }

@@ -19,7 +19,7 @@ pub enum ClientMessage {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SubscriptionRequest {
-    /// `market` (default), `rfqs`, `trades` or `notifications`.
+    /// `market` (default), `rfqs`, `trades`, `orders` or `notifications`.
     #[serde(default)]
     pub channel: Option<String>,
     /// Instruments, for the `market` channel.
@@ -38,6 +38,8 @@ pub enum Channel {
     Rfqs,
     /// Trades.
     Trades,
+    /// The user's orders.
+    Orders,
 }
 
 impl SubscriptionRequest {
@@ -48,6 +50,7 @@ impl SubscriptionRequest {
             Some("notifications") => Some(Channel::Notifications),
             Some("rfqs") => Some(Channel::Rfqs),
             Some("trades") => Some(Channel::Trades),
+            Some("orders") => Some(Channel::Orders),
             Some(_) => None,
         }
     }

@@ -38,6 +38,7 @@ struct Session {
     notifications: bool,
     rfqs: bool,
     trades: bool,
+    orders: bool,
     /// Committed RFQ and trade changes, subscribed on the first `rfqs`/`trades` subscription.
     updates: Option<tokio::sync::broadcast::Receiver<super::updates::UserUpdate>>,
     last_window: u64,
@@ -76,6 +77,7 @@ pub async fn run(mut socket: WebSocket, claims: Claims, state: AppState) {
         notifications: false,
         rfqs: false,
         trades: false,
+        orders: false,
         updates: None,
         last_window: 0,
     };
@@ -215,9 +217,10 @@ impl Session {
                 }
                 return Ok(());
             }
-            Some(channel @ (Channel::Rfqs | Channel::Trades)) => {
+            Some(channel @ (Channel::Rfqs | Channel::Trades | Channel::Orders)) => {
                 match channel {
                     Channel::Rfqs => self.rfqs = true,
+                    Channel::Orders => self.orders = true,
                     _ => self.trades = true,
                 }
                 if self.updates.is_none() {
@@ -315,6 +318,10 @@ impl Session {
                 self.trades = false;
                 Ok(())
             }
+            Some(Channel::Orders) => {
+                self.orders = false;
+                Ok(())
+            }
             None => {
                 send(
                     socket,
@@ -388,6 +395,7 @@ impl Session {
             UpdateChannel::Rfqs => self.rfqs,
             UpdateChannel::Trades => self.trades,
             UpdateChannel::Notifications => self.notifications,
+            UpdateChannel::Orders => self.orders,
         };
         if wanted && update.tenant == self.claims.tenant && update.user == self.claims.sub {
             send(socket, update.bytes).await?;

@@ -20,6 +20,8 @@ pub enum UpdateChannel {
     Trades,
     /// `NOTIFICATION` frames addressed to the user.
     Notifications,
+    /// `ORDER_UPDATE` frames.
+    Orders,
 }
 
 /// A rendered frame for one owner's sessions.
@@ -39,6 +41,11 @@ pub struct UserUpdate {
 pub fn frames(update: &OwnerUpdate) -> Vec<(UpdateChannel, Value)> {
     let id = |n: u64| n.to_string();
     match &update.change {
+        RfqChange::Order(order) => {
+            let mut frame = crate::http::decision::order_json(order, "");
+            frame["type"] = json!("ORDER_UPDATE");
+            vec![(UpdateChannel::Orders, frame)]
+        }
         RfqChange::Created {
             rfq_id,
             instrument_id,
