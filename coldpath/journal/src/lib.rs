@@ -311,7 +311,7 @@ impl Committer {
         // A retried batch is rendered again from scratch.
         self.stage().clear();
         self.order_batch.lock().unwrap_or_else(|p| p.into_inner()).clear();
-        let mut answered: Vec<(RequestId, Answer)> = Vec::new();
+        let mut answered: Vec<(RequestId, Answer, Option<staged::IdempotencyInsert>)> = Vec::new();
         let mut created = Vec::new();
         let mut updates = Vec::new();
         for input in batch {
@@ -340,20 +340,24 @@ impl Committer {
                         correlation_id: p.correlation_id.clone(),
                         decision,
                     };
-                    if let Some((operation, key)) = &p.idempotency {
-                        self.stage().idempotency.push(staged::IdempotencyInsert {
+                    let stored = p.idempotency.as_ref().map(|(operation, key)| {
+                        staged::IdempotencyInsert {
                             tenant: p.tenant.clone(),
                             user: p.user.clone(),
                             operation,
                             key: key.clone(),
                             response: serde_json::to_string(&answer).expect("answers serialise"),
                             at: event_at(event) as i64,
-                        });
-                    }
-                    // A request's events are contiguous; its last decision is its answer.
+                        }
+                    });
+                    // A request's events are contiguous; its last decision is its answer, and
+                    // the one its idempotency key keeps.
                     match answered.last_mut() {
-                        Some(last) if last.0 == r => last.1 = answer,
-                        _ => answered.push((r, answer)),
+                        Some(last) if last.0 == r => {
+                            last.1 = answer;
+                            last.2 = stored;
+                        }
+                        _ => answered.push((r, answer, stored)),
                     }
                 }
             }
@@ -364,13 +368,16 @@ impl Committer {
                 created.push(*event);
             }
         }
+        self.stage()
+            .idempotency
+            .extend(answered.iter_mut().filter_map(|a| a.2.take()));
         let mut staged = std::mem::take(&mut *self.stage());
         self.store.commit_batch(&mut staged).await?;
         self.merge_orders();
         let mut ledger = self.ledger.lock();
         let replies = answered
             .into_iter()
-            .filter_map(|(r, answer)| ledger.remove(&r).map(|p| (p.reply, answer)))
+            .filter_map(|(r, answer, _)| ledger.remove(&r).map(|p| (p.reply, answer)))
             .collect();
         Ok(Written {
             replies,

@@ -218,6 +218,18 @@ pub struct PlatformArgs {
     /// Retries after a failed settlement before FAILED_FINAL (backoff from 500 ms, doubling).
     #[arg(long, env = "ORION_SETTLEMENT_MAX_RETRIES", default_value_t = 3)]
     pub settlement_max_retries: u32,
+    /// Run the market-maker bots that keep every order book two-sided.
+    #[arg(long, env = "ORION_MARKET_MAKERS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub market_makers: bool,
+    /// Largest order, in whole units of an instrument's size.
+    #[arg(long, env = "ORION_MAX_ORDER_QTY", default_value_t = 10_000_000)]
+    pub max_order_qty: i64,
+    /// Working orders one user may have.
+    #[arg(long, env = "ORION_MAX_OPEN_ORDERS", default_value_t = 1_000)]
+    pub max_open_orders: u32,
+    /// Largest distance of a limit price from the mid, basis points.
+    #[arg(long, env = "ORION_PRICE_BAND_BP", default_value_t = 500)]
+    pub price_band_bp: i64,
     /// Deliveries a consumer tries before dead-lettering a message that keeps failing, per
     /// consumer: `blotters=3,posttrade=10` (default 6: retries after 0.5, 1, 2, 5, 10 s).
     #[arg(long, env = "ORION_CONSUMER_MAX_ATTEMPTS", default_value = "")]
@@ -309,6 +321,16 @@ impl PlatformArgs {
     /// The WebSocket coalescing window.
     pub fn ws_window(&self) -> Duration {
         Duration::from_millis(self.ws_window_ms.max(1))
+    }
+
+    /// The pre-trade rules of the order books.
+    pub fn order_rules(&self) -> orion_hotpath::rfq::OrderRules {
+        orion_hotpath::rfq::OrderRules {
+            max_order_qty: self.max_order_qty.max(1),
+            max_open_orders: self.max_open_orders,
+            price_band_bp: self.price_band_bp.clamp(1, 10_000),
+            ..orion_hotpath::rfq::OrderRules::default()
+        }
     }
 
     /// How settlement is simulated.

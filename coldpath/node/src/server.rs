@@ -116,7 +116,7 @@ where
         None => auth,
     };
     let (mut engine, recovered) =
-        recovery::engine(&store, &instruments, &directory, engine_config())
+        recovery::engine(&store, &instruments, &directory, engine_config(args.order_rules()))
             .await
             .context("rebuilding the engine from the store")?;
     let restored = recovery::restore_orders(&mut engine, &store, &instruments, &directory, &catalog)
@@ -300,6 +300,10 @@ where
         Arc::clone(&platform.snapshots),
         shutdown_rx.clone(),
     ));
+    let market_makers = args
+        .market_makers
+        .then(|| start_market_makers(&rfqs, &directory, &platform, shutdown_rx.clone()))
+        .flatten();
     let ready = Arc::new(AtomicBool::new(false));
     let hub = StreamHub::new(frames_rx, notify_tx, updates_tx, shutdown_rx);
     let state = AppState {
@@ -361,6 +365,9 @@ where
     let _ = fanout.await;
     exporter.abort();
     spread_sampler.abort();
+    if let Some(bots) = market_makers {
+        bots.abort();
+    }
     store_probe.abort();
     // Close the command gateway, stop the producers and let the rings drain; the router then
     // ends, the committer writes what was decided, and only then the process exits.
@@ -418,8 +425,42 @@ const SPARE_INSTRUMENTS: usize = 64;
 /// of a busy feed).
 const TICK_TAP_CAPACITY: usize = 65_536;
 
+/// Starts the market-maker bots as the house trader; `None` when the directory lacks it.
+fn start_market_makers(
+    rfqs: &Arc<RfqService>,
+    directory: &Arc<Directory>,
+    platform: &MarketPlatform,
+    stop: watch::Receiver<bool>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    use orion_services::market_maker::{MARKET_MAKER, MarketMakerConfig};
+    let claims = orion_services::identity::Claims {
+        sub: MARKET_MAKER.1.to_owned(),
+        tenant: MARKET_MAKER.0.to_owned(),
+        roles: vec!["ROLE_TRADER".to_owned()],
+        ent: ["fx", "rates", "credit"].map(str::to_owned).to_vec(),
+        ins: Vec::new(),
+        typ: orion_services::identity::TokenKind::Access,
+        iss: "orion".to_owned(),
+        iat: 0,
+        exp: u64::MAX,
+        jti: String::new(),
+    };
+    let Some(caller) = orion_services::rfq::Caller::resolve(claims, directory) else {
+        tracing::warn!("the market maker's user is not in the directory; no market makers");
+        return None;
+    };
+    Some(tokio::spawn(orion_services::market_maker::run(
+        Arc::clone(rfqs),
+        caller,
+        Arc::clone(&platform.instruments),
+        Arc::clone(&platform.snapshots),
+        MarketMakerConfig::default(),
+        stop,
+    )))
+}
+
 /// The engine's sizing and last-look rules in `orion up`.
-fn engine_config() -> EngineConfig {
+fn engine_config(orders: orion_hotpath::rfq::OrderRules) -> EngineConfig {
     EngineConfig {
         capacity: 16_384,
         // The service admits 1..=300 s from its own clock; the engine decides a moment later,
@@ -431,7 +472,7 @@ fn engine_config() -> EngineConfig {
             max_drift_bp: 25,
         },
         max_users: 4_096,
-        orders: orion_hotpath::rfq::OrderRules::default(),
+        orders,
     }
 }
 

@@ -82,6 +82,13 @@ pub const DEMO_USERS: &[DemoUser] = &[
         roles: &["ROLE_PLATFORM"],
         entitlements: &[],
     },
+    // The house market maker: the bots that keep the order books two-sided trade as it.
+    DemoUser {
+        username: "mm@orion",
+        tenant: "orion",
+        roles: &["ROLE_TRADER"],
+        entitlements: ALL,
+    },
 ];
 
 /// Which kind of token a JWT is.

@@ -31,6 +31,7 @@ pub mod auth;
 pub mod consumer;
 pub mod directory;
 pub mod identity;
+pub mod market_maker;
 pub mod notifications;
 pub mod posttrade;
 pub mod projections;

@@ -116,6 +116,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/0009_posttrade_dlq.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            10,
+            Cow::Borrowed("orders"),
+            MigrationType::Simple,
+            include_str!("../migrations/0010_orders.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

@@ -233,7 +233,7 @@ pub(crate) async fn write_orders(
     const COLUMNS: usize = 23;
     let update = " ON CONFLICT (order_id) DO UPDATE SET filled_qty = excluded.filled_qty, \
         remaining_qty = excluded.remaining_qty, avg_price = excluded.avg_price, status = excluded.status, \
-        cancel_reason = excluded.cancel_reason, price_units = excluded.price_units, limit_price = excluded.limit_price, \
+        qty = excluded.qty, cancel_reason = excluded.cancel_reason, price_units = excluded.price_units, limit_price = excluded.limit_price, \
         original_units = excluded.original_units, remaining_units = excluded.remaining_units, \
         filled_units = excluded.filled_units, priority = excluded.priority, resting = excluded.resting, \
         updated_at = excluded.updated_at";

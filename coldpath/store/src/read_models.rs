@@ -414,7 +414,8 @@ async fn apply_blotter(
             last_quote,
             trade,
         } => {
-            let sql = format!(
+            // An order-book trade has no RFQ: only its trade row.
+            let rfq_sql = format!(
                 "INSERT INTO {rfq_table} (rfq_id, tenant_id, instrument_id, side, size, requester, status, status_rank, \
                  quote_count, last_quote, trade_id, correlation_id, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
@@ -431,22 +432,24 @@ async fn apply_blotter(
                  correlation_id = CASE WHEN excluded.status_rank = 1 THEN excluded.correlation_id ELSE {rfq_table}.correlation_id END, \
                  updated_at = excluded.updated_at"
             );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(e.rfq_id.as_str())
-                .bind(e.tenant.as_str())
-                .bind(e.instrument_id.as_str())
-                .bind(e.side.as_str())
-                .bind(e.size.as_str())
-                .bind(e.requester.as_str())
-                .bind(*status)
-                .bind(rank(status))
-                .bind(*quotes)
-                .bind(last_quote.clone())
-                .bind(trade.as_ref().map(|t| t.trade_id.clone()))
-                .bind(e.correlation_id.as_str())
-                .bind(e.occurred_at.as_str())
-                .execute(&mut **tx)
-                .await?;
+            if !e.rfq_id.is_empty() {
+                sqlx::query(sqlx::AssertSqlSafe(rfq_sql))
+                    .bind(e.rfq_id.as_str())
+                    .bind(e.tenant.as_str())
+                    .bind(e.instrument_id.as_str())
+                    .bind(e.side.as_str())
+                    .bind(e.size.as_str())
+                    .bind(e.requester.as_str())
+                    .bind(*status)
+                    .bind(rank(status))
+                    .bind(*quotes)
+                    .bind(last_quote.clone())
+                    .bind(trade.as_ref().map(|t| t.trade_id.clone()))
+                    .bind(e.correlation_id.as_str())
+                    .bind(e.occurred_at.as_str())
+                    .execute(&mut **tx)
+                    .await?;
+            }
             if let Some(t) = trade {
                 // Post-trade events of this trade may have come first: fill the row in.
                 let sql = format!(

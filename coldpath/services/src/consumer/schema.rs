@@ -72,6 +72,12 @@ schemas!(
     "SettlementRequested",
     "SettlementCompleted",
     "SettlementFailed",
+    "OrderPlaced",
+    "OrderAcknowledged",
+    "OrderFilled",
+    "OrderAmended",
+    "OrderCancelled",
+    "OrderRejected",
 );
 
 /// The envelope's schema.
