@@ -310,7 +310,10 @@ impl Committer {
     async fn write(&self, batch: &[JournalInput]) -> Result<Written, StoreError> {
         // A retried batch is rendered again from scratch.
         self.stage().clear();
-        self.order_batch.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.order_batch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         let mut answered: Vec<(RequestId, Answer, Option<staged::IdempotencyInsert>)> = Vec::new();
         let mut created = Vec::new();
         let mut updates = Vec::new();
@@ -340,16 +343,18 @@ impl Committer {
                         correlation_id: p.correlation_id.clone(),
                         decision,
                     };
-                    let stored = p.idempotency.as_ref().map(|(operation, key)| {
-                        staged::IdempotencyInsert {
-                            tenant: p.tenant.clone(),
-                            user: p.user.clone(),
-                            operation,
-                            key: key.clone(),
-                            response: serde_json::to_string(&answer).expect("answers serialise"),
-                            at: event_at(event) as i64,
-                        }
-                    });
+                    let stored =
+                        p.idempotency
+                            .as_ref()
+                            .map(|(operation, key)| staged::IdempotencyInsert {
+                                tenant: p.tenant.clone(),
+                                user: p.user.clone(),
+                                operation,
+                                key: key.clone(),
+                                response: serde_json::to_string(&answer)
+                                    .expect("answers serialise"),
+                                at: event_at(event) as i64,
+                            });
                     // A request's events are contiguous; its last decision is its answer, and
                     // the one its idempotency key keeps.
                     match answered.last_mut() {

@@ -220,7 +220,15 @@ impl Committer {
             } => {
                 self.order_batch().trade = seq as i64;
                 let taker_row = self.order_row(taker.0 as i64)?;
-                self.trade(seq, price, qty, (maker.0, taker.0), aggressor, &taker_row, at);
+                self.trade(
+                    seq,
+                    price,
+                    qty,
+                    (maker.0, taker.0),
+                    aggressor,
+                    &taker_row,
+                    at,
+                );
                 None
             }
             BookEvent::Filled {
@@ -322,7 +330,14 @@ impl Committer {
                 });
                 self.order_event("OrderCancelled", &row, payload, at);
                 if let Some(p) = pending {
-                    self.audit(p, "ORDER_CANCELLED", "Order", &order.0.to_string(), reason.as_str(), at);
+                    self.audit(
+                        p,
+                        "ORDER_CANCELLED",
+                        "Order",
+                        &order.0.to_string(),
+                        reason.as_str(),
+                        at,
+                    );
                 }
                 self.put_order(row, updates);
                 Some(order.0 as i64)
@@ -542,7 +557,13 @@ impl BookView {
             .map(|r| {
                 scales = (r.price_scale, r.size_scale);
                 let o = &r.record;
-                (o.order_id, o.side == "BUY", o.price_units, o.remaining_units, o.priority)
+                (
+                    o.order_id,
+                    o.side == "BUY",
+                    o.price_units,
+                    o.remaining_units,
+                    o.priority,
+                )
             })
             .collect();
         // Bids first, best price first, then time priority.
@@ -559,7 +580,9 @@ impl BookView {
         let mut bids: Vec<DepthLevel> = Vec::new();
         let mut asks: Vec<DepthLevel> = Vec::new();
         let mut last: Option<(bool, i64, i64, u32)> = None;
-        let flush = |level: (bool, i64, i64, u32), bids: &mut Vec<DepthLevel>, asks: &mut Vec<DepthLevel>| {
+        let flush = |level: (bool, i64, i64, u32),
+                     bids: &mut Vec<DepthLevel>,
+                     asks: &mut Vec<DepthLevel>| {
             let side = if level.0 { bids } else { asks };
             if side.len() < levels {
                 side.push(DepthLevel {

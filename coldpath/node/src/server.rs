@@ -115,13 +115,18 @@ where
         }
         None => auth,
     };
-    let (mut engine, recovered) =
-        recovery::engine(&store, &instruments, &directory, engine_config(args.order_rules()))
+    let (mut engine, recovered) = recovery::engine(
+        &store,
+        &instruments,
+        &directory,
+        engine_config(args.order_rules()),
+    )
+    .await
+    .context("rebuilding the engine from the store")?;
+    let restored =
+        recovery::restore_orders(&mut engine, &store, &instruments, &directory, &catalog)
             .await
-            .context("rebuilding the engine from the store")?;
-    let restored = recovery::restore_orders(&mut engine, &store, &instruments, &directory, &catalog)
-        .await
-        .context("rebuilding the order books from the store")?;
+            .context("rebuilding the order books from the store")?;
     tracing::info!(
         open_rfqs = recovered.open_rfqs,
         quotes = recovered.quotes,

@@ -113,7 +113,15 @@ pub async fn run(
                 continue;
             }
             let book = books.entry(id).or_default();
-            requote(&service, &caller, &spec, (snapshot.bid, snapshot.ask), book, config).await;
+            requote(
+                &service,
+                &caller,
+                &spec,
+                (snapshot.bid, snapshot.ask),
+                book,
+                config,
+            )
+            .await;
         }
     }
 }
@@ -139,7 +147,11 @@ async fn cancel_leftovers(service: &RfqService, caller: &Caller) {
             }
         };
         for order in &page.items {
-            if let Err(err) = service.cancel_order(caller, order.order_id as u64, "").await {
+            let correlation_id = uuid::Uuid::new_v4().to_string();
+            let cancelled = service
+                .cancel_order(caller, order.order_id as u64, &correlation_id)
+                .await;
+            if let Err(err) = cancelled {
                 tracing::debug!(order = order.order_id, cause = %err, "leftover order not cancelled");
             }
         }
@@ -161,9 +173,9 @@ async fn requote(
 ) {
     let tick = spec.tick_size.max(1);
     let spread = (market.1 - market.0).max(tick);
-    let moved = book
-        .anchor
-        .is_none_or(|(bid, ask)| (bid - market.0).abs() >= spread || (ask - market.1).abs() >= spread);
+    let moved = book.anchor.is_none_or(|(bid, ask)| {
+        (bid - market.0).abs() >= spread || (ask - market.1).abs() >= spread
+    });
     let incomplete = book.held.len() < 2 * config.levels;
     if !moved && !incomplete {
         return;
@@ -187,11 +199,18 @@ async fn requote(
             let price = level_price(side, level, market, tick, skew);
             let price_text = Price::new(price, spec.price_scale).to_string();
             let held = book.held.get(&(side, level)).copied();
+            let correlation_id = uuid::Uuid::new_v4().to_string();
             let answer = match held {
                 Some(h) if h.price == price => continue,
                 Some(h) => {
                     service
-                        .amend_order(caller, h.order_id, Some(&qty_text), Some(&price_text), "")
+                        .amend_order(
+                            caller,
+                            h.order_id,
+                            Some(&qty_text),
+                            Some(&price_text),
+                            &correlation_id,
+                        )
                         .await
                 }
                 None => {
@@ -204,7 +223,9 @@ async fn requote(
                         time_in_force: "GTC".into(),
                     };
                     let key = uuid::Uuid::new_v4().to_string();
-                    service.place_order(caller, &request, key, "").await
+                    service
+                        .place_order(caller, &request, key, &correlation_id)
+                        .await
                 }
             };
             let order = match answer.map(|a| a.decision) {
@@ -221,7 +242,9 @@ async fn requote(
                 }
             };
             let filled = Qty::parse(&order.filled_qty, spec.size_scale).map_or(0, |q| q.units());
-            let before = held.filter(|h| h.order_id == order.order_id).map_or(0, |h| h.filled);
+            let before = held
+                .filter(|h| h.order_id == order.order_id)
+                .map_or(0, |h| h.filled);
             let sign = if side == 0 { 1 } else { -1 };
             book.inventory += sign * (filled - before);
             if matches!(order.status.as_str(), "ACK" | "PARTIAL_FILL") {

@@ -9,7 +9,6 @@
 //! a limit breached is the engine's to decide. `Idempotency-Key`s are scoped to tenant, user and
 //! operation; a repeated key returns the stored answer, a key still in flight is refused.
 
-
 pub mod orders;
 
 use std::collections::HashSet;

@@ -367,7 +367,12 @@ pub struct TenantLimitUpsert {
 ///
 /// Built from constant table and column names and numbered placeholders only (values are
 /// bound), hence safe to pass as dynamic SQL.
-pub(crate) fn values_sql(table_and_columns: &str, columns: usize, rows: usize, suffix: &str) -> String {
+pub(crate) fn values_sql(
+    table_and_columns: &str,
+    columns: usize,
+    rows: usize,
+    suffix: &str,
+) -> String {
     let mut sql = format!("INSERT INTO {table_and_columns} VALUES ");
     for row in 0..rows {
         if row > 0 {

@@ -143,7 +143,8 @@ impl Store {
         filter: &OrderFilter,
         page: &PageRequest,
     ) -> Result<Vec<OrderRecord>, StoreError> {
-        let mut sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE tenant_id = $1 AND order_id < $2");
+        let mut sql =
+            format!("SELECT {ORDER_COLUMNS} FROM orders WHERE tenant_id = $1 AND order_id < $2");
         let mut binds: Vec<&str> = Vec::new();
         match filter.status.as_str() {
             "" => {}
@@ -158,7 +159,10 @@ impl Store {
             binds.push(&filter.instrument);
             sql.push_str(&format!(" AND instrument_id = ${}", 2 + binds.len()));
         }
-        sql.push_str(&format!(" ORDER BY order_id DESC LIMIT ${}", 3 + binds.len()));
+        sql.push_str(&format!(
+            " ORDER BY order_id DESC LIMIT ${}",
+            3 + binds.len()
+        ));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(tenant)
             .bind(page.after.as_ref().map_or(i64::MAX, |c| c.id));
@@ -188,7 +192,11 @@ impl Store {
                     tenant,
                     price,
                     qty,
-                    liquidity: if liquidity == "MAKER" { "MAKER" } else { "TAKER" },
+                    liquidity: if liquidity == "MAKER" {
+                        "MAKER"
+                    } else {
+                        "TAKER"
+                    },
                     executed_at,
                 },
             )
@@ -197,8 +205,7 @@ impl Store {
 
     /// Every resting order, in time priority (recovery puts them back in this order).
     pub async fn resting_orders(&self) -> Result<Vec<OrderRecord>, StoreError> {
-        let sql =
-            format!("SELECT {ORDER_COLUMNS} FROM orders WHERE resting = 1 ORDER BY priority");
+        let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE resting = 1 ORDER BY priority");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&self.pool)
             .await?;

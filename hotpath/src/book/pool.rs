@@ -186,6 +186,10 @@ mod tests {
         assert!(!pool.claim(9, 42), "out of range");
         assert_eq!(pool.find(OrderId::new(2, 41)), Some(2));
         let others: Vec<u32> = (0..3).map(|n| pool.alloc(50 + n).unwrap()).collect();
-        assert_eq!(others, [0, 1, 3], "the rest are handed out in their usual order");
+        assert_eq!(
+            others,
+            [0, 1, 3],
+            "the rest are handed out in their usual order"
+        );
     }
 }

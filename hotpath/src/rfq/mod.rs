@@ -12,7 +12,7 @@ pub mod engine;
 pub mod types;
 
 pub use engine::{
-    EngineConfig, EngineError, InstrumentRef, LastLook, LpRef, OrderRules, QuoteView, RfqEngine, RfqView,
-    UserRef,
+    EngineConfig, EngineError, InstrumentRef, LastLook, LpRef, OrderRules, QuoteView, RfqEngine,
+    RfqView, UserRef,
 };
 pub use types::*;

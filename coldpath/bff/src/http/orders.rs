@@ -12,10 +12,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::auth::AuthUser;
 use super::decision::{order_json, refusal, respond, service_error};
 use super::error::{AppError, Json, Query, current_correlation_id};
 use super::rfq::{caller, service, trader};
-use super::auth::AuthUser;
 
 /// A decimal given as a JSON string or number.
 #[derive(Debug, Deserialize)]
@@ -242,7 +242,9 @@ pub async fn depth(
     Query(query): Query<DepthQuery>,
 ) -> Result<Response, AppError> {
     let Some(books) = &state.books else {
-        return Err(AppError::Unavailable("the order book is not enabled".into()));
+        return Err(AppError::Unavailable(
+            "the order book is not enabled".into(),
+        ));
     };
     if state.instruments.id(&query.instrument_id).is_none() {
         return Err(AppError::NotFound(format!(

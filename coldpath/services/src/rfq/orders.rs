@@ -62,7 +62,10 @@ impl RfqService {
                 format!("unknown instrument {}", req.instrument_id),
             ));
         };
-        let spec = self.instruments.spec(instrument).expect("id from this table");
+        let spec = self
+            .instruments
+            .spec(instrument)
+            .expect("id from this table");
         let named = &caller.claims.ins;
         if !named.is_empty() && !named.contains(&spec.symbol) {
             return Err(ServiceError::NotEntitled(format!(
@@ -235,8 +238,12 @@ impl RfqService {
             "cancel_order"
         };
         let answer = self
-            .decide(caller, operation, None, correlation_id, move |request| {
-                match change {
+            .decide(
+                caller,
+                operation,
+                None,
+                correlation_id,
+                move |request| match change {
                     None => Command::CancelOrder {
                         request,
                         tenant,
@@ -251,8 +258,8 @@ impl RfqService {
                         qty,
                         price,
                     },
-                }
-            })
+                },
+            )
             .await?;
         match answer.decision {
             // It finished between the read and the engine: answer from what is stored now.

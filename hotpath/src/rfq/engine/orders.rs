@@ -76,13 +76,7 @@ impl OrderLedger {
     }
 
     /// Moves `slot`'s counted notional to `notional` (0 and not resting when it left the book).
-    fn recount(
-        &mut self,
-        slot: u32,
-        resting: bool,
-        notional: i64,
-        tenants: &mut [TenantState],
-    ) {
+    fn recount(&mut self, slot: u32, resting: bool, notional: i64, tenants: &mut [TenantState]) {
         let risk = &mut self.slots[slot as usize];
         let user = &mut self.users[risk.user as usize];
         let tenant = &mut tenants[usize::from(risk.tenant)];
@@ -106,7 +100,11 @@ impl OrderLedger {
         tenants: &mut [TenantState],
     ) {
         let value = |risk: &OrderRisk, qty: i64, price: i64| {
-            notional(qty, price.saturating_mul(2), instruments[risk.instrument as usize])
+            notional(
+                qty,
+                price.saturating_mul(2),
+                instruments[risk.instrument as usize],
+            )
         };
         match *event {
             BookEvent::Accepted { order, new } => {
@@ -428,7 +426,11 @@ impl RfqEngine {
             if qty == 0 { view.remaining } else { qty },
             if price == 0 { view.price } else { price },
         );
-        if qty > rules.max_order_qty.saturating_mul(crate::fixed::pow10(spec.size_scale)) {
+        if qty
+            > rules
+                .max_order_qty
+                .saturating_mul(crate::fixed::pow10(spec.size_scale))
+        {
             return Some(Reason::MaxOrderQty);
         }
         let mid_x2 = self.mids_x2[view.instrument.index()];
@@ -637,7 +639,18 @@ mod tests {
             .collect();
         assert_eq!(trades, [(1, 108_010, TenantId(0))], "at the maker's price");
         let maker_fill = events.iter().any(|e| {
-            matches!(e, RfqEvent::Order { tenant: TenantId(1), event: BookEvent::Filled { maker: true, state: OrderState::Filled, .. }, .. })
+            matches!(
+                e,
+                RfqEvent::Order {
+                    tenant: TenantId(1),
+                    event: BookEvent::Filled {
+                        maker: true,
+                        state: OrderState::Filled,
+                        ..
+                    },
+                    ..
+                }
+            )
         });
         assert!(maker_fill, "the maker's fill names the maker's tenant");
         assert_eq!(e.order_ledger.users[2].open, 0);
@@ -679,7 +692,10 @@ mod tests {
             })
             .collect();
         assert_eq!(cancelled, [TenantId(0)]);
-        assert!(matches!(out.last(), Some(RfqEvent::KillSwitchChanged { .. })));
+        assert!(matches!(
+            out.last(),
+            Some(RfqEvent::KillSwitchChanged { .. })
+        ));
         assert_eq!(
             rejected(&place(&mut e, 0, Side::Buy, 107_900, 1)),
             Some(Reason::KillSwitchTenant)
