@@ -96,6 +96,59 @@ test("an admin enables the tenant kill switch and the trader's RFQ is refused wi
   await trader.context.close();
 });
 
+test("a trader buys through the market makers from the order ticket, then amends and cancels a resting order", async () => {
+  const { page, errors, context } = await openPage(browser, orion.url);
+  await signIn(page, "trader@acme");
+  const book = page.getByRole("region", { name: "Order book" });
+  const ladder = book.getByRole("table", { name: "Depth EUR/USD" });
+  await eventually("the market makers' book", async () => (await ladder.locator("tr.ask").count()) >= 5 && (await ladder.locator("tr.bid").count()) >= 5, 20_000);
+
+  // Click the best ask (the lowest, just above the bids): a buy at that price, then through it.
+  const bestAsk = ladder.locator("tr.ask").last();
+  const askPrice = Number(await bestAsk.locator("td.price").innerText());
+  await bestAsk.click();
+  assert.equal(await book.getByLabel("Limit price").inputValue(), askPrice.toFixed(5), "the level's price is in the ticket");
+  await book.getByLabel("Order quantity").fill("2000000");
+  await book.getByLabel("Limit price").fill((askPrice + 0.001).toFixed(5));
+  await book.getByRole("button", { name: "Buy EUR/USD" }).click();
+  const outcome = book.getByRole("status", { name: "Order outcome" });
+  await eventually("the order filled", async () => /Filled 2000000\.00 at/.test(await outcome.innerText()), 10_000);
+  const filledId = await book.getByTestId("order").innerText();
+
+  const blotters = page.getByRole("region", { name: "Blotters" });
+  await blotters.getByRole("tab", { name: "Orders" }).click();
+  const orders = blotters.getByTestId("order-blotter");
+  await orders.getByRole("tab", { name: "Done" }).click();
+  await eventually("the filled order in the orders blotter", async () => /FILLED/.test(await orders.locator(".ag-row", { hasText: filledId }).first().innerText()));
+  await blotters.getByRole("tab", { name: /Trades/ }).click();
+  const fills = blotters.getByTestId("trade-blotter").locator(".ag-row", { hasText: "CLOB" });
+  await eventually("the fills in the trades blotter", async () => (await fills.count()) >= 1, 15_000);
+
+  // A resting bid far below the market: working, then amended down, then cancelled.
+  const bestBid = Number(await ladder.locator("tr.bid").first().locator("td.price").innerText());
+  await book.getByRole("button", { name: "Buy", exact: true }).click();
+  await book.getByLabel("Order quantity").fill("1000000");
+  await book.getByLabel("Limit price").fill((bestBid - 0.005).toFixed(5));
+  await book.getByRole("button", { name: "Buy EUR/USD" }).click();
+  await eventually("the order working", async () => /Working: 1000000\.00/.test(await outcome.innerText()), 10_000);
+  const restingId = await book.getByTestId("order").innerText();
+  await blotters.getByRole("tab", { name: "Orders" }).click();
+  await orders.getByRole("tab", { name: "Working" }).click();
+  const row = orders.locator(".ag-row", { hasText: restingId }).first();
+  await row.waitFor({ timeout: 10_000 });
+  await orders.getByRole("button", { name: `Amend order ${restingId}` }).click();
+  await orders.getByLabel("New quantity").fill("500000");
+  await orders.getByRole("button", { name: "Amend", exact: true }).click();
+  await eventually("the amended quantity", async () => /500000\.00/.test(await row.innerText()));
+  await orders.getByRole("button", { name: `Cancel order ${restingId}` }).click();
+  await eventually("the order gone from the working orders", async () => (await orders.locator(".ag-row", { hasText: restingId }).count()) === 0);
+  await orders.getByRole("tab", { name: "Done" }).click();
+  await eventually("the order cancelled", async () => /CANCELLED/.test(await orders.locator(".ag-row", { hasText: restingId }).first().innerText()));
+
+  assert.deepEqual(errors, [], "no console errors");
+  await context.close();
+});
+
 test("an admin creates a user in the console, the user signs in, the admin disables them, and the audit trail tells it", async () => {
   const admin = await openPage(browser, orion.url);
   await signIn(admin.page, "admin@acme");

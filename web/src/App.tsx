@@ -11,6 +11,7 @@ import { Header, PANEL_TITLES } from "./components/Header";
 import { Login } from "./components/Login";
 import { MarketWatch } from "./components/MarketWatch";
 import { NotificationList, Toasts } from "./components/Notifications";
+import { OrderBook } from "./components/OrderBook";
 import { RfqTicket } from "./components/RfqTicket";
 import { startLive, stopLive } from "./state/live";
 import { movePanel, usePrefs, type PanelId } from "./state/prefs";
@@ -50,6 +51,11 @@ function Workstation({ me }: { me: Me }) {
     market: <MarketWatch instruments={instruments} selected={selected} onSelect={setSelected} />,
     ticket: hasRole(me, "ROLE_TRADER") ? (
       <RfqTicket instruments={instruments} instrumentId={selected} onInstrument={setSelected} />
+    ) : (
+      <p className="muted">Trading needs ROLE_TRADER.</p>
+    ),
+    orderbook: hasRole(me, "ROLE_TRADER") ? (
+      <OrderBook instruments={instruments} instrumentId={selected} onInstrument={setSelected} />
     ) : (
       <p className="muted">Trading needs ROLE_TRADER.</p>
     ),

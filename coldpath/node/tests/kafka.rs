@@ -14,7 +14,8 @@ use rdkafka::message::{Headers, Message};
 use serde_json::{Value, json};
 use support::{Broker, Orion};
 
-const TOPICS: [&str; 7] = [
+const TOPICS: [&str; 8] = [
+    "dev.oms.orders.v1",
     "dev.marketdata.status.v1",
     "dev.rfq.lifecycle.v1",
     "dev.rfq.quotes.v1",
@@ -117,7 +118,7 @@ async fn consume_until(
                 event["payload"]["instrumentId"].as_str().unwrap(),
                 "keyed by instrumentId"
             ),
-            "dev.admin.changes.v1" => assert_eq!(
+            "dev.admin.changes.v1" | "dev.oms.orders.v1" => assert_eq!(
                 key,
                 event["entity"]["entityId"].as_str().unwrap(),
                 "keyed by entityId"
@@ -192,6 +193,14 @@ async fn every_committed_event_reaches_kafka_even_across_a_kill_9() {
     for _ in 5..10 {
         support::trade(&orion, &trader, "EUR/USD").await;
     }
+    // An order through the market makers' asks, and one refused.
+    let book = support::wait_for_book(&orion, &trader, "EUR/USD").await;
+    let through = format!("{:.5}", book.1 + 0.001);
+    for (key, qty, status) in [("k-1", "2000000", 201), ("k-2", "90000000", 422)] {
+        let order = json!({"instrumentId": "EUR/USD", "side": "BUY", "type": "LIMIT", "qty": qty, "limitPrice": through});
+        let resp = orion.post("/orders", &trader, order, Some(key)).await;
+        assert_eq!(resp.status(), status);
+    }
     // Kill mid-stream: the relay may hold rows committed but not yet marked published.
     let data_dir = orion.kill_hard();
     let before = outbox_ids(&data_dir).await;
@@ -216,6 +225,10 @@ async fn every_committed_event_reaches_kafka_even_across_a_kill_9() {
         "KillSwitchDisabled",
         "RiskLimitBreached",
         "InstrumentUpdated",
+        "OrderPlaced",
+        "OrderAcknowledged",
+        "OrderFilled",
+        "OrderRejected",
     ] {
         assert!(types.contains(expected), "{expected} on Kafka: {types:?}");
     }

@@ -31,24 +31,6 @@ async fn depth(orion: &Orion, token: &str, instrument: &str, levels: usize) -> V
     resp.json().await.unwrap()
 }
 
-/// Waits until the market makers rest at least `levels` asks and bids on `instrument`.
-async fn wait_for_book(orion: &Orion, token: &str, instrument: &str, levels: usize) -> Value {
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let book = depth(orion, token, instrument, 10).await;
-        if book["asks"].as_array().unwrap().len() >= levels
-            && book["bids"].as_array().unwrap().len() >= levels
-        {
-            return book;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the market makers did not fill the book: {book}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn place(orion: &Orion, token: &str, body: Value, key: &str) -> (u16, Value) {
     let resp = orion.post("/orders", token, body, Some(key)).await;
     let status = resp.status().as_u16();
@@ -62,9 +44,7 @@ fn limit(side: &str, qty: &str, limit_price: &str) -> Value {
 async fn orders_contract(extra: &[&str], database: Option<&str>) {
     let orion = Orion::start(extra);
     let trader = orion.login("trader@acme").await;
-    let book = wait_for_book(&orion, &trader, "EUR/USD", 5).await;
-    let best_ask = num(&book["asks"][0]["price"]);
-    let best_bid = num(&book["bids"][0]["price"]);
+    let (best_bid, best_ask) = support::wait_for_book(&orion, &trader, "EUR/USD").await;
     let mid = (best_ask + best_bid) / 2.0;
 
     // A buy of 3,000,000 through the market makers' asks: filled at once, within the band.

@@ -40,6 +40,7 @@ export class StreamClient {
   private ws: WebSocket | null = null;
   private readonly market = new Set<string>();
   private readonly channels = new Set<string>();
+  private readonly depth = new Set<string>();
   private status: StreamStatus = { state: "connecting", attempt: 0, rttMs: null, messagesPerSecond: 0 };
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private counted = 0;
@@ -84,7 +85,19 @@ export class StreamClient {
     if (gone.length) this.send({ type: "UNSUBSCRIBE", instrumentIds: gone });
   }
 
-  subscribeChannel(channel: "rfqs" | "trades" | "notifications"): void {
+  /** Order-book depth for these instruments (a full DEPTH first, then changes per window). */
+  subscribeDepth(ids: string[]): void {
+    const fresh = ids.filter((id) => !this.depth.has(id));
+    fresh.forEach((id) => this.depth.add(id));
+    if (fresh.length) this.send({ type: "SUBSCRIBE", channel: "depth", instrumentIds: fresh });
+  }
+
+  unsubscribeDepth(ids: string[]): void {
+    const gone = ids.filter((id) => this.depth.delete(id));
+    if (gone.length) this.send({ type: "UNSUBSCRIBE", channel: "depth", instrumentIds: gone });
+  }
+
+  subscribeChannel(channel: "rfqs" | "trades" | "orders" | "notifications"): void {
     if (this.channels.has(channel)) return;
     this.channels.add(channel);
     this.send({ type: "SUBSCRIBE", channel });
@@ -97,6 +110,7 @@ export class StreamClient {
   private subscriptions(): Subscription[] {
     const subs: Subscription[] = [...this.channels].map((channel) => ({ channel }));
     if (this.market.size) subs.unshift({ channel: "market", instrumentIds: [...this.market] });
+    if (this.depth.size) subs.push({ channel: "depth", instrumentIds: [...this.depth] });
     return subs;
   }
 
@@ -117,7 +131,11 @@ export class StreamClient {
     ws.onopen = () => {
       this.update({ state: "live", attempt: 0 });
       for (const sub of this.subscriptions()) {
-        this.send(sub.channel === "market" ? { type: "SUBSCRIBE", instrumentIds: sub.instrumentIds } : { type: "SUBSCRIBE", channel: sub.channel });
+        this.send(
+          sub.channel === "market"
+            ? { type: "SUBSCRIBE", instrumentIds: sub.instrumentIds }
+            : { type: "SUBSCRIBE", channel: sub.channel, ...(sub.instrumentIds && { instrumentIds: sub.instrumentIds }) },
+        );
       }
     };
     ws.onmessage = (event: MessageEvent) => {

@@ -257,3 +257,44 @@ export interface FeatureFlags {
   clob: boolean;
   replay: boolean;
 }
+
+export type OrderType = "LIMIT" | "MARKET";
+export type TimeInForce = "GTC" | "IOC" | "FOK";
+export type OrderStatus = "ACK" | "PARTIAL_FILL" | "FILLED" | "CANCELLED";
+
+/** An order as REST answers it and `ORDER_UPDATE` frames carry it. */
+export interface Order {
+  orderId: string;
+  instrumentId: string;
+  side: Side;
+  type: OrderType;
+  timeInForce: TimeInForce;
+  qty: string;
+  limitPrice?: string;
+  status: OrderStatus;
+  filledQty: string;
+  remainingQty: string;
+  avgPrice?: string;
+  updatedAt: string;
+  correlationId?: string;
+}
+
+/** `GET /orders`. */
+export interface OrderPage {
+  items: Order[];
+  nextCursor: string | null;
+}
+
+export interface DepthLevel {
+  price: string;
+  qty: string;
+  orders: number;
+}
+
+/** `GET /market/depth` and `DEPTH` frames. */
+export interface Depth {
+  instrumentId: string;
+  seq: number;
+  bids: DepthLevel[];
+  asks: DepthLevel[];
+}

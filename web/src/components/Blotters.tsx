@@ -1,5 +1,6 @@
-// Blotters: RFQs (live state) and trades (live), on AG Grid — sort, filter, quick search and
-// CSV export built in. Correlation ids are shown for audit and copy with one click.
+// Blotters: RFQs (live state), orders (working / done; cancel and amend from the row) and
+// trades (live, RFQ and order-book fills), on AG Grid — sort, filter, quick search and CSV
+// export built in. Correlation ids are shown for audit and copy with one click.
 import { useMemo, useRef, useState } from "react";
 import { AgGridReact } from "ag-grid-react";
 import {
@@ -15,7 +16,8 @@ import {
   type ColDef,
   type ICellRendererParams,
 } from "ag-grid-community";
-import type { RfqRow, Trade } from "../api/types";
+import type { Order, RfqRow, Trade } from "../api/types";
+import { OrdersGrid } from "./OrdersGrid";
 import { TradeDetail } from "./TradeDetail";
 import { usePrefs } from "../state/prefs";
 import { useRfqs } from "../state/rfqs";
@@ -33,14 +35,14 @@ ModuleRegistry.registerModules([
 // The grid uses the workstation's own font everywhere: left to its default, the header fell back
 // to a serif face on the dark theme where the theme's font was not loaded.
 const WORKSTATION_FONT = ["Inter", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"];
-const lightTheme = themeQuartz.withParams({
+export const lightTheme = themeQuartz.withParams({
   fontFamily: WORKSTATION_FONT,
   headerFontFamily: WORKSTATION_FONT,
   cellFontFamily: WORKSTATION_FONT,
 });
-const darkTheme = lightTheme.withPart(colorSchemeDark);
+export const darkTheme = lightTheme.withPart(colorSchemeDark);
 
-function CopyCell(p: ICellRendererParams) {
+export function CopyCell(p: ICellRendererParams) {
   const value = String(p.value ?? "");
   return (
     <span className="copy">
@@ -54,12 +56,12 @@ function CopyCell(p: ICellRendererParams) {
   );
 }
 
-function StatusCell(p: ICellRendererParams) {
+export function StatusCell(p: ICellRendererParams) {
   const value = String(p.value ?? "PENDING");
   return <span className={`status status-${value.toLowerCase()}`}>{value}</span>;
 }
 
-const defaultColDef: ColDef = { sortable: true, filter: true, resizable: true, flex: 1, minWidth: 90 };
+export const defaultColDef: ColDef = { sortable: true, filter: true, resizable: true, flex: 1, minWidth: 90 };
 
 const rfqColumns: ColDef<RfqRow>[] = [
   { field: "rfqId", headerName: "RFQ" },
@@ -90,7 +92,7 @@ const tradeColumns: ColDef<Trade>[] = [
 ];
 
 export function Blotters() {
-  const [tab, setTab] = useState<"rfqs" | "trades">("trades");
+  const [tab, setTab] = useState<"rfqs" | "orders" | "trades">("trades");
   const [search, setSearch] = useState("");
   const [selected, setSelected] = useState<string | null>(null);
   const rfqMap = useRfqs((s) => s.rfqs);
@@ -100,10 +102,11 @@ export function Blotters() {
   const trades = useMemo(() => Object.values(tradeMap), [tradeMap]);
   const rfqGrid = useRef<AgGridReact<RfqRow>>(null);
   const tradeGrid = useRef<AgGridReact<Trade>>(null);
+  const orderGrid = useRef<AgGridReact<Order>>(null);
   const gridTheme = theme === "dark" ? darkTheme : lightTheme;
 
   const exportCsv = () => {
-    const api = tab === "rfqs" ? rfqGrid.current?.api : tradeGrid.current?.api;
+    const api = tab === "rfqs" ? rfqGrid.current?.api : tab === "orders" ? orderGrid.current?.api : tradeGrid.current?.api;
     api?.exportDataAsCsv({ fileName: `orion-${tab}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-")}.csv` });
   };
 
@@ -112,6 +115,9 @@ export function Blotters() {
       <div className="tabs" role="tablist" aria-label="Blotters">
         <button role="tab" aria-selected={tab === "rfqs"} className={tab === "rfqs" ? "active" : ""} onClick={() => setTab("rfqs")}>
           RFQs ({rfqs.length})
+        </button>
+        <button role="tab" aria-selected={tab === "orders"} className={tab === "orders" ? "active" : ""} onClick={() => setTab("orders")}>
+          Orders
         </button>
         <button role="tab" aria-selected={tab === "trades"} className={tab === "trades" ? "active" : ""} onClick={() => setTab("trades")}>
           Trades ({trades.length})
@@ -130,6 +136,9 @@ export function Blotters() {
           quickFilterText={tab === "rfqs" ? search : ""}
           animateRows={false}
         />
+      </div>
+      <div style={{ display: tab === "orders" ? "block" : "none" }} data-testid="order-blotter">
+        <OrdersGrid gridRef={orderGrid} theme={gridTheme} search={tab === "orders" ? search : ""} />
       </div>
       <div className="grid-box" style={{ display: tab === "trades" ? "block" : "none" }} data-testid="trade-blotter">
         <AgGridReact<Trade>

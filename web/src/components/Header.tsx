@@ -6,6 +6,7 @@ import { ALL_PANELS, togglePanel, usePrefs, type PanelId } from "../state/prefs"
 export const PANEL_TITLES: Record<PanelId, string> = {
   market: "Market watch",
   ticket: "RFQ ticket",
+  orderbook: "Order book",
   blotters: "Blotters",
   analytics: "Analytics",
   admin: "Risk & admin",

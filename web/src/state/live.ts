@@ -2,9 +2,10 @@
 // stores, subscriptions following the watchlists, and a REST reload after every reconnect.
 
 import { type ConnectionState, StreamClient } from "../api/stream";
-import type { MarketFrame, NotificationFrame, RfqUpdate, TradeFrame } from "../api/types";
+import type { Depth, MarketFrame, NotificationFrame, Order, RfqUpdate, TradeFrame } from "../api/types";
 import { ingestMarket, resetMarket } from "./market";
 import { notify } from "./notifications";
+import { applyDepth, applyOrder, loadOrders, resetOrders } from "./orders";
 import { loadPrefs, resetPrefs, usePrefs } from "./prefs";
 import { applyRfqUpdate, applyTrade, loadBlotters, resetRfqs } from "./rfqs";
 import { refreshAccessToken, useSession } from "./session";
@@ -34,6 +35,12 @@ export function routeFrame(frame: { type: string; [key: string]: unknown }): voi
       break;
     case "TRADE":
       applyTrade(frame as unknown as TradeFrame);
+      break;
+    case "ORDER_UPDATE":
+      applyOrder(frame as unknown as Order);
+      break;
+    case "DEPTH":
+      applyDepth(frame as unknown as Depth);
       break;
     case "NOTIFICATION": {
       const n = frame as unknown as NotificationFrame;
@@ -77,16 +84,29 @@ async function start(): Promise<void> {
       if (status.state === "live") {
         if (previous === "reconnecting") notify("INFO", "Connection restored", "live again; blotters reloaded");
         void loadBlotters().catch(() => undefined);
+        void loadOrders().catch(() => undefined);
       }
       previous = status.state;
     },
   });
   client.subscribeChannel("rfqs");
   client.subscribeChannel("trades");
+  client.subscribeChannel("orders");
   client.subscribeChannel("notifications");
+  if (depthOf) client.subscribeDepth([depthOf]);
   client.subscribeMarket(watchedInstruments());
   unwatch = usePrefs.subscribe(() => client?.subscribeMarket(watchedInstruments()));
   client.start();
+}
+
+let depthOf: string | null = null;
+
+/** Follows the depth of one instrument (the ladder's), dropping the previous one. */
+export function watchDepth(instrumentId: string): void {
+  if (depthOf === instrumentId) return;
+  if (depthOf) client?.unsubscribeDepth([depthOf]);
+  depthOf = instrumentId;
+  client?.subscribeDepth([instrumentId]);
 }
 
 export function stopLive(): void {
@@ -97,5 +117,7 @@ export function stopLive(): void {
   client = null;
   resetMarket();
   resetRfqs();
+  resetOrders();
   resetPrefs();
+  depthOf = null;
 }

@@ -4,7 +4,7 @@
 import { create } from "zustand";
 import { api } from "../api/http";
 
-export type PanelId = "market" | "ticket" | "blotters" | "analytics" | "admin" | "console" | "notifications";
+export type PanelId = "market" | "ticket" | "orderbook" | "blotters" | "analytics" | "admin" | "console" | "notifications";
 
 export interface Watchlist {
   id: string;
@@ -22,7 +22,7 @@ export interface Prefs {
   hidden: PanelId[];
 }
 
-export const ALL_PANELS: PanelId[] = ["market", "ticket", "blotters", "analytics", "admin", "console", "notifications"];
+export const ALL_PANELS: PanelId[] = ["market", "ticket", "orderbook", "blotters", "analytics", "admin", "console", "notifications"];
 
 export function defaultPrefs(): Prefs {
   return {

@@ -277,6 +277,54 @@ const ROUTES: &[Route] = &[
         "Cancel an open RFQ",
         &["200", "409", "503"],
     ),
+    route(
+        Post,
+        "/orders",
+        "orders",
+        "Place an order {instrumentId, side, type: LIMIT|MARKET, qty, limitPrice?, timeInForce: GTC|IOC|FOK}; the Idempotency-Key is required (400 without). 201 {orderId, status, filledQty, remainingQty, avgPrice?, correlationId} once durable; a refusal is 422 with its reason (MAX_ORDER_QTY, MAX_OPEN_ORDERS, NOTIONAL_LIMIT, PRICE_BAND, KILL_SWITCH_*, NOT_ENTITLED, …)",
+        &["201", "422", "503"],
+    ),
+    Route {
+        query: &["status", "instrumentId", "limit", "cursor"],
+        ..route(
+            Get,
+            "/orders",
+            "orders",
+            "The tenant's orders, newest first: {items, nextCursor}; `status` is a state, WORKING or DONE",
+            &["200"],
+        )
+    },
+    route(
+        Get,
+        "/orders/{id}",
+        "orders",
+        "One order with its fills (tradeId, price, qty, liquidity MAKER|TAKER, executedAt)",
+        &["200"],
+    ),
+    route(
+        Post,
+        "/orders/{id}/cancel",
+        "orders",
+        "Cancel a working order: 200 {orderId, status: CANCELLED}; again the same 200; 409 ORDER_FILLED after a full fill",
+        &["200", "409", "503"],
+    ),
+    route(
+        Post,
+        "/orders/{id}/amend",
+        "orders",
+        "Amend a working order {qty?, limitPrice?}: qty is the new remaining quantity; a price change or a larger qty loses time priority; 409 once filled or cancelled",
+        &["200", "409", "422", "503"],
+    ),
+    Route {
+        query: &["instrumentId", "levels"],
+        ..route(
+            Get,
+            "/market/depth",
+            "market",
+            "The committed order book: {instrumentId, seq, bids: [{price, qty, orders}], asks}, best first (levels 1..=100, default 10)",
+            &["200"],
+        )
+    },
     Route {
         query: &["instrumentId", "from", "to", "limit", "cursor"],
         ..route(

@@ -19,10 +19,10 @@ pub enum ClientMessage {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SubscriptionRequest {
-    /// `market` (default), `rfqs`, `trades`, `orders` or `notifications`.
+    /// `market` (default), `rfqs`, `trades`, `orders`, `depth` or `notifications`.
     #[serde(default)]
     pub channel: Option<String>,
-    /// Instruments, for the `market` channel.
+    /// Instruments, for the `market` and `depth` channels.
     #[serde(default)]
     pub instrument_ids: Vec<String>,
 }
@@ -40,6 +40,8 @@ pub enum Channel {
     Trades,
     /// The user's orders.
     Orders,
+    /// Order-book depth per instrument.
+    Depth,
 }
 
 impl SubscriptionRequest {
@@ -51,6 +53,7 @@ impl SubscriptionRequest {
             Some("rfqs") => Some(Channel::Rfqs),
             Some("trades") => Some(Channel::Trades),
             Some("orders") => Some(Channel::Orders),
+            Some("depth") => Some(Channel::Depth),
             Some(_) => None,
         }
     }

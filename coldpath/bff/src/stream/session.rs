@@ -31,6 +31,9 @@ struct Subscription {
     last_seq: u64,
 }
 
+/// Levels per side in a `DEPTH` frame.
+const DEPTH_LEVELS: usize = 10;
+
 struct Session {
     claims: Claims,
     state: AppState,
@@ -39,6 +42,10 @@ struct Session {
     rfqs: bool,
     trades: bool,
     orders: bool,
+    /// Depth subscriptions: instrument and the levels last sent.
+    depth: Vec<(String, serde_json::Value)>,
+    /// The books' sequence when depth was last looked at.
+    depth_seq: u64,
     /// Committed RFQ and trade changes, subscribed on the first `rfqs`/`trades` subscription.
     updates: Option<tokio::sync::broadcast::Receiver<super::updates::UserUpdate>>,
     last_window: u64,
@@ -78,6 +85,8 @@ pub async fn run(mut socket: WebSocket, claims: Claims, state: AppState) {
         rfqs: false,
         trades: false,
         orders: false,
+        depth: Vec::new(),
+        depth_seq: 0,
         updates: None,
         last_window: 0,
     };
@@ -209,6 +218,7 @@ impl Session {
     ) -> Result<(), axum::Error> {
         match req.channel() {
             Some(Channel::Market) => {}
+            Some(Channel::Depth) => return self.subscribe_depth(socket, req).await,
             Some(Channel::Notifications) => {
                 self.notifications = true;
                 // Notifications addressed to this user travel with the owner updates.
@@ -322,6 +332,10 @@ impl Session {
                 self.orders = false;
                 Ok(())
             }
+            Some(Channel::Depth) => {
+                self.depth.retain(|(symbol, _)| !req.instrument_ids.contains(symbol));
+                Ok(())
+            }
             None => {
                 send(
                     socket,
@@ -378,11 +392,87 @@ impl Session {
             socket.feed(Message::Text(bytes)).await?;
             sent += 1;
         }
+        sent += self.depth_changes(socket).await?;
         if sent > 0 {
             counter!("orion_ws_frames_sent_total").increment(sent);
             socket.flush().await?;
         }
         Ok(())
+    }
+
+    /// Subscribes to the depth of the instruments named: the full top of each book at once.
+    async fn subscribe_depth(
+        &mut self,
+        socket: &mut WebSocket,
+        req: SubscriptionRequest,
+    ) -> Result<(), axum::Error> {
+        if self.state.books.is_none() {
+            let frame = protocol::error_frame(ErrorCode::UnknownChannel, "no order books here");
+            return send(socket, frame.into()).await;
+        }
+        if req.instrument_ids.is_empty() {
+            let frame = protocol::error_frame(ErrorCode::BadMessage, "instrumentIds is required");
+            return send(socket, frame.into()).await;
+        }
+        for symbol in req.instrument_ids {
+            let visible = self
+                .state
+                .instruments
+                .id(&symbol)
+                .and_then(|id| self.state.instruments.spec(id))
+                .map(|spec| self.claims.may_see(spec));
+            let refusal = match visible {
+                None => Some((ErrorCode::UnknownInstrument, "unknown instrument")),
+                Some(false) => Some((ErrorCode::NotEntitled, "not entitled to")),
+                Some(true) => None,
+            };
+            if let Some((code, text)) = refusal {
+                let frame = protocol::error_frame(code, &format!("{text} {symbol}"));
+                send(socket, frame.into()).await?;
+                continue;
+            }
+            if self.depth.iter().any(|(s, _)| *s == symbol) {
+                continue;
+            }
+            let (frame, levels) = self.depth_frame(&symbol);
+            socket.feed(Message::Text(frame.into())).await?;
+            self.depth.push((symbol, levels));
+        }
+        socket.flush().await
+    }
+
+    /// The `DEPTH` frame of `symbol`'s top ten levels, and the levels alone.
+    fn depth_frame(&self, symbol: &str) -> (String, serde_json::Value) {
+        let books = self.state.books.as_ref().expect("checked on subscribe");
+        let depth = books.depth(symbol, DEPTH_LEVELS);
+        let levels = serde_json::json!({"bids": depth.bids, "asks": depth.asks});
+        let frame = serde_json::json!({
+            "type": "DEPTH", "instrumentId": symbol, "seq": depth.seq,
+            "bids": levels["bids"], "asks": levels["asks"],
+        });
+        (frame.to_string(), levels)
+    }
+
+    /// Once per window: a `DEPTH` frame for each subscribed book whose levels changed.
+    async fn depth_changes(&mut self, socket: &mut WebSocket) -> Result<u64, axum::Error> {
+        let Some(books) = &self.state.books else {
+            return Ok(0);
+        };
+        let seq = books.seq();
+        if self.depth.is_empty() || seq == self.depth_seq {
+            return Ok(0);
+        }
+        self.depth_seq = seq;
+        let mut sent = 0;
+        for i in 0..self.depth.len() {
+            let (frame, levels) = self.depth_frame(&self.depth[i].0);
+            if levels != self.depth[i].1 {
+                self.depth[i].1 = levels;
+                socket.feed(Message::Text(frame.into())).await?;
+                sent += 1;
+            }
+        }
+        Ok(sent)
     }
 
     async fn on_update(

@@ -526,3 +526,27 @@ pub fn assert_valid_event(event: &Value) -> String {
     }
     event_type
 }
+
+/// Waits until the market makers rest five levels a side on `instrument`; its best bid and
+/// ask.
+pub async fn wait_for_book(orion: &Orion, token: &str, instrument: &str) -> (f64, f64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let book: Value = orion
+            .get(&format!("/market/depth?instrumentId={instrument}&levels=10"), token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let (bids, asks) = (book["bids"].as_array().unwrap(), book["asks"].as_array().unwrap());
+        if bids.len() >= 5 && asks.len() >= 5 {
+            let price = |v: &Value| v["price"].as_str().unwrap().parse::<f64>().unwrap();
+            return (price(&bids[0]), price(&asks[0]));
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the market makers did not fill the book: {book}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
