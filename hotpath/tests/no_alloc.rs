@@ -11,6 +11,7 @@ use std::time::Duration;
 use common::{instruments, raw, wait_until};
 use std::sync::Arc;
 
+use orion_hotpath::book::{BookEvent, NewOrder, OrderType, TimeInForce};
 use orion_hotpath::rfq::engine::class_bit;
 use orion_hotpath::rfq::*;
 use orion_hotpath::{
@@ -70,9 +71,40 @@ fn engine(instruments: usize) -> RfqEngine {
     };
     let config = EngineConfig {
         capacity: 1_024,
+        orders: OrderRules {
+            price_band_bp: 10_000,
+            ..OrderRules::default()
+        },
         ..EngineConfig::default()
     };
-    RfqEngine::new(config, &refs, &[user], 1, &[lp, lp, lp]).unwrap()
+    let mut engine = RfqEngine::new(config, &refs, &[user, user], 1, &[lp, lp, lp]).unwrap();
+    engine.open_book(InstrumentId::from_index(0), 125, 1);
+    engine
+}
+
+/// One match in instrument 0's book: a resting sell from user 1, a buy from user 0 that takes
+/// it (IOC), both through the engine's risk checks.
+fn order_cycle(cycle: u64, at: u64) -> [EngineCommand; 2] {
+    let order = |user: u32, side, tif, price| EngineCommand {
+        at,
+        command: Command::PlaceOrder {
+            request: RequestId(1 << 40 | cycle),
+            tenant: TenantId(0),
+            order: NewOrder {
+                instrument: InstrumentId::from_index(0),
+                user: UserId(user),
+                side,
+                order_type: OrderType::Limit,
+                tif,
+                price,
+                qty: 10,
+            },
+        },
+    };
+    [
+        order(1, Side::Sell, TimeInForce::Gtc, 120),
+        order(0, Side::Buy, TimeInForce::Ioc, 130),
+    ]
 }
 
 /// One RFQ's life through the rings: create, three quotes, accept the first. Each cycle reuses
@@ -149,6 +181,10 @@ fn assert_no_allocations(layout: Layout) {
                             if matches!(
                                 event.payload,
                                 OutputPayload::Rfq(RfqEvent::TradeExecuted { .. })
+                                    | OutputPayload::Rfq(RfqEvent::Order {
+                                        event: BookEvent::Trade { .. },
+                                        ..
+                                    })
                             ) {
                                 trades.fetch_add(1, Ordering::Relaxed);
                             }
@@ -172,6 +208,9 @@ fn assert_no_allocations(layout: Layout) {
                 for command in rfq_cycle(cycles, 1 + i) {
                     input.publish(|slot| slot.payload = InputPayload::Command(command));
                 }
+                for command in order_cycle(cycles, 1 + i) {
+                    input.publish(|slot| slot.payload = InputPayload::Command(command));
+                }
                 cycles += 1;
             }
         }
@@ -181,18 +220,19 @@ fn assert_no_allocations(layout: Layout) {
 
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     publish(50_000, 1_050_000);
-    wait_until(|| counters.ticks_out.get() == 1_050_000 && counters.commands.get() == 5 * 10_500);
-    wait_until(|| trades.load(Ordering::Relaxed) == 10_500);
+    wait_until(|| counters.ticks_out.get() == 1_050_000 && counters.commands.get() == 7 * 10_500);
+    // Each cycle: an RFQ trade and an order-book trade.
+    wait_until(|| trades.load(Ordering::Relaxed) == 2 * 10_500);
     let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
     assert_eq!(
         allocations, 0,
-        "1,000,000 ticks and 52,500 commands allocated {allocations} times"
+        "1,000,000 ticks and 73,500 commands (RFQs and orders) allocated {allocations} times"
     );
     assert!(counters.stale_detected.get() > 0, "stale path exercised");
     drop(input);
     drain.join().unwrap();
     assert!(
-        outputs_seen.load(Ordering::Relaxed) > 5 * 10_500,
+        outputs_seen.load(Ordering::Relaxed) > 7 * 10_500,
         "every decision reached the output ring"
     );
 }

@@ -8,7 +8,21 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{Orion, PgDatabase, sqlite_url, validate_outbox};
+use support::{Orion, PgDatabase, Ws, send_json, sqlite_url, validate_outbox};
+
+/// The next frame of `kind` (others are skipped); fails after ten seconds.
+async fn next_frame(ws: &mut Ws, kind: &str) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let frame = support::next_json(ws, left)
+            .await
+            .unwrap_or_else(|| panic!("no {kind} frame"));
+        if frame["type"] == kind {
+            return frame;
+        }
+    }
+}
 
 /// A price as a number (test arithmetic only; the API speaks decimals).
 fn num(v: &Value) -> f64 {
@@ -47,6 +61,25 @@ async fn orders_contract(extra: &[&str], database: Option<&str>) {
     let (best_bid, best_ask) = support::wait_for_book(&orion, &trader, "EUR/USD").await;
     let mid = (best_ask + best_bid) / 2.0;
 
+    // The owner's orders and the book, live.
+    let mut ws = orion.connect(&trader).await;
+    send_json(&mut ws, json!({"type": "SUBSCRIBE", "channel": "orders"})).await;
+    send_json(
+        &mut ws,
+        json!({"type": "SUBSCRIBE", "channel": "depth", "instrumentIds": ["EUR/USD"]}),
+    )
+    .await;
+    let first_depth = next_frame(&mut ws, "DEPTH").await;
+    assert_eq!(first_depth["instrumentId"], "EUR/USD");
+    assert!(
+        first_depth["asks"].as_array().unwrap().len() >= 5,
+        "a full book first"
+    );
+    assert!(
+        first_depth["bids"].as_array().unwrap().len() <= 10,
+        "top ten levels"
+    );
+
     // A buy of 3,000,000 through the market makers' asks: filled at once, within the band.
     let crossing = limit("BUY", "3000000", &price(best_ask + 0.0010));
     let (status, first) = place(&orion, &trader, crossing.clone(), "buy-1").await;
@@ -71,6 +104,18 @@ async fn orders_contract(extra: &[&str], database: Option<&str>) {
             .is_some_and(|c| !c.is_empty())
     );
     let order_id = first["orderId"].as_str().unwrap().to_owned();
+    let update = loop {
+        let frame = next_frame(&mut ws, "ORDER_UPDATE").await;
+        if frame["orderId"] == order_id.as_str() && frame["status"] == "FILLED" {
+            break frame;
+        }
+    };
+    assert_eq!(update["filledQty"], "3000000.00");
+    let moved = next_frame(&mut ws, "DEPTH").await;
+    assert!(
+        moved["seq"].as_u64() > first_depth["seq"].as_u64(),
+        "the book moved"
+    );
 
     // The same key: the same answer, and no second order.
     let (status, again) = place(&orion, &trader, crossing, "buy-1").await;
@@ -277,6 +322,45 @@ async fn orders_contract(extra: &[&str], database: Option<&str>) {
         .await
         .unwrap();
     assert_eq!(next["items"][0]["orderId"], order_id.as_str());
+
+    // A tenant kill switch with cancelResting cancels the tenant's resting orders at once.
+    let (status, resting) = place(
+        &orion,
+        &trader,
+        limit("SELL", "1000000", &price(best_ask + 0.004)),
+        "rest-2",
+    )
+    .await;
+    assert_eq!(status, 201, "{resting}");
+    let risk = orion.login("risk@acme").await;
+    let kill = |path: &'static str, body: Value| {
+        let (orion, risk) = (&orion, &risk);
+        async move { orion.post(path, risk, body, None).await.status() }
+    };
+    let on = json!({"scope": "tenant", "cancelResting": true});
+    assert_eq!(kill("/admin/killswitch/enable", on).await, 200);
+    let working: Value = orion
+        .get("/orders?status=WORKING", &trader)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(working["items"], json!([]), "nothing of acme rests");
+    let (status, body) = place(
+        &orion,
+        &trader,
+        limit("BUY", "1000", &price(best_bid)),
+        "killed",
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("KILL_SWITCH_TENANT"))
+    );
+    assert_eq!(
+        kill("/admin/killswitch/disable", json!({"scope": "tenant"})).await,
+        200
+    );
 
     // Every event in the outbox validates; the order events are there.
     let url = database.map_or_else(|| sqlite_url(&orion.data_dir), str::to_owned);

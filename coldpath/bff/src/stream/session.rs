@@ -333,7 +333,8 @@ impl Session {
                 Ok(())
             }
             Some(Channel::Depth) => {
-                self.depth.retain(|(symbol, _)| !req.instrument_ids.contains(symbol));
+                self.depth
+                    .retain(|(symbol, _)| !req.instrument_ids.contains(symbol));
                 Ok(())
             }
             None => {

@@ -533,12 +533,18 @@ pub async fn wait_for_book(orion: &Orion, token: &str, instrument: &str) -> (f64
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
         let book: Value = orion
-            .get(&format!("/market/depth?instrumentId={instrument}&levels=10"), token)
+            .get(
+                &format!("/market/depth?instrumentId={instrument}&levels=10"),
+                token,
+            )
             .await
             .json()
             .await
             .unwrap();
-        let (bids, asks) = (book["bids"].as_array().unwrap(), book["asks"].as_array().unwrap());
+        let (bids, asks) = (
+            book["bids"].as_array().unwrap(),
+            book["asks"].as_array().unwrap(),
+        );
         if bids.len() >= 5 && asks.len() >= 5 {
             let price = |v: &Value| v["price"].as_str().unwrap().parse::<f64>().unwrap();
             return (price(&bids[0]), price(&asks[0]));
