@@ -5,6 +5,7 @@
 //! - [`workload`] — deterministic tick streams over N instruments.
 //! - [`engine`] — the RFQ engine on one core: quotes/s, accept-decision latency.
 //! - [`clob`] — the order book under exchange-core's benchmark mix.
+//! - [`order_load`] — orders through REST against a real `orion up`, market makers running.
 //! - [`harness`] — the pipelines under test behind one [`harness::Harness`] interface.
 //! - [`latency`] — an hdrhistogram [`TickObserver`](orion_hotpath::TickObserver) measuring
 //!   publish → coalesce-applied, and percentile formatting.
@@ -17,6 +18,7 @@ pub mod feed;
 pub mod harness;
 pub mod latency;
 pub mod machine;
+pub mod order_load;
 pub mod orion_process;
 pub mod report;
 pub mod rfq_load;

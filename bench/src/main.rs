@@ -73,6 +73,25 @@ enum Cmd {
         #[arg(long, default_value = "perf-reports")]
         out: PathBuf,
     },
+    /// Orders through REST against a real `orion up` with the market makers running: durable
+    /// orders/s and submit → 201 percentiles; writes `orders-submit-<store>.hgrm` into `--out`.
+    Orders {
+        /// The `orion` binary.
+        #[arg(long, default_value = "target/release/orion")]
+        orion: PathBuf,
+        /// Postgres URL; SQLite when absent.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Seconds measured (after two of warm-up).
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Output directory for the `.hgrm` file.
+        #[arg(long, default_value = "perf-reports")]
+        out: PathBuf,
+    },
     /// The RFQ engine on one core: quotes/s and accept latency; writes perf-reports/rfq.md.
     Engine {
         /// RFQ rounds (create, 10 quotes, accept).
@@ -268,6 +287,41 @@ async fn main() -> Result<()> {
                 h.value_at_quantile(0.99),
                 h.value_at_quantile(0.999),
                 h.max()
+            );
+        }
+        Cmd::Orders {
+            orion,
+            database_url,
+            clients,
+            seconds,
+            out,
+        } => {
+            let r = orion_bench::order_load::run(orion_bench::order_load::OrderLoadConfig {
+                orion,
+                database_url,
+                clients,
+                duration: Duration::from_secs(seconds),
+            })
+            .await?;
+            std::fs::create_dir_all(&out)?;
+            std::fs::write(
+                out.join(format!("orders-submit-{}.hgrm", r.store.to_lowercase())),
+                orion_bench::latency::hgrm(&r.submit),
+            )?;
+            let us = |q: f64| r.submit.value_at_quantile(q) as f64 / 1_000.0;
+            println!(
+                "{} {clients} clients: {:.0} orders/s durable, {:.0} cancels/s, {} IOC fills, {} failures; \
+                 submit->201 p50 {:.0} us p90 {:.0} us p99 {:.0} us p99.9 {:.0} us max {:.0} us",
+                r.store,
+                r.orders as f64 / r.seconds,
+                r.cancels as f64 / r.seconds,
+                r.fills,
+                r.failures,
+                us(0.5),
+                us(0.9),
+                us(0.99),
+                us(0.999),
+                r.submit.max() as f64 / 1_000.0
             );
         }
         Cmd::Engine {
