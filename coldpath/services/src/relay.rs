@@ -69,6 +69,7 @@ pub const STREAMS: &[&str] = &[
     "marketdata.status",
     "rfq.lifecycle",
     "rfq.quotes",
+    "oms.orders",
     "execution.trades",
     "posttrade.settlement",
     "risk.alerts",
