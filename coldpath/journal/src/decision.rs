@@ -73,7 +73,7 @@ pub enum Decision {
     /// New limits apply.
     LimitsApplied,
     /// An order's state after the command (placed, cancelled or amended).
-    Order(OrderSnapshot),
+    Order(Box<OrderSnapshot>),
 }
 
 /// An order as its owner sees it after a committed change.
@@ -249,7 +249,7 @@ mod tests {
                 enabled: true,
             },
             Decision::LimitsApplied,
-            Decision::Order(OrderSnapshot {
+            Decision::Order(Box::new(OrderSnapshot {
                 order_id: 1 << 32,
                 instrument_id: "EUR/USD".into(),
                 side: "BUY".into(),
@@ -262,7 +262,7 @@ mod tests {
                 remaining_qty: "600000.00".into(),
                 avg_price: Some("1.08421".into()),
                 updated_at: 5,
-            }),
+            })),
         ] {
             let answer = Answer {
                 correlation_id: "c-1".into(),

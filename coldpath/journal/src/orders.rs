@@ -353,7 +353,7 @@ impl Committer {
         };
         pending?;
         self.order_row(primary)
-            .map(|row| Decision::Order(row.snapshot()))
+            .map(|row| Decision::Order(Box::new(row.snapshot())))
     }
 
     /// The row of a newly accepted order; its `OrderPlaced` and `OrderAcknowledged`.
@@ -510,6 +510,15 @@ impl Committer {
     }
 }
 
+/// A resting order as the depth and checksum read it.
+struct Resting {
+    id: i64,
+    buy: bool,
+    price: i64,
+    remaining: i64,
+    priority: i64,
+}
+
 /// One price level of a depth view.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DepthLevel {
@@ -547,29 +556,27 @@ impl BookView {
     }
 
     /// `instrument`'s resting orders in time priority per side, bids best first then asks best
-    /// first: `(order id, side, price units, remaining units)`, with the scales.
-    fn resting(&self, instrument: &str) -> (Vec<(i64, bool, i64, i64, i64)>, u8, u8) {
+    /// first, with the instrument's price and size scales.
+    fn resting(&self, instrument: &str) -> (Vec<Resting>, u8, u8) {
         let orders = self.orders.lock().unwrap_or_else(|p| p.into_inner());
         let mut scales = (0, 0);
-        let mut rows: Vec<(i64, bool, i64, i64, i64)> = orders
+        let mut rows: Vec<Resting> = orders
             .values()
             .filter(|r| r.record.resting && r.record.instrument == instrument)
             .map(|r| {
                 scales = (r.price_scale, r.size_scale);
                 let o = &r.record;
-                (
-                    o.order_id,
-                    o.side == "BUY",
-                    o.price_units,
-                    o.remaining_units,
-                    o.priority,
-                )
+                Resting {
+                    id: o.order_id,
+                    buy: o.side == "BUY",
+                    price: o.price_units,
+                    remaining: o.remaining_units,
+                    priority: o.priority,
+                }
             })
             .collect();
         // Bids first, best price first, then time priority.
-        rows.sort_by_key(|&(_, buy, price, _, priority)| {
-            (!buy, if buy { -price } else { price }, priority)
-        });
+        rows.sort_by_key(|r| (!r.buy, if r.buy { -r.price } else { r.price }, r.priority));
         (rows, scales.0, scales.1)
     }
 
@@ -592,7 +599,13 @@ impl BookView {
                 });
             }
         };
-        for (_, buy, price, remaining, _) in rows {
+        for Resting {
+            buy,
+            price,
+            remaining,
+            ..
+        } in rows
+        {
             match &mut last {
                 Some(l) if l.0 == buy && l.1 == price => {
                     l.2 += remaining;
@@ -622,11 +635,11 @@ impl BookView {
                 hash = hash.wrapping_mul(0x0100_0000_01b3);
             }
         };
-        for (id, buy, price, remaining, _) in self.resting(instrument).0 {
-            eat(id as u64);
-            eat(if buy { 1 } else { 2 });
-            eat(price as u64);
-            eat(remaining as u64);
+        for r in self.resting(instrument).0 {
+            eat(r.id as u64);
+            eat(if r.buy { 1 } else { 2 });
+            eat(r.price as u64);
+            eat(r.remaining as u64);
         }
         hash
     }

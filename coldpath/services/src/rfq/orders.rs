@@ -293,7 +293,7 @@ impl RfqService {
             }),
             "CANCELLED" if cancelling => Ok(Some(Answer {
                 correlation_id: correlation_id.to_owned(),
-                decision: Decision::Order(snapshot(record)),
+                decision: Decision::Order(Box::new(snapshot(record))),
             })),
             "CANCELLED" => Err(ServiceError::Conflict {
                 code: "ORDER_CANCELLED",
