@@ -196,6 +196,23 @@ pub struct CreateRfq {
     pub partial_allowed: Option<bool>,
 }
 
+type InFlightKey = (String, String, &'static str, String);
+
+/// An idempotency key being decided; forgotten when dropped.
+struct InFlight {
+    held: Arc<Mutex<HashSet<InFlightKey>>>,
+    key: InFlightKey,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.key);
+    }
+}
+
 /// The RFQ service.
 pub struct RfqService {
     gateway: Arc<CommandGateway<MultiInput>>,
@@ -204,7 +221,7 @@ pub struct RfqService {
     instruments: Arc<InstrumentTable>,
     directory: Arc<Directory>,
     clock: Arc<dyn Clock>,
-    in_flight: Mutex<HashSet<(String, String, &'static str, String)>>,
+    in_flight: Arc<Mutex<HashSet<InFlightKey>>>,
 }
 
 impl RfqService {
@@ -224,7 +241,7 @@ impl RfqService {
             instruments,
             directory,
             clock,
-            in_flight: Mutex::new(HashSet::new()),
+            in_flight: Arc::default(),
         }
     }
 
@@ -263,36 +280,35 @@ impl RfqService {
                 return Ok(stored);
             }
         }
-        let guard = key.clone().map(|k| {
+        let flight = key.as_ref().map(|k| {
             (
                 caller.claims.tenant.clone(),
                 caller.claims.sub.clone(),
                 operation,
-                k,
+                k.clone(),
             )
         });
-        if let Some(g) = &guard {
-            if !self
-                .in_flight
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(g.clone())
-            {
-                return Err(ServiceError::InProgress);
+        let flight = match flight {
+            Some(k) => {
+                let mut held = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+                if !held.insert(k.clone()) {
+                    return Err(ServiceError::InProgress);
+                }
+                Some(InFlight {
+                    held: Arc::clone(&self.in_flight),
+                    key: k,
+                })
             }
-        }
-        let answer = self
-            .submit(caller, operation, key, correlation_id, command)
-            .await;
-        if let Some(g) = guard {
-            self.in_flight
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&g);
-        }
-        answer
+            None => None,
+        };
+        self.submit(caller, operation, key, correlation_id, command, flight)
+            .await
     }
 
+    /// Sends the command and waits for its durable decision. The idempotency key stays in
+    /// flight until the decision is durable, whatever happens to this request meanwhile (an
+    /// answer after `DECISION_TIMEOUT`, a client that went away or whose deadline passed): a
+    /// retry before then is `InProgress`, after it the stored answer — never a second command.
     async fn submit(
         &self,
         caller: &Caller,
@@ -300,6 +316,7 @@ impl RfqService {
         key: Option<String>,
         correlation_id: &str,
         command: impl FnOnce(orion_hotpath::rfq::RequestId) -> Command,
+        flight: Option<InFlight>,
     ) -> Result<Answer, ServiceError> {
         let request = self.gateway.next_request();
         let (reply, decided) = tokio::sync::oneshot::channel();
@@ -321,8 +338,14 @@ impl RfqService {
                 "the engine is saturated; nothing was done",
             ));
         }
-        match tokio::time::timeout(DECISION_TIMEOUT, decided).await {
-            Ok(Ok(answer)) => Ok(answer),
+        let (forward, answered) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let decision = decided.await;
+            drop(flight);
+            let _ = forward.send(decision);
+        });
+        match tokio::time::timeout(DECISION_TIMEOUT, answered).await {
+            Ok(Ok(Ok(answer))) => Ok(answer),
             _ => Err(ServiceError::Unavailable(
                 "the decision is not durable yet; retry with the same Idempotency-Key",
             )),
