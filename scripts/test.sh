@@ -65,6 +65,7 @@ check_deps orion-journal "" "orion-services|orion-bff|orion-lp|orion-node|axum|h
 check_deps orion-services "" "orion-bff|orion-lp|orion-node|axum|hyper|tonic"
 check_deps orion-bff "$direct" "orion-store|orion-lp|orion-node"
 check_deps orion-lp "$direct" "orion-store|orion-bff|orion-node"
+check_deps orion-grpc "$direct" "orion-store|orion-bff|orion-lp|orion-node|axum"
 echo "ok"
 
 # tansu, a Kafka-protocol broker (Apache-2.0), built once per machine into a cache directory.

@@ -31,6 +31,8 @@ impl OrionProcess {
                 "127.0.0.1:0",
                 "--quic-addr",
                 "127.0.0.1:0",
+                "--grpc-addr",
+                "127.0.0.1:0",
             ])
             .arg("--data-dir")
             .arg(&dir)

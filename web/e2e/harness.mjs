@@ -70,7 +70,7 @@ export class Orion {
   async spawn() {
     this.child = spawn(
       orionBinary(),
-      ["up", "--http-addr", `127.0.0.1:${this.port}`, "--quic-addr", "127.0.0.1:0", "--data-dir", this.dataDir],
+      ["up", "--http-addr", `127.0.0.1:${this.port}`, "--quic-addr", "127.0.0.1:0", "--grpc-addr", "127.0.0.1:0", "--data-dir", this.dataDir],
       {
         env: {
           ...process.env,

@@ -139,6 +139,9 @@ pub struct PlatformArgs {
     /// BFF address: REST, WebSocket, web UI, /metrics.
     #[arg(long, env = "ORION_HTTP_ADDR", default_value = "127.0.0.1:8080")]
     pub http_addr: SocketAddr,
+    /// gRPC services (market data, orders), health and reflection.
+    #[arg(long, env = "ORION_GRPC_ADDR", default_value = "127.0.0.1:50051")]
+    pub grpc_addr: SocketAddr,
     /// Database: `postgres://…`, or `sqlite://path`; unset = SQLite in the data dir.
     #[arg(long, env = "ORION_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,

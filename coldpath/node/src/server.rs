@@ -290,7 +290,7 @@ where
             platform.simulator(),
         ),
         decisions_tx.downgrade(),
-        ledger,
+        Arc::clone(&ledger),
         store.clone(),
         Arc::clone(&clock),
     ));
@@ -320,6 +320,21 @@ where
         .market_makers
         .then(|| start_market_makers(&rfqs, &directory, &platform, shutdown_rx.clone()))
         .flatten();
+    let grpc = orion_grpc::serve(
+        args.grpc_addr,
+        orion_grpc::GrpcContext {
+            auth: Arc::clone(&auth),
+            directory: Arc::clone(&directory),
+            commands: Arc::clone(&rfqs),
+            ledger: Arc::clone(&ledger),
+            instruments: Arc::clone(&instruments),
+            snapshots: Arc::clone(&platform.snapshots),
+            books: books.clone(),
+        },
+        shutdown_rx.clone(),
+    )
+    .await
+    .with_context(|| format!("binding gRPC on {}", args.grpc_addr))?;
     let ready = Arc::new(AtomicBool::new(false));
     let hub = StreamHub::new(frames_rx, notify_tx, updates_tx, shutdown_rx);
     let state = AppState {
@@ -351,7 +366,7 @@ where
     let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
     let mut terminate =
         signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    print_banner(addr, args, platform.feed_addr(), quic_addr);
+    print_banner(addr, args, platform.feed_addr(), quic_addr, grpc.addr);
     let stop = on_started(&platform);
     ready.store(true, Ordering::Release);
     tracing::info!(addr = %addr, "orion up");
@@ -379,6 +394,7 @@ where
     // to send their close frames.
     hub.drained(std::time::Duration::from_secs(5)).await;
     let _ = fanout.await;
+    let _ = grpc.task.await;
     exporter.abort();
     spread_sampler.abort();
     if let Some(bots) = market_makers {
@@ -497,9 +513,11 @@ fn print_banner(
     args: &PlatformArgs,
     feed: Option<std::net::SocketAddr>,
     quic: std::net::SocketAddr,
+    grpc: std::net::SocketAddr,
 ) {
     println!("Orion is up: http://{addr}");
     println!("  WebSocket: ws://{addr}/stream?access_token=<token from POST /auth/login>");
+    println!("  gRPC: {grpc}");
     println!("  LP gateway (QUIC): {quic}");
     if let Some(feed) = feed {
         println!("  UDP feed:  {feed}");

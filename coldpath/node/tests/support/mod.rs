@@ -18,6 +18,7 @@ pub struct Orion {
     pub child: Child,
     pub http: SocketAddr,
     pub feed: SocketAddr,
+    pub grpc: SocketAddr,
     pub data_dir: std::path::PathBuf,
     pub client: reqwest::Client,
 }
@@ -41,6 +42,8 @@ impl Orion {
                 "127.0.0.1:0",
                 "--quic-addr",
                 "127.0.0.1:0",
+                "--grpc-addr",
+                "127.0.0.1:0",
             ])
             .arg("--data-dir")
             .arg(&data_dir)
@@ -57,8 +60,8 @@ impl Orion {
             .expect("orion binary starts");
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
-        let (mut http, mut feed) = (None, None);
-        while http.is_none() || feed.is_none() {
+        let (mut http, mut feed, mut grpc) = (None, None, None);
+        while http.is_none() || feed.is_none() || grpc.is_none() {
             let line = lines.next().expect("banner line").expect("utf-8 banner");
             if let Some(addr) = line.strip_prefix("Orion is up: http://") {
                 http = Some(addr.trim().parse().unwrap());
@@ -66,12 +69,16 @@ impl Orion {
             if let Some(addr) = line.trim().strip_prefix("UDP feed:") {
                 feed = Some(addr.trim().parse().unwrap());
             }
+            if let Some(addr) = line.trim().strip_prefix("gRPC:") {
+                grpc = Some(addr.trim().parse().unwrap());
+            }
         }
         std::thread::spawn(move || lines.for_each(drop));
         Orion {
             child,
             http: http.unwrap(),
             feed: feed.unwrap(),
+            grpc: grpc.unwrap(),
             data_dir,
             client: reqwest::Client::new(),
         }

@@ -1,0 +1,361 @@
+//! gRPC against a real `orion up`: health, reflection, authentication, market data (snapshot,
+//! depth, the tick stream), orders end to end (place through the market makers, the same answer
+//! for the same key, fills, watch, cancel, refusals with their reason in ErrorInfo, another
+//! tenant's order not found), the caller's correlation id in the committed events, and a
+//! deadline that passes before the commit.
+
+mod support;
+
+use std::time::Duration;
+
+use orion_grpc::pb::market_data_service_client::MarketDataServiceClient;
+use orion_grpc::pb::order_service_client::OrderServiceClient;
+use orion_grpc::pb::{self, tick_update::Kind};
+use support::{Orion, sqlite_url};
+use tokio_stream::StreamExt;
+use tonic::transport::Channel;
+use tonic::{Code, Request};
+use tonic_types::StatusExt;
+
+fn authed<T>(message: T, token: &str) -> Request<T> {
+    let mut request = Request::new(message);
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}
+
+fn limit(side: pb::Side, qty: &str, price: &str, key: &str) -> pb::PlaceOrderRequest {
+    pb::PlaceOrderRequest {
+        instrument_id: "EUR/USD".into(),
+        side: side as i32,
+        r#type: pb::OrderType::Limit as i32,
+        qty: qty.into(),
+        limit_price: Some(price.into()),
+        time_in_force: pb::TimeInForce::Gtc as i32,
+        idempotency_key: key.into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_and_market_data_over_grpc() {
+    let orion = Orion::start(&[]);
+    let channel = Channel::from_shared(format!("http://{}", orion.grpc))
+        .unwrap()
+        .connect()
+        .await
+        .expect("gRPC listens");
+    let trader = orion.login("trader@acme").await;
+
+    // Health: overall and per service.
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
+    for service in ["", "orion.v1.MarketDataService", "orion.v1.OrderService"] {
+        let status = health
+            .check(tonic_health::pb::HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .status;
+        assert_eq!(
+            status,
+            tonic_health::pb::health_check_response::ServingStatus::Serving as i32,
+            "{service:?}"
+        );
+    }
+
+    // Reflection lists every service.
+    use tonic_reflection::pb::v1::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+    };
+    let mut reflection = ServerReflectionClient::new(channel.clone());
+    let ask = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut answers = reflection
+        .server_reflection_info(tokio_stream::once(ask))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(MessageResponse::ListServicesResponse(list)) =
+        answers.next().await.unwrap().unwrap().message_response
+    else {
+        panic!("a service list");
+    };
+    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    for wanted in [
+        "orion.v1.MarketDataService",
+        "orion.v1.OrderService",
+        "grpc.health.v1.Health",
+    ] {
+        assert!(names.iter().any(|n| n == wanted), "{wanted} in {names:?}");
+    }
+
+    // No token, a bad token: UNAUTHENTICATED.
+    let mut market = MarketDataServiceClient::new(channel.clone());
+    let ask = || pb::GetSnapshotRequest {
+        instrument_id: "EUR/USD".into(),
+    };
+    assert_eq!(
+        market.get_snapshot(ask()).await.unwrap_err().code(),
+        Code::Unauthenticated
+    );
+    assert_eq!(
+        market
+            .get_snapshot(authed(ask(), "not-a-token"))
+            .await
+            .unwrap_err()
+            .code(),
+        Code::Unauthenticated
+    );
+    let snapshot = market
+        .get_snapshot(authed(ask(), &trader))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!snapshot.mid.is_empty() && snapshot.seq > 0, "{snapshot:?}");
+
+    // The tick stream: a snapshot first, then ticks.
+    let mut ticks = market
+        .stream_ticks(authed(
+            pb::StreamTicksRequest {
+                instrument_ids: vec!["EUR/USD".into()],
+                max_rate_hz: Some(20),
+            },
+            &trader,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let first = ticks.next().await.unwrap().unwrap();
+    assert!(matches!(first.kind, Some(Kind::Snapshot(_))), "{first:?}");
+    let next = tokio::time::timeout(Duration::from_secs(10), ticks.next())
+        .await
+        .expect("a tick")
+        .unwrap()
+        .unwrap();
+    let (Some(Kind::Snapshot(a)), Some(Kind::Tick(b))) = (first.kind, next.kind) else {
+        panic!("a tick after the snapshot");
+    };
+    assert!(b.seq > a.seq);
+
+    // The market makers' book, then a buy through it.
+    let best_ask = loop {
+        let depth = market
+            .get_depth(authed(
+                pb::GetDepthRequest {
+                    instrument_id: "EUR/USD".into(),
+                    levels: Some(10),
+                },
+                &trader,
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        if depth.asks.len() >= 5 {
+            break depth.asks[0].price.parse::<f64>().unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let mut orders = OrderServiceClient::new(channel.clone());
+    let mut watch = orders
+        .watch_orders(authed(pb::WatchOrdersRequest {}, &trader))
+        .await
+        .unwrap()
+        .into_inner();
+    let through = format!("{:.5}", best_ask + 0.001);
+    let buy = |key: &str| {
+        let mut request = authed(limit(pb::Side::Buy, "2000000", &through, key), &trader);
+        request
+            .metadata_mut()
+            .insert("x-correlation-id", "grpc-corr-1".parse().unwrap());
+        request
+    };
+    let filled = orders.place_order(buy("g-1")).await.unwrap().into_inner();
+    assert_eq!(
+        (filled.status.as_str(), filled.filled_qty.as_str()),
+        ("FILLED", "2000000.00")
+    );
+    assert_eq!(filled.correlation_id, "grpc-corr-1");
+    let again = orders.place_order(buy("g-1")).await.unwrap().into_inner();
+    assert_eq!(again, filled, "the same key, the same answer");
+    let detail = orders
+        .get_order(authed(
+            pb::GetOrderRequest {
+                order_id: filled.order_id.clone(),
+            },
+            &trader,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let total: f64 = detail
+        .fills
+        .iter()
+        .map(|f| f.qty.parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(total, 2_000_000.0);
+
+    // Watch sees the fill; a resting order is cancelled and the watch sees that too.
+    let seen = async {
+        loop {
+            let o = watch.next().await.unwrap().unwrap();
+            if o.order_id == filled.order_id && o.status == "FILLED" {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), seen)
+        .await
+        .expect("FILLED on the watch");
+    let resting = orders
+        .place_order(authed(
+            limit(
+                pb::Side::Buy,
+                "1000000",
+                &format!("{:.5}", best_ask - 0.01),
+                "g-2",
+            ),
+            &trader,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(resting.status, "ACK");
+    let cancelled = orders
+        .cancel_order(authed(
+            pb::CancelOrderRequest {
+                order_id: resting.order_id.clone(),
+            },
+            &trader,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(cancelled.status, "CANCELLED");
+    let seen = async {
+        loop {
+            let o = watch.next().await.unwrap().unwrap();
+            if o.order_id == resting.order_id && o.status == "CANCELLED" {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), seen)
+        .await
+        .expect("CANCELLED on the watch");
+
+    // Refusals carry the Orion reason; a filled order cannot be cancelled.
+    let refused = orders
+        .place_order(authed(
+            limit(pb::Side::Buy, "30000000", &through, "g-3"),
+            &trader,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert_eq!(
+        refused
+            .get_error_details()
+            .error_info()
+            .map(|i| i.reason.clone()),
+        Some("MAX_ORDER_QTY".into())
+    );
+    let conflict = orders
+        .cancel_order(authed(
+            pb::CancelOrderRequest {
+                order_id: filled.order_id.clone(),
+            },
+            &trader,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (
+            conflict.code(),
+            conflict
+                .get_error_details()
+                .error_info()
+                .map(|i| i.reason.clone())
+        ),
+        (Code::FailedPrecondition, Some("ORDER_FILLED".into()))
+    );
+    let no_key = orders
+        .place_order(authed(limit(pb::Side::Buy, "1000", &through, ""), &trader))
+        .await
+        .unwrap_err();
+    assert_eq!(no_key.code(), Code::InvalidArgument);
+
+    // Another tenant's order does not exist for it; analysts cannot trade.
+    let globex = orion.login("trader@globex").await;
+    let hidden = orders
+        .get_order(authed(
+            pb::GetOrderRequest {
+                order_id: filled.order_id.clone(),
+            },
+            &globex,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(hidden.code(), Code::NotFound);
+    let analyst = orion.login("analyst@acme").await;
+    let denied = orders
+        .place_order(authed(
+            limit(pb::Side::Buy, "1000", &through, "g-4"),
+            &analyst,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+
+    // A 1 ms deadline passes before the commit: the call ends there (tonic's timeout layer
+    // reports it as CANCELLED "Timeout expired"), and the outcome is retrievable by its key.
+    let mut hurried = authed(limit(pb::Side::Buy, "1000000", &through, "g-5"), &trader);
+    hurried.set_timeout(Duration::from_millis(1));
+    let late = orders.place_order(hurried).await.unwrap_err();
+    assert!(late.message().contains("Timeout expired"), "{late:?}");
+    let outcome = loop {
+        match orders
+            .place_order(authed(
+                limit(pb::Side::Buy, "1000000", &through, "g-5"),
+                &trader,
+            ))
+            .await
+        {
+            Ok(order) => break order.into_inner(),
+            // Still being decided: the key is in flight, never sent twice.
+            Err(status) if status.code() == Code::FailedPrecondition => {
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
+            Err(status) => panic!("{status:?}"),
+        }
+    };
+    assert_eq!(outcome.status, "FILLED");
+
+    // The caller's correlation id is on the events its order committed.
+    sqlx::any::install_default_drivers();
+    let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(&sqlite_url(&orion.data_dir))
+        .await
+        .unwrap();
+    let types: Vec<(String,)> = sqlx::query_as(
+        "SELECT event_type FROM outbox_events WHERE correlation_id = 'grpc-corr-1' ORDER BY position",
+    )
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
+    let types: Vec<&str> = types.iter().map(|t| t.0.as_str()).collect();
+    for wanted in [
+        "OrderPlaced",
+        "OrderAcknowledged",
+        "TradeExecuted",
+        "OrderFilled",
+    ] {
+        assert!(
+            types.contains(&wanted),
+            "{wanted} under the caller's correlation id: {types:?}"
+        );
+    }
+}
