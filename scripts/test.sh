@@ -114,6 +114,14 @@ echo "$ORION_TANSU_BIN"
 step "tests"
 cargo test --workspace --locked
 
+step "gRPC: an outside grpcio client against orion up"
+# Python's grpcio, grpc_tools (protoc), health and reflection clients, as a customer installs them.
+if ! python3 -c "import grpc_tools, grpc_health, grpc_reflection" 2>/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check \
+    grpcio grpcio-tools grpcio-health-checking grpcio-reflection
+fi
+python3 coldpath/grpc/tests/outside_client.py
+
 step "web: end to end in Chromium against orion up"
 (cd web && npm run --silent e2e)
 

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""An outside client of Orion's gRPC faces, written with Python's grpcio as a customer would.
+
+Starts a real `orion up` (the binary of ORION_BIN, else $CARGO_TARGET_DIR/debug/orion), compiles
+proto/v1 with grpc_tools, and checks: health SERVING overall and per service; reflection lists
+every service; no token is UNAUTHENTICATED; a buy through the market makers' asks fills, with the
+correlation id the client sent on the events it committed; the same idempotency key answers the
+same order; an analyst may not trade (PERMISSION_DENIED); another tenant's order is NOT_FOUND; a
+1 ms deadline ends with DEADLINE_EXCEEDED. Exits non-zero on the first failure.
+"""
+
+import json
+import os
+import pathlib
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from grpc_tools import protoc
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+
+
+def orion_binary():
+    if os.environ.get("ORION_BIN"):
+        return os.environ["ORION_BIN"]
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    return str(target / "debug" / "orion")
+
+
+def stubs(out):
+    """Generates the Python messages and stubs of proto/v1 into `out`."""
+    proto = REPO / "proto" / "v1"
+    args = ["protoc", f"-I{proto}", f"--python_out={out}", f"--grpc_python_out={out}"]
+    args += [str(proto / name) for name in ("marketdata.proto", "orders.proto")]
+    if protoc.main(args) != 0:
+        raise SystemExit("protoc failed")
+    sys.path.insert(0, str(out))
+
+
+def start(data_dir):
+    child = subprocess.Popen(
+        [orion_binary(), "up", "--http-addr", "127.0.0.1:0", "--quic-addr", "127.0.0.1:0",
+         "--grpc-addr", "127.0.0.1:0", "--data-dir", data_dir],
+        env={**os.environ, "ORION_WEB_BUILD": "off", "RUST_LOG": "warn"},
+        stdout=subprocess.PIPE, text=True)
+    http = grpc_addr = None
+    while http is None or grpc_addr is None:
+        line = child.stdout.readline()
+        if not line:
+            raise SystemExit("orion exited before its banner")
+        if line.startswith("Orion is up: http://"):
+            http = line.split("http://", 1)[1].strip()
+        if line.strip().startswith("gRPC:"):
+            grpc_addr = line.split(":", 1)[1].strip()
+    threading.Thread(target=lambda: [None for _ in child.stdout], daemon=True).start()
+    return child, http, grpc_addr
+
+
+def login(http, user):
+    body = json.dumps({"username": user, "password": "demo"}).encode()
+    request = urllib.request.Request(f"http://{http}/auth/login", body, {"content-type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)["accessToken"]
+
+
+def expect_code(call, code, what):
+    try:
+        call()
+    except grpc.RpcError as err:
+        assert err.code() == code, f"{what}: {err.code()} {err.details()}"
+        return err
+    raise AssertionError(f"{what}: the call succeeded")
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        stubs(tmp)
+        import marketdata_pb2
+        import marketdata_pb2_grpc
+        import orders_pb2
+        import orders_pb2_grpc
+
+        child, http, address = start(os.path.join(tmp, "data"))
+        try:
+            channel = grpc.insecure_channel(address)
+            grpc.channel_ready_future(channel).result(timeout=10)
+            trader = [("authorization", f"Bearer {login(http, 'trader@acme')}")]
+
+            health = health_pb2_grpc.HealthStub(channel)
+            for service in ("", "orion.v1.MarketDataService", "orion.v1.OrderService"):
+                status = health.Check(health_pb2.HealthCheckRequest(service=service)).status
+                assert status == health_pb2.HealthCheckResponse.SERVING, (service, status)
+
+            reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
+            answer = next(reflection.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")])))
+            names = {s.name for s in answer.list_services_response.service}
+            for wanted in ("orion.v1.MarketDataService", "orion.v1.OrderService", "grpc.health.v1.Health"):
+                assert wanted in names, (wanted, names)
+
+            market = marketdata_pb2_grpc.MarketDataServiceStub(channel)
+            snapshot = marketdata_pb2.GetSnapshotRequest(instrument_id="EUR/USD")
+            expect_code(lambda: market.GetSnapshot(snapshot), grpc.StatusCode.UNAUTHENTICATED, "no token")
+
+            deadline = time.time() + 20
+            while True:
+                depth = market.GetDepth(marketdata_pb2.GetDepthRequest(instrument_id="EUR/USD", levels=10), metadata=trader)
+                if len(depth.asks) >= 5:
+                    break
+                assert time.time() < deadline, "the market makers never quoted"
+                time.sleep(0.1)
+            through = f"{float(depth.asks[0].price) + 0.001:.5f}"
+
+            orders = orders_pb2_grpc.OrderServiceStub(channel)
+
+            def buy(key, qty="2000000"):
+                return orders_pb2.PlaceOrderRequest(
+                    instrument_id="EUR/USD", side=orders_pb2.BUY, type=orders_pb2.LIMIT, qty=qty,
+                    limit_price=through, time_in_force=orders_pb2.GTC, idempotency_key=key)
+
+            correlation = "py-grpc-" + str(os.getpid())
+            placed = orders.PlaceOrder(buy("py-1"), metadata=trader + [("x-correlation-id", correlation)])
+            assert placed.status == "FILLED" and placed.filled_qty == "2000000.00", placed
+            assert placed.correlation_id == correlation, placed.correlation_id
+            again = orders.PlaceOrder(buy("py-1"), metadata=trader)
+            assert again.order_id == placed.order_id, (again, placed)
+            fills = orders.GetOrder(orders_pb2.GetOrderRequest(order_id=placed.order_id), metadata=trader).fills
+            assert sum(float(f.qty) for f in fills) == 2_000_000, fills
+
+            analyst = [("authorization", f"Bearer {login(http, 'analyst@acme')}")]
+            expect_code(lambda: orders.PlaceOrder(buy("py-2"), metadata=analyst), grpc.StatusCode.PERMISSION_DENIED, "analyst trades")
+            globex = [("authorization", f"Bearer {login(http, 'trader@globex')}")]
+            expect_code(lambda: orders.GetOrder(orders_pb2.GetOrderRequest(order_id=placed.order_id), metadata=globex),
+                        grpc.StatusCode.NOT_FOUND, "another tenant's order")
+            expect_code(lambda: orders.PlaceOrder(buy("py-3", "30000000"), metadata=trader),
+                        grpc.StatusCode.FAILED_PRECONDITION, "oversize order")
+            expect_code(lambda: orders.PlaceOrder(buy("py-4"), metadata=trader, timeout=0.001),
+                        grpc.StatusCode.DEADLINE_EXCEEDED, "a 1 ms deadline")
+
+            with sqlite3.connect(os.path.join(tmp, "data", "orion.db")) as db:
+                types = {row[0] for row in db.execute(
+                    "SELECT event_type FROM outbox_events WHERE correlation_id = ?", (correlation,))}
+            for wanted in ("OrderPlaced", "OrderAcknowledged", "OrderFilled", "TradeExecuted"):
+                assert wanted in types, (wanted, types)
+            print("outside grpcio client: health, reflection, auth, orders, deadline ok")
+        finally:
+            child.kill()
+            child.wait()
+
+
+if __name__ == "__main__":
+    main()
