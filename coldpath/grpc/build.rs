@@ -11,8 +11,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .compile_with_config(
             config,
             &[
+                "../../proto/v1/common.proto",
                 "../../proto/v1/marketdata.proto",
                 "../../proto/v1/orders.proto",
+                "../../proto/v1/rfq.proto",
+                "../../proto/v1/execution.proto",
             ],
             &["../../proto/v1"],
         )?;

@@ -1,14 +1,17 @@
-//! Orion's gRPC faces (`proto/v1`, package `orion.v1`): `MarketDataService` and `OrderService`
-//! over the same services the REST handlers use — no rule is implemented twice — plus
+//! Orion's gRPC faces (`proto/v1`, package `orion.v1`): `MarketDataService`, `OrderService`,
+//! `RFQService` and `ExecutionService` over the same services the REST handlers use — no rule is implemented twice — plus
 //! `grpc.health.v1` (overall and per service, NOT_SERVING while the store is down) and server
 //! reflection (v1 and v1alpha).
 //!
 //! - [`pb`] — the generated messages, servers and clients.
 //! - `auth` — the bearer-token interceptor: a call without a valid access token is
 //!   UNAUTHENTICATED before it reaches a service.
+//! - `deadline` — serving HTTP/2 connections, each call bounded by the client's `grpc-timeout`:
+//!   a call whose deadline passes answers `DEADLINE_EXCEEDED` (the command, if sent, still
+//!   completes and stays retrievable by its idempotency key).
 //! - `status` — how a refusal or a service error becomes a gRPC status with
 //!   `google.rpc.ErrorInfo` (the Orion code as the reason).
-//! - `market`, `orders` — the two services.
+//! - `market`, `orders`, `rfq`, `execution` — the services.
 //!
 //! The contract only grows within `v1`: a test compares the compiled descriptors with the
 //! committed baseline `proto/baseline/v1/descriptors.json` and fails when a message, a field or
@@ -18,8 +21,11 @@
 mod auth;
 #[cfg(test)]
 mod contract;
+mod deadline;
+mod execution;
 mod market;
 mod orders;
+mod rfq;
 mod status;
 
 use std::net::SocketAddr;
@@ -44,8 +50,10 @@ pub mod pb {
         tonic::include_file_descriptor_set!("orion_v1_descriptor");
 }
 
+use pb::execution_service_server::ExecutionServiceServer;
 use pb::market_data_service_server::MarketDataServiceServer;
 use pb::order_service_server::OrderServiceServer;
+use pb::rfq_service_server::RfqServiceServer;
 
 /// What the gRPC services read and call.
 #[derive(Clone)]
@@ -67,7 +75,12 @@ pub struct GrpcContext {
 }
 
 /// The services' names, as health and reflection list them.
-pub const SERVICES: [&str; 2] = ["orion.v1.MarketDataService", "orion.v1.OrderService"];
+pub const SERVICES: [&str; 4] = [
+    "orion.v1.MarketDataService",
+    "orion.v1.OrderService",
+    "orion.v1.RFQService",
+    "orion.v1.ExecutionService",
+];
 
 /// A bound gRPC server: its address and the task serving it.
 pub struct GrpcServer {
@@ -87,18 +100,22 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     let (health, health_service) = tonic_health::server::health_reporter();
     tokio::spawn(report_health(health, Arc::clone(&context.ledger)));
+    // Both reflection versions list everything served, each other included.
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(
+                tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+            )
     };
     let reflection_v1 = reflection().build_v1().map_err(std::io::Error::other)?;
     let reflection_v1alpha = reflection()
         .build_v1alpha()
         .map_err(std::io::Error::other)?;
     let interceptor = auth::Authenticate::new(Arc::clone(&context.auth));
-    let router = tonic::transport::Server::builder()
-        .add_service(health_service)
+    let routes = tonic::service::Routes::new(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(MarketDataServiceServer::with_interceptor(
@@ -106,20 +123,26 @@ pub async fn serve(
             interceptor.clone(),
         ))
         .add_service(OrderServiceServer::with_interceptor(
-            orders::Orders::new(context),
+            orders::Orders::new(context.clone()),
+            interceptor.clone(),
+        ))
+        .add_service(RfqServiceServer::with_interceptor(
+            rfq::Rfqs::new(context.clone()),
+            interceptor.clone(),
+        ))
+        .add_service(ExecutionServiceServer::with_interceptor(
+            execution::Execution::new(context),
             interceptor,
-        ));
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+        ))
+        .prepare();
     let task = tokio::spawn(async move {
-        let stop = async move {
-            while !*shutdown.borrow() {
-                if shutdown.changed().await.is_err() {
-                    break;
-                }
-            }
-        };
-        if let Err(err) = router.serve_with_incoming_shutdown(incoming, stop).await {
-            tracing::error!(cause = %err, "gRPC server stopped");
+        loop {
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                _ = shutdown.changed() => return,
+            };
+            let Ok((stream, _)) = accepted else { continue };
+            tokio::spawn(deadline::serve_connection(stream, routes.clone()));
         }
     });
     Ok(GrpcServer { addr, task })

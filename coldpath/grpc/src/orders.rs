@@ -9,8 +9,9 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Code, Request, Response, Status};
 
 use crate::GrpcContext;
-use crate::auth::{claims, correlation_id};
+use crate::auth::correlation_id;
 use crate::pb::{self, order_service_server::OrderService};
+use crate::rfq::side;
 use crate::status::{coded, refusal, service};
 
 pub struct Orders {
@@ -22,26 +23,8 @@ impl Orders {
         Self { context }
     }
 
-    /// The caller, who must be a trader for commands.
     fn caller<T>(&self, request: &Request<T>, trading: bool) -> Result<Caller, Status> {
-        let claims = claims(request)?;
-        if trading && !claims.has_role("ROLE_TRADER") {
-            return Err(coded(
-                Code::PermissionDenied,
-                "FORBIDDEN",
-                "trading needs ROLE_TRADER",
-            ));
-        }
-        Caller::resolve(claims, &self.context.directory)
-            .ok_or_else(|| coded(Code::PermissionDenied, "FORBIDDEN", "unknown user"))
-    }
-}
-
-fn side(s: &str) -> i32 {
-    match s {
-        "BUY" => pb::Side::Buy as i32,
-        "SELL" => pb::Side::Sell as i32,
-        _ => pb::Side::Unspecified as i32,
+        crate::rfq::caller(&self.context, request, trading)
     }
 }
 

@@ -6,7 +6,9 @@ proto/v1 with grpc_tools, and checks: health SERVING overall and per service; re
 every service; no token is UNAUTHENTICATED; a buy through the market makers' asks fills, with the
 correlation id the client sent on the events it committed; the same idempotency key answers the
 same order; an analyst may not trade (PERMISSION_DENIED); another tenant's order is NOT_FOUND; a
-1 ms deadline ends with DEADLINE_EXCEEDED. Exits non-zero on the first failure.
+1 ms deadline ends with DEADLINE_EXCEEDED; an RFQ is created, its quotes watched, one accepted and
+the trade read back, with the client's correlation ids on the committed events. Exits non-zero
+on the first failure.
 """
 
 import json
@@ -39,7 +41,7 @@ def stubs(out):
     """Generates the Python messages and stubs of proto/v1 into `out`."""
     proto = REPO / "proto" / "v1"
     args = ["protoc", f"-I{proto}", f"--python_out={out}", f"--grpc_python_out={out}"]
-    args += [str(proto / name) for name in ("marketdata.proto", "orders.proto")]
+    args += [str(proto / name) for name in ("common.proto", "marketdata.proto", "orders.proto", "rfq.proto", "execution.proto")]
     if protoc.main(args) != 0:
         raise SystemExit("protoc failed")
     sys.path.insert(0, str(out))
@@ -83,10 +85,15 @@ def expect_code(call, code, what):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         stubs(tmp)
+        import common_pb2
+        import execution_pb2
+        import execution_pb2_grpc
         import marketdata_pb2
         import marketdata_pb2_grpc
         import orders_pb2
         import orders_pb2_grpc
+        import rfq_pb2
+        import rfq_pb2_grpc
 
         child, http, address = start(os.path.join(tmp, "data"))
         try:
@@ -95,14 +102,16 @@ def main():
             trader = [("authorization", f"Bearer {login(http, 'trader@acme')}")]
 
             health = health_pb2_grpc.HealthStub(channel)
-            for service in ("", "orion.v1.MarketDataService", "orion.v1.OrderService"):
+            services = ("orion.v1.MarketDataService", "orion.v1.OrderService", "orion.v1.RFQService",
+                        "orion.v1.ExecutionService")
+            for service in ("",) + services:
                 status = health.Check(health_pb2.HealthCheckRequest(service=service)).status
                 assert status == health_pb2.HealthCheckResponse.SERVING, (service, status)
 
             reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
             answer = next(reflection.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")])))
             names = {s.name for s in answer.list_services_response.service}
-            for wanted in ("orion.v1.MarketDataService", "orion.v1.OrderService", "grpc.health.v1.Health"):
+            for wanted in services + ("grpc.health.v1.Health",):
                 assert wanted in names, (wanted, names)
 
             market = marketdata_pb2_grpc.MarketDataServiceStub(channel)
@@ -122,7 +131,7 @@ def main():
 
             def buy(key, qty="2000000"):
                 return orders_pb2.PlaceOrderRequest(
-                    instrument_id="EUR/USD", side=orders_pb2.BUY, type=orders_pb2.LIMIT, qty=qty,
+                    instrument_id="EUR/USD", side=common_pb2.BUY, type=orders_pb2.LIMIT, qty=qty,
                     limit_price=through, time_in_force=orders_pb2.GTC, idempotency_key=key)
 
             correlation = "py-grpc-" + str(os.getpid())
@@ -144,12 +153,36 @@ def main():
             expect_code(lambda: orders.PlaceOrder(buy("py-4"), metadata=trader, timeout=0.001),
                         grpc.StatusCode.DEADLINE_EXCEEDED, "a 1 ms deadline")
 
+            # An RFQ: create, watch the LP quotes arrive, accept the first, read the trade.
+            rfqs = rfq_pb2_grpc.RFQServiceStub(channel)
+            rfq_correlation = correlation + "-rfq"
+            created = rfqs.CreateRFQ(rfq_pb2.CreateRFQRequest(
+                instrument_id="EUR/USD", side=common_pb2.BUY, size="1000000", expiry_seconds=30),
+                metadata=trader + [("x-correlation-id", rfq_correlation)])
+            assert created.status == "SENT", created
+            watch = rfqs.WatchRFQ(rfq_pb2.WatchRFQRequest(rfq_id=created.rfq_id), metadata=trader, timeout=20)
+            quote = next(u.quote for u in watch if u.WhichOneof("detail") == "quote")
+            accepted = rfqs.AcceptQuote(rfq_pb2.AcceptQuoteRequest(
+                rfq_id=created.rfq_id, quote_id=quote.quote_id, idempotency_key="py-accept-1"),
+                metadata=trader + [("x-correlation-id", rfq_correlation + "-accept")])
+            assert accepted.status == "TRADED", accepted
+            events = [u.event for u in watch]
+            assert events[-1] == "TradeExecuted", events
+            execution = execution_pb2_grpc.ExecutionServiceStub(channel)
+            trade = execution.GetTrade(execution_pb2.GetTradeRequest(trade_id=accepted.trade_id), metadata=trader)
+            assert (trade.rfq_id, trade.lp_id, trade.price) == (created.rfq_id, quote.lp_id, quote.price), trade
+
             with sqlite3.connect(os.path.join(tmp, "data", "orion.db")) as db:
-                types = {row[0] for row in db.execute(
-                    "SELECT event_type FROM outbox_events WHERE correlation_id = ?", (correlation,))}
+                def types(c):
+                    return {row[0] for row in db.execute(
+                        "SELECT event_type FROM outbox_events WHERE correlation_id = ?", (c,))}
+                placed_types = types(correlation)
+                rfq_types = types(rfq_correlation) | types(rfq_correlation + "-accept")
             for wanted in ("OrderPlaced", "OrderAcknowledged", "OrderFilled", "TradeExecuted"):
-                assert wanted in types, (wanted, types)
-            print("outside grpcio client: health, reflection, auth, orders, deadline ok")
+                assert wanted in placed_types, (wanted, placed_types)
+            for wanted in ("RFQCreated", "RFQSent", "QuoteAccepted", "TradeExecuted"):
+                assert wanted in rfq_types, (wanted, rfq_types)
+            print("outside grpcio client: health, reflection, auth, orders, RFQ to trade, deadline ok")
         finally:
             child.kill()
             child.wait()

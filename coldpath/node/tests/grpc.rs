@@ -1,5 +1,6 @@
 //! gRPC against a real `orion up`: health, reflection, authentication, market data (snapshot,
-//! depth, the tick stream), orders end to end (place through the market makers, the same answer
+//! depth, the tick stream), an RFQ from creation through its watched quotes to the trade,
+//! orders end to end (place through the market makers, the same answer
 //! for the same key, fills, watch, cancel, refusals with their reason in ErrorInfo, another
 //! tenant's order not found), the caller's correlation id in the committed events, and a
 //! deadline that passes before the commit.
@@ -8,8 +9,10 @@ mod support;
 
 use std::time::Duration;
 
+use orion_grpc::pb::execution_service_client::ExecutionServiceClient;
 use orion_grpc::pb::market_data_service_client::MarketDataServiceClient;
 use orion_grpc::pb::order_service_client::OrderServiceClient;
+use orion_grpc::pb::rfq_service_client::RfqServiceClient;
 use orion_grpc::pb::{self, tick_update::Kind};
 use support::{Orion, sqlite_url};
 use tokio_stream::StreamExt;
@@ -49,7 +52,13 @@ async fn orders_and_market_data_over_grpc() {
 
     // Health: overall and per service.
     let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
-    for service in ["", "orion.v1.MarketDataService", "orion.v1.OrderService"] {
+    for service in [
+        "",
+        "orion.v1.MarketDataService",
+        "orion.v1.OrderService",
+        "orion.v1.RFQService",
+        "orion.v1.ExecutionService",
+    ] {
         let status = health
             .check(tonic_health::pb::HealthCheckRequest {
                 service: service.into(),
@@ -89,7 +98,11 @@ async fn orders_and_market_data_over_grpc() {
     for wanted in [
         "orion.v1.MarketDataService",
         "orion.v1.OrderService",
+        "orion.v1.RFQService",
+        "orion.v1.ExecutionService",
         "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
     ] {
         assert!(names.iter().any(|n| n == wanted), "{wanted} in {names:?}");
     }
@@ -311,12 +324,17 @@ async fn orders_and_market_data_over_grpc() {
         .unwrap_err();
     assert_eq!(denied.code(), Code::PermissionDenied);
 
-    // A 1 ms deadline passes before the commit: the call ends there (tonic's timeout layer
-    // reports it as CANCELLED "Timeout expired"), and the outcome is retrievable by its key.
+    // A 1 ms deadline passes before the commit: the call ends there — the server answers
+    // DEADLINE_EXCEEDED (the grpcio client test checks that code; tonic's own client reports its
+    // local expiry as CANCELLED) — and the outcome is retrievable by its key.
     let mut hurried = authed(limit(pb::Side::Buy, "1000000", &through, "g-5"), &trader);
     hurried.set_timeout(Duration::from_millis(1));
     let late = orders.place_order(hurried).await.unwrap_err();
-    assert!(late.message().contains("Timeout expired"), "{late:?}");
+    assert!(
+        late.code() == Code::DeadlineExceeded
+            || (late.code() == Code::Cancelled && late.message().contains("Timeout expired")),
+        "{late:?}"
+    );
     let outcome = loop {
         match orders
             .place_order(authed(
@@ -334,6 +352,101 @@ async fn orders_and_market_data_over_grpc() {
         }
     };
     assert_eq!(outcome.status, "FILLED");
+
+    // An RFQ over gRPC: create, watch the quotes arrive, accept one, the trade.
+    orion.wait_ready_to_trade(&trader, "EUR/USD").await;
+    let mut rfqs = RfqServiceClient::new(channel.clone());
+    let created = rfqs
+        .create_rfq(authed(
+            pb::CreateRfqRequest {
+                instrument_id: "EUR/USD".into(),
+                side: pb::Side::Buy as i32,
+                size: "1000000".into(),
+                expiry_seconds: 30,
+                min_size: None,
+                partial_allowed: None,
+                idempotency_key: Some("rfq-1".into()),
+            },
+            &trader,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(created.status, "SENT");
+    let mut updates = rfqs
+        .watch_rfq(authed(
+            pb::WatchRfqRequest {
+                rfq_id: created.rfq_id.clone(),
+            },
+            &trader,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let quote = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let update = updates.next().await.unwrap().unwrap();
+            if let Some(pb::rfq_update::Detail::Quote(q)) = update.detail {
+                break q;
+            }
+        }
+    })
+    .await
+    .expect("an LP quote on the watch");
+    let accepted = rfqs
+        .accept_quote(authed(
+            pb::AcceptQuoteRequest {
+                rfq_id: created.rfq_id.clone(),
+                quote_id: quote.quote_id.clone(),
+                size: None,
+                idempotency_key: "rfq-accept-1".into(),
+            },
+            &trader,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(accepted.status, "TRADED");
+    let last = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut last = None;
+        while let Some(update) = updates.next().await {
+            last = Some(update.unwrap());
+        }
+        last
+    })
+    .await
+    .expect("the watch ends with the RFQ")
+    .expect("a last update");
+    assert_eq!(
+        (last.event.as_str(), last.status.as_str()),
+        ("TradeExecuted", "TRADED")
+    );
+    let mut execution = ExecutionServiceClient::new(channel.clone());
+    let trade = execution
+        .get_trade(authed(
+            pb::GetTradeRequest {
+                trade_id: accepted.trade_id.clone(),
+            },
+            &trader,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (trade.rfq_id.as_str(), trade.lp_id.as_str()),
+        (created.rfq_id.as_str(), quote.lp_id.as_str())
+    );
+    assert_eq!(trade.price, quote.price);
+    let hidden = execution
+        .get_trade(authed(
+            pb::GetTradeRequest {
+                trade_id: accepted.trade_id.clone(),
+            },
+            &globex,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(hidden.code(), Code::NotFound);
 
     // The caller's correlation id is on the events its order committed.
     sqlx::any::install_default_drivers();
