@@ -12,11 +12,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 
 use crate::orion_process::OrionProcess;
+use crate::rfq_load::login;
 
 /// The scenario's parameters.
 #[derive(Debug, Clone)]
@@ -51,17 +52,6 @@ pub struct OrderLoadResult {
 
 fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1_000, 60_000_000_000, 3).expect("valid bounds")
-}
-
-async fn login(client: &reqwest::Client, http: &str, user: &str) -> Result<String> {
-    let body: Value = client
-        .post(format!("http://{http}/auth/login"))
-        .json(&json!({"username": user, "password": "demo"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    Ok(body["accessToken"].as_str().context("token")?.to_owned())
 }
 
 /// The best bid and ask of EUR/USD once the market makers quote five levels a side.

@@ -82,7 +82,8 @@ async fn metric(client: &reqwest::Client, http: &str, name: &str) -> f64 {
         .sum()
 }
 
-async fn login(client: &reqwest::Client, http: &str, user: &str) -> Result<String> {
+/// Logs `user` in with the demo password; the access token.
+pub async fn login(client: &reqwest::Client, http: &str, user: &str) -> Result<String> {
     let body: Value = client
         .post(format!("http://{http}/auth/login"))
         .json(&json!({"username": user, "password": "demo"}))

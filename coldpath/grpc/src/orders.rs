@@ -12,7 +12,7 @@ use crate::GrpcContext;
 use crate::auth::correlation_id;
 use crate::pb::{self, order_service_server::OrderService};
 use crate::rfq::side;
-use crate::status::{coded, refusal, service};
+use crate::status::{coded, refusal, require_key, service};
 
 pub struct Orders {
     context: GrpcContext,
@@ -107,13 +107,7 @@ impl OrderService for Orders {
         let caller = self.caller(&request, true)?;
         let correlation = correlation_id(&request);
         let r = request.into_inner();
-        if r.idempotency_key.is_empty() || r.idempotency_key.len() > 128 {
-            return Err(coded(
-                Code::InvalidArgument,
-                "BAD_REQUEST",
-                "idempotency_key is required (1 to 128 characters)",
-            ));
-        }
+        require_key(&r.idempotency_key)?;
         let bad = |what: &str| coded(Code::InvalidArgument, "BAD_REQUEST", what);
         let side = name(r.side, &[(pb::Side::Buy, "BUY"), (pb::Side::Sell, "SELL")])
             .ok_or_else(|| bad("side must be BUY or SELL"))?;

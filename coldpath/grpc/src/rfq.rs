@@ -9,7 +9,7 @@ use tonic::{Code, Request, Response, Status};
 use crate::GrpcContext;
 use crate::auth::{claims, correlation_id};
 use crate::pb::{self, rfq_service_server::RfqService};
-use crate::status::{coded, refusal, service};
+use crate::status::{coded, refusal, require_key, service};
 
 pub struct Rfqs {
     context: GrpcContext,
@@ -22,6 +22,16 @@ impl Rfqs {
 
     fn caller<T>(&self, request: &Request<T>, trading: bool) -> Result<Caller, Status> {
         caller(&self.context, request, trading)
+    }
+
+    /// An RFQ of the caller's tenant, or NOT_FOUND.
+    async fn view(&self, caller: &Caller, id: &str) -> Result<RfqView, Status> {
+        self.context
+            .commands
+            .get_rfq(caller, id)
+            .await
+            .map_err(service)?
+            .ok_or_else(|| coded(Code::NotFound, "NOT_FOUND", "no such RFQ"))
     }
 }
 
@@ -162,13 +172,7 @@ impl RfqService for Rfqs {
         request: Request<pb::GetRfqRequest>,
     ) -> Result<Response<pb::Rfq>, Status> {
         let caller = self.caller(&request, false)?;
-        let view = self
-            .context
-            .commands
-            .get_rfq(&caller, &request.get_ref().rfq_id)
-            .await
-            .map_err(service)?
-            .ok_or_else(|| coded(Code::NotFound, "NOT_FOUND", "no such RFQ"))?;
+        let view = self.view(&caller, &request.get_ref().rfq_id).await?;
         Ok(Response::new(rfq(&view)))
     }
 
@@ -203,13 +207,7 @@ impl RfqService for Rfqs {
         let caller = self.caller(&request, true)?;
         let correlation = correlation_id(&request);
         let r = request.into_inner();
-        if r.idempotency_key.is_empty() || r.idempotency_key.len() > 128 {
-            return Err(coded(
-                Code::InvalidArgument,
-                "BAD_REQUEST",
-                "idempotency_key is required (1 to 128 characters)",
-            ));
-        }
+        require_key(&r.idempotency_key)?;
         let result = self
             .context
             .commands
@@ -249,13 +247,7 @@ impl RfqService for Rfqs {
             .await;
         match decision(result)? {
             (Decision::Cancelled { .. }, _) => {
-                let view = self
-                    .context
-                    .commands
-                    .get_rfq(&caller, &id)
-                    .await
-                    .map_err(service)?
-                    .ok_or_else(|| coded(Code::NotFound, "NOT_FOUND", "no such RFQ"))?;
+                let view = self.view(&caller, &id).await?;
                 Ok(Response::new(rfq(&view)))
             }
             (other, _) => Err(unexpected(&other)),
@@ -272,13 +264,7 @@ impl RfqService for Rfqs {
         let id = request.get_ref().rfq_id.clone();
         // Subscribe first, then read the state: a change in between is seen twice, never lost.
         let mut updates = self.context.ledger.subscribe_updates();
-        let view = self
-            .context
-            .commands
-            .get_rfq(&caller, &id)
-            .await
-            .map_err(service)?
-            .ok_or_else(|| coded(Code::NotFound, "NOT_FOUND", "no such RFQ"))?;
+        let view = self.view(&caller, &id).await?;
         let (tx, rx) = tokio::sync::mpsc::channel(64);
         let ended = matches!(view.status.as_str(), "TRADED" | "EXPIRED" | "CANCELLED");
         let mut first = vec![pb::RfqUpdate {

@@ -57,3 +57,15 @@ pub fn service(err: ServiceError) -> Status {
         }
     }
 }
+
+/// A command's idempotency key: required, 1 to 128 characters.
+pub fn require_key(key: &str) -> Result<(), Status> {
+    if key.is_empty() || key.len() > 128 {
+        return Err(coded(
+            Code::InvalidArgument,
+            "BAD_REQUEST",
+            "idempotency_key is required (1 to 128 characters)",
+        ));
+    }
+    Ok(())
+}
