@@ -16,6 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "../../proto/v1/orders.proto",
                 "../../proto/v1/rfq.proto",
                 "../../proto/v1/execution.proto",
+                "../../proto/v1/posttrade.proto",
             ],
             &["../../proto/v1"],
         )?;

@@ -1,5 +1,5 @@
 //! Orion's gRPC faces (`proto/v1`, package `orion.v1`): `MarketDataService`, `OrderService`,
-//! `RFQService` and `ExecutionService` over the same services the REST handlers use — no rule is implemented twice — plus
+//! `RFQService`, `ExecutionService` and `PostTradeService` over the same services the REST handlers use — no rule is implemented twice — plus
 //! `grpc.health.v1` (overall and per service, NOT_SERVING while the store is down) and server
 //! reflection (v1 and v1alpha).
 //!
@@ -11,7 +11,7 @@
 //!   completes and stays retrievable by its idempotency key).
 //! - `status` — how a refusal or a service error becomes a gRPC status with
 //!   `google.rpc.ErrorInfo` (the Orion code as the reason).
-//! - `market`, `orders`, `rfq`, `execution` — the services.
+//! - `market`, `orders`, `rfq`, `execution`, `posttrade` — the services.
 //!
 //! The contract only grows within `v1`: a test compares the compiled descriptors with the
 //! committed baseline `proto/baseline/v1/descriptors.json` and fails when a message, a field or
@@ -25,6 +25,7 @@ mod deadline;
 mod execution;
 mod market;
 mod orders;
+mod posttrade;
 mod rfq;
 mod status;
 
@@ -53,6 +54,7 @@ pub mod pb {
 use pb::execution_service_server::ExecutionServiceServer;
 use pb::market_data_service_server::MarketDataServiceServer;
 use pb::order_service_server::OrderServiceServer;
+use pb::post_trade_service_server::PostTradeServiceServer;
 use pb::rfq_service_server::RfqServiceServer;
 
 /// What the gRPC services read and call.
@@ -72,14 +74,17 @@ pub struct GrpcContext {
     pub snapshots: Arc<SnapshotTable>,
     /// The committed order books.
     pub books: BookView,
+    /// Confirmations and settlement sagas.
+    pub posttrade: orion_services::posttrade::PostTradeService,
 }
 
 /// The services' names, as health and reflection list them.
-pub const SERVICES: [&str; 4] = [
+pub const SERVICES: [&str; 5] = [
     "orion.v1.MarketDataService",
     "orion.v1.OrderService",
     "orion.v1.RFQService",
     "orion.v1.ExecutionService",
+    "orion.v1.PostTradeService",
 ];
 
 /// A bound gRPC server: its address and the task serving it.
@@ -131,7 +136,11 @@ pub async fn serve(
             interceptor.clone(),
         ))
         .add_service(ExecutionServiceServer::with_interceptor(
-            execution::Execution::new(context),
+            execution::Execution::new(context.clone()),
+            interceptor.clone(),
+        ))
+        .add_service(PostTradeServiceServer::with_interceptor(
+            posttrade::PostTrade::new(context),
             interceptor,
         ))
         .prepare();

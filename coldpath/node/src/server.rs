@@ -330,6 +330,7 @@ where
             instruments: Arc::clone(&instruments),
             snapshots: Arc::clone(&platform.snapshots),
             books: books.clone(),
+            posttrade: orion_services::posttrade::PostTradeService::new(store.clone()),
         },
         shutdown_rx.clone(),
     )

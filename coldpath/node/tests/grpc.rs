@@ -1,5 +1,6 @@
 //! gRPC against a real `orion up`: health, reflection, authentication, market data (snapshot,
 //! depth, the tick stream), an RFQ from creation through its watched quotes to the trade,
+//! confirmations and settlement of RFQ and order-book trades,
 //! orders end to end (place through the market makers, the same answer
 //! for the same key, fills, watch, cancel, refusals with their reason in ErrorInfo, another
 //! tenant's order not found), the caller's correlation id in the committed events, and a
@@ -12,6 +13,7 @@ use std::time::Duration;
 use orion_grpc::pb::execution_service_client::ExecutionServiceClient;
 use orion_grpc::pb::market_data_service_client::MarketDataServiceClient;
 use orion_grpc::pb::order_service_client::OrderServiceClient;
+use orion_grpc::pb::post_trade_service_client::PostTradeServiceClient;
 use orion_grpc::pb::rfq_service_client::RfqServiceClient;
 use orion_grpc::pb::{self, tick_update::Kind};
 use support::{Orion, sqlite_url};
@@ -58,6 +60,7 @@ async fn orders_and_market_data_over_grpc() {
         "orion.v1.OrderService",
         "orion.v1.RFQService",
         "orion.v1.ExecutionService",
+        "orion.v1.PostTradeService",
     ] {
         let status = health
             .check(tonic_health::pb::HealthCheckRequest {
@@ -100,6 +103,7 @@ async fn orders_and_market_data_over_grpc() {
         "orion.v1.OrderService",
         "orion.v1.RFQService",
         "orion.v1.ExecutionService",
+        "orion.v1.PostTradeService",
         "grpc.health.v1.Health",
         "grpc.reflection.v1.ServerReflection",
         "grpc.reflection.v1alpha.ServerReflection",
@@ -447,6 +451,82 @@ async fn orders_and_market_data_over_grpc() {
         .await
         .unwrap_err();
     assert_eq!(hidden.code(), Code::NotFound);
+
+    // Post-trade: both trades are confirmed (an RFQ one and an order-book one) and their sagas
+    // move; another tenant sees neither.
+    let mut posttrade = PostTradeServiceClient::new(channel.clone());
+    let clob_trade = detail.fills[0].trade_id.clone();
+    for (trade_id, venue) in [(accepted.trade_id.clone(), "RFQ"), (clob_trade, "CLOB")] {
+        let confirmation = tokio::time::timeout(Duration::from_secs(15), async {
+            loop {
+                let asked = posttrade
+                    .get_confirmation(authed(
+                        pb::GetConfirmationRequest {
+                            trade_id: trade_id.clone(),
+                        },
+                        &trader,
+                    ))
+                    .await;
+                match asked {
+                    Ok(c) => break c.into_inner(),
+                    Err(status) if status.code() == Code::NotFound => {
+                        tokio::time::sleep(Duration::from_millis(100)).await
+                    }
+                    Err(status) => panic!("{status:?}"),
+                }
+            }
+        })
+        .await
+        .expect("the trade is confirmed");
+        assert_eq!(
+            (
+                confirmation.venue.as_str(),
+                confirmation.confirmation_id.clone()
+            ),
+            (venue, format!("CONF-{trade_id}"))
+        );
+        let document: serde_json::Value =
+            serde_json::from_str(&confirmation.document_json).unwrap();
+        assert_eq!(document["trade"]["tradeId"], trade_id.as_str());
+        let saga = posttrade
+            .get_settlement_status(authed(
+                pb::GetSettlementStatusRequest {
+                    trade_id: trade_id.clone(),
+                },
+                &trader,
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(
+            [
+                "PENDING",
+                "SETTLING",
+                "SETTLED",
+                "FAILED",
+                "RETRYING",
+                "FAILED_FINAL"
+            ]
+            .contains(&saga.state.as_str()),
+            "{saga:?}"
+        );
+        let hidden = posttrade
+            .get_confirmation(authed(pb::GetConfirmationRequest { trade_id }, &globex))
+            .await
+            .unwrap_err();
+        assert_eq!(hidden.code(), Code::NotFound);
+    }
+    let unsettled = posttrade
+        .list_unsettled(authed(pb::ListUnsettledRequest {}, &trader))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        unsettled
+            .trades
+            .iter()
+            .all(|t| t.settlement_status != "SETTLED")
+    );
 
     // The caller's correlation id is on the events its order committed.
     sqlx::any::install_default_drivers();
