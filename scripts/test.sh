@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace: formatting, lints, the hot path's dependency
 # rule, unit/property/integration tests (including `orion up` end to end on SQLite and on a real
-# Postgres and a real Kafka-protocol broker), the web workstation's type check, component tests
-# and end-to-end tests in real Chromium, and compiles the benchmarks. Starts or installs what
-# the tests need (Postgres, tansu, Node.js packages, Chromium) when it is missing.
+# Postgres and a real Kafka-protocol broker), an outside grpcio client of the gRPC faces, the web
+# workstation's type check, component tests and end-to-end tests in real Chromium, and compiles
+# the benchmarks. Starts or installs what the tests need (Postgres, tansu, Python's grpcio,
+# Node.js packages, Chromium) when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
