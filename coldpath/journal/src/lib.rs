@@ -214,6 +214,9 @@ pub struct Committer {
     book_seq: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// What the batch being written changed about orders.
     order_batch: Mutex<orders::OrderBatch>,
+    /// The order each order command is about, until the command's last event is written (a
+    /// command's events may span two batches).
+    order_requests: Mutex<HashMap<RequestId, i64>>,
     /// The next resting priority (time priority within a price level).
     next_priority: AtomicI64,
 }
@@ -244,6 +247,7 @@ impl Committer {
             orders: Default::default(),
             book_seq: Default::default(),
             order_batch: Mutex::new(orders::OrderBatch::default()),
+            order_requests: Mutex::new(HashMap::new()),
             next_priority: AtomicI64::new(1),
         }
     }
@@ -379,6 +383,16 @@ impl Committer {
         let mut staged = std::mem::take(&mut *self.stage());
         self.store.commit_batch(&mut staged).await?;
         self.merge_orders();
+        {
+            // Answered order commands are done (a retried batch still finds the unanswered).
+            let mut requests = self
+                .order_requests
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            for (request, _, _) in &answered {
+                requests.remove(request);
+            }
+        }
         let mut ledger = self.ledger.lock();
         let replies = answered
             .into_iter()

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use orion_hotpath::book::{BookEvent, NewOrder, OrderType, TimeInForce};
+use orion_hotpath::book::{BookEvent, CancelReason, NewOrder, OrderType, TimeInForce};
 use orion_hotpath::rfq::{Reason, RequestId, TenantId};
 use orion_hotpath::{Price, Qty};
 use orion_store::batch::TradeInsert;
@@ -78,8 +78,6 @@ impl OrderRow {
 pub(crate) struct OrderBatch {
     /// Orders changed in the batch, as they stand (filled and cancelled ones too).
     overlay: HashMap<i64, OrderRow>,
-    /// The order each request is about (the first one its events name).
-    primary: HashMap<RequestId, i64>,
     /// The trade the fills that follow belong to.
     trade: i64,
 }
@@ -88,7 +86,6 @@ impl OrderBatch {
     /// Forgets the batch (it is rendered again, or it committed and was merged).
     pub(crate) fn clear(&mut self) {
         self.overlay.clear();
-        self.primary.clear();
         self.trade = 0;
     }
 }
@@ -318,6 +315,7 @@ impl Committer {
                 reason,
                 ..
             } => {
+                let by_kill_switch = reason == CancelReason::KillSwitch;
                 let mut row = self.order_row(order.0 as i64)?;
                 row.record.status = "CANCELLED".to_owned();
                 row.record.cancel_reason = Some(reason.as_str().to_owned());
@@ -340,17 +338,41 @@ impl Committer {
                     );
                 }
                 self.put_order(row, updates);
-                Some(order.0 as i64)
+                // A kill switch's cancellations answer nothing: its own event does.
+                (!by_kill_switch).then_some(order.0 as i64)
             }
             BookEvent::Rejected { .. } => None,
         };
+        // The order the request is about is the first its events name; the request is answered
+        // at that order's last event of the command — never earlier, even when the command's
+        // events are committed in two batches.
         let primary = {
-            let mut batch = self.order_batch();
+            let mut requests = self
+                .order_requests
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             match subject {
-                Some(id) => *batch.primary.entry(request).or_insert(id),
-                None => *batch.primary.get(&request)?,
+                Some(id) => *requests.entry(request).or_insert(id),
+                None => *requests.get(&request)?,
             }
         };
+        let last = match *event {
+            BookEvent::Filled {
+                order, remaining, ..
+            } => order.0 as i64 == primary && remaining == 0,
+            BookEvent::Rested { order, .. } | BookEvent::Cancelled { order, .. } => {
+                order.0 as i64 == primary
+            }
+            BookEvent::Amended {
+                order,
+                kept_priority,
+                ..
+            } => order.0 as i64 == primary && kept_priority,
+            _ => false,
+        };
+        if !last {
+            return None;
+        }
         pending?;
         self.order_row(primary)
             .map(|row| Decision::Order(Box::new(row.snapshot())))

@@ -317,3 +317,142 @@ async fn a_committed_batch_emits_typed_decisions() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn an_order_is_answered_only_once_all_its_events_are_committed() {
+    let dir = std::env::temp_dir().join(format!("orion-journal-orders-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Store::connect(&format!("sqlite://{}/j.db", dir.display()))
+        .await
+        .unwrap();
+    let instruments = Arc::new(instrument_table(&default_catalog()));
+    let eurusd = instruments.id("EUR/USD").unwrap();
+    let mut engine = engine(&instruments);
+    engine.open_book(eurusd, 108_425, 1);
+    let ledger = Arc::new(Ledger::new(0));
+    let mut head = ledger.subscribe_head();
+    let expect = |request: u64, user: &str| {
+        let (reply, answer) = oneshot::channel();
+        ledger.expect(
+            RequestId(request),
+            Pending {
+                info: PendingInfo {
+                    correlation_id: format!("corr-{request}"),
+                    tenant: "acme".into(),
+                    user: user.into(),
+                    idempotency: Some(("place_order", format!("key-{request}"))),
+                },
+                reply,
+            },
+        );
+        answer
+    };
+    let place = |engine: &mut RfqEngine, request: u64, user: u32, side: Side, price: i64| {
+        let mut events = Vec::new();
+        let order = orion_hotpath::book::NewOrder {
+            instrument: eurusd,
+            user: UserId(user),
+            side,
+            order_type: orion_hotpath::book::OrderType::Limit,
+            tif: orion_hotpath::book::TimeInForce::Gtc,
+            price,
+            qty: 100_000_000,
+        };
+        let command = Command::PlaceOrder {
+            request: RequestId(request),
+            tenant: TenantId(0),
+            order,
+        };
+        engine.handle(&EngineCommand { at: T0, command }, &mut |e| events.push(e));
+        events
+    };
+    let maker_answer = expect(10, "risk@acme");
+    let mut taker_answer = expect(11, "trader@acme");
+    let maker = place(&mut engine, 10, 1, Side::Sell, 108_430);
+    let taker = place(&mut engine, 11, 0, Side::Buy, 108_440);
+    assert_eq!(
+        taker.len(),
+        4,
+        "accepted, trade, the maker's fill, the taker's fill: {taker:?}"
+    );
+
+    let (tx, rx) = mpsc::unbounded_channel();
+    let committer = tokio::spawn(
+        Committer::new(
+            store.clone(),
+            Arc::clone(&ledger),
+            Arc::clone(&instruments),
+            Arc::new(FixedNames),
+            "test".into(),
+        )
+        .run(rx),
+    );
+    // The taker's acceptance commits in one batch, its fills in the next.
+    for event in maker.iter().chain(&taker[..1]) {
+        tx.send(JournalInput::Engine(*event)).unwrap();
+    }
+    head.changed().await.unwrap();
+    let first = *head.borrow();
+    assert_eq!(
+        maker_answer.await.unwrap().decision,
+        match store.order("acme", order_id(&maker)).await.unwrap() {
+            Some(record) => Decision::Order(Box::new(snapshot_of(&record))),
+            None => panic!("the maker's order is stored"),
+        }
+    );
+    assert!(
+        taker_answer.try_recv().is_err(),
+        "no answer while the taker's fills are not durable (head {first})"
+    );
+    for event in &taker[1..] {
+        tx.send(JournalInput::Engine(*event)).unwrap();
+    }
+    let answer = taker_answer.await.unwrap();
+    let Decision::Order(order) = answer.decision else {
+        panic!("an order answer");
+    };
+    assert_eq!(
+        (
+            order.status.as_str(),
+            order.filled_qty.as_str(),
+            order.avg_price.as_deref()
+        ),
+        ("FILLED", "1000000.00", Some("1.08430"))
+    );
+    drop(tx);
+    committer.await.unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The id of the order a command's events accepted.
+fn order_id(events: &[RfqEvent]) -> i64 {
+    events
+        .iter()
+        .find_map(|e| match e {
+            RfqEvent::Order {
+                event: orion_hotpath::book::BookEvent::Accepted { order, .. },
+                ..
+            } => Some(order.0 as i64),
+            _ => None,
+        })
+        .expect("an accepted order")
+}
+
+/// An order as its owner sees it, from the stored row.
+fn snapshot_of(r: &orion_store::orders::OrderRecord) -> orion_journal::OrderSnapshot {
+    orion_journal::OrderSnapshot {
+        order_id: r.order_id as u64,
+        instrument_id: r.instrument.clone(),
+        side: r.side.clone(),
+        order_type: r.order_type.clone(),
+        time_in_force: r.time_in_force.clone(),
+        limit_price: r.limit_price.clone(),
+        qty: r.qty.clone(),
+        status: r.status.clone(),
+        filled_qty: r.filled_qty.clone(),
+        remaining_qty: r.remaining_qty.clone(),
+        avg_price: r.avg_price.clone(),
+        updated_at: r.updated_at as u64,
+    }
+}
