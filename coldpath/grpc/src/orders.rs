@@ -3,7 +3,7 @@
 //! idempotency key; a retry with it is answered from the stored decision.
 
 use orion_journal::{Decision, OrderSnapshot, RfqChange};
-use orion_services::rfq::orders::{OrderFilter, OrderRecord, OrderRequest, snapshot};
+use orion_services::rfq::orders::{OrderFilter, OrderRecord, OrderRequest};
 use orion_services::rfq::{Caller, PageQuery};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Code, Request, Response, Status};
@@ -65,7 +65,7 @@ fn order(o: &OrderSnapshot, correlation_id: &str) -> pb::Order {
 }
 
 fn stored(r: &OrderRecord) -> pb::Order {
-    order(&snapshot(r), &r.correlation_id)
+    order(&OrderSnapshot::from(r), &r.correlation_id)
 }
 
 /// The order a command answered with, or its refusal.

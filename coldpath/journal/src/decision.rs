@@ -76,6 +76,25 @@ pub enum Decision {
     Order(Box<OrderSnapshot>),
 }
 
+impl From<&orion_store::orders::OrderRecord> for OrderSnapshot {
+    fn from(r: &orion_store::orders::OrderRecord) -> Self {
+        Self {
+            order_id: r.order_id as u64,
+            instrument_id: r.instrument.clone(),
+            side: r.side.clone(),
+            order_type: r.order_type.clone(),
+            time_in_force: r.time_in_force.clone(),
+            limit_price: r.limit_price.clone(),
+            qty: r.qty.clone(),
+            status: r.status.clone(),
+            filled_qty: r.filled_qty.clone(),
+            remaining_qty: r.remaining_qty.clone(),
+            avg_price: r.avg_price.clone(),
+            updated_at: r.updated_at as u64,
+        }
+    }
+}
+
 /// An order as its owner sees it after a committed change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -42,21 +42,7 @@ impl OrderRow {
     }
 
     fn snapshot(&self) -> OrderSnapshot {
-        let r = &self.record;
-        OrderSnapshot {
-            order_id: r.order_id as u64,
-            instrument_id: r.instrument.clone(),
-            side: r.side.clone(),
-            order_type: r.order_type.clone(),
-            time_in_force: r.time_in_force.clone(),
-            limit_price: r.limit_price.clone(),
-            qty: r.qty.clone(),
-            status: r.status.clone(),
-            filled_qty: r.filled_qty.clone(),
-            remaining_qty: r.remaining_qty.clone(),
-            avg_price: r.avg_price.clone(),
-            updated_at: r.updated_at as u64,
-        }
+        OrderSnapshot::from(&self.record)
     }
 
     /// Re-renders the decimal columns from the units.

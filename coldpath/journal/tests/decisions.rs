@@ -397,7 +397,7 @@ async fn an_order_is_answered_only_once_all_its_events_are_committed() {
     assert_eq!(
         maker_answer.await.unwrap().decision,
         match store.order("acme", order_id(&maker)).await.unwrap() {
-            Some(record) => Decision::Order(Box::new(snapshot_of(&record))),
+            Some(record) => Decision::Order(Box::new(orion_journal::OrderSnapshot::from(&record))),
             None => panic!("the maker's order is stored"),
         }
     );
@@ -437,22 +437,4 @@ fn order_id(events: &[RfqEvent]) -> i64 {
             _ => None,
         })
         .expect("an accepted order")
-}
-
-/// An order as its owner sees it, from the stored row.
-fn snapshot_of(r: &orion_store::orders::OrderRecord) -> orion_journal::OrderSnapshot {
-    orion_journal::OrderSnapshot {
-        order_id: r.order_id as u64,
-        instrument_id: r.instrument.clone(),
-        side: r.side.clone(),
-        order_type: r.order_type.clone(),
-        time_in_force: r.time_in_force.clone(),
-        limit_price: r.limit_price.clone(),
-        qty: r.qty.clone(),
-        status: r.status.clone(),
-        filled_qty: r.filled_qty.clone(),
-        remaining_qty: r.remaining_qty.clone(),
-        avg_price: r.avg_price.clone(),
-        updated_at: r.updated_at as u64,
-    }
 }

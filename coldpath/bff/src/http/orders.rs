@@ -5,9 +5,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use orion_hotpath::rfq::Reason;
+use orion_journal::OrderSnapshot;
 use orion_journal::{Answer, Decision};
 use orion_services::rfq::ServiceError;
-use orion_services::rfq::orders::{OrderRequest, snapshot};
+use orion_services::rfq::orders::OrderRequest;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -193,7 +194,7 @@ pub async fn list(
     let items: Vec<Value> = page
         .items
         .iter()
-        .map(|r| order_json(&snapshot(r), &r.correlation_id))
+        .map(|r| order_json(&OrderSnapshot::from(r), &r.correlation_id))
         .collect();
     Ok(axum::Json(json!({"items": items, "nextCursor": page.next_cursor})).into_response())
 }
@@ -210,7 +211,7 @@ pub async fn get(
         .order_with_fills(&caller, id)
         .await
         .map_err(service_error)?;
-    let mut body = order_json(&snapshot(&record), &record.correlation_id);
+    let mut body = order_json(&OrderSnapshot::from(&record), &record.correlation_id);
     if let Some(reason) = &record.cancel_reason {
         body["cancelReason"] = json!(reason);
     }

@@ -29,24 +29,6 @@ pub struct OrderRequest {
     pub time_in_force: String,
 }
 
-/// The snapshot of a stored order.
-pub fn snapshot(record: &OrderRecord) -> OrderSnapshot {
-    OrderSnapshot {
-        order_id: record.order_id as u64,
-        instrument_id: record.instrument.clone(),
-        side: record.side.clone(),
-        order_type: record.order_type.clone(),
-        time_in_force: record.time_in_force.clone(),
-        limit_price: record.limit_price.clone(),
-        qty: record.qty.clone(),
-        status: record.status.clone(),
-        filled_qty: record.filled_qty.clone(),
-        remaining_qty: record.remaining_qty.clone(),
-        avg_price: record.avg_price.clone(),
-        updated_at: record.updated_at as u64,
-    }
-}
-
 impl RfqService {
     /// Places an order; the answer is the order's state once durable.
     pub async fn place_order(
@@ -293,7 +275,7 @@ impl RfqService {
             }),
             "CANCELLED" if cancelling => Ok(Some(Answer {
                 correlation_id: correlation_id.to_owned(),
-                decision: Decision::Order(Box::new(snapshot(record))),
+                decision: Decision::Order(Box::new(OrderSnapshot::from(record))),
             })),
             "CANCELLED" => Err(ServiceError::Conflict {
                 code: "ORDER_CANCELLED",
