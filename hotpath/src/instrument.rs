@@ -57,6 +57,13 @@ impl AssetClass {
             AssetClass::Credit => "credit",
         }
     }
+
+    /// The asset class named by [`AssetClass::as_str`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        [AssetClass::Fx, AssetClass::Rates, AssetClass::Credit]
+            .into_iter()
+            .find(|class| class.as_str() == name)
+    }
 }
 
 /// Reference data for one instrument.

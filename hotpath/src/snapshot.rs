@@ -141,6 +141,18 @@ impl SnapshotTable {
             .store(version.wrapping_add(2), Ordering::Release);
     }
 
+    /// Publishes `snapshot` and marks it changed, in a table that mirrors another process's
+    /// (a BFF replica fed by the core's tick stream). The same single-writer rule holds: only
+    /// the one task reading that stream calls this.
+    pub fn mirror(&self, snapshot: &Snapshot) {
+        let index = snapshot.instrument.index();
+        if index >= self.slots.len() {
+            return;
+        }
+        self.write(snapshot);
+        self.mark_dirty(index / 64, 1 << (index % 64));
+    }
+
     /// Marks the instruments whose bits are set in `bits` (word `word`) as changed.
     pub(crate) fn mark_dirty(&self, word: usize, bits: u64) {
         if let Some(cell) = self.dirty.get(word) {
@@ -237,6 +249,22 @@ mod tests {
         seen.clear();
         table.drain_dirty(|s| seen.push(s.instrument.raw()));
         assert!(seen.is_empty());
+    }
+
+    #[test]
+    fn a_mirrored_value_is_readable_and_drained_once() {
+        let table = SnapshotTable::new(70);
+        table.mirror(&snap(65, 4, 11));
+        table.mirror(&snap(500, 1, 1)); // out of range: ignored
+        assert_eq!(
+            table.read(InstrumentId::from_index(65)),
+            Some(snap(65, 4, 11))
+        );
+        let mut seen = Vec::new();
+        table.drain_dirty(|s| seen.push((s.instrument.raw(), s.seq)));
+        assert_eq!(seen, [(65, 4)]);
+        table.drain_dirty(|s| seen.push((s.instrument.raw(), s.seq)));
+        assert_eq!(seen.len(), 1);
     }
 
     /// A reader racing a writer only ever sees whole snapshots: every word derived from the

@@ -7,9 +7,13 @@
 //! - [`stream`] — the WebSocket: protocol, per-window fan-out, sessions, owner updates.
 //! - [`market_view`] — the JSON shape of a market value (REST and WebSocket).
 //! - [`web`] — the workstation's bundle, rebuilt when stale and served at `/`.
+//! - [`link`] — the core's side of the link to replicas (`orion core`).
+//! - [`replica`] — a replica of a remote core (`orion bff --core-url`).
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod http;
+pub mod link;
 pub mod market_view;
+pub mod replica;
 pub mod stream;
 pub mod web;

@@ -115,18 +115,36 @@ async fn not_built() -> impl IntoResponse {
 
 /// `router` with the bundle under `web/dist` as its fallback.
 pub fn serve(router: Router, web: &Path) -> Router {
+    // Unknown paths keep the API's JSON 404, for every method.
+    serve_with_fallback(router, web, crate::http::error::not_found.into_service())
+}
+
+/// `router` with the bundle under `web/dist` as its fallback, and `rest` for every path that
+/// is not a file of the bundle (a replica forwards those to the core).
+pub fn serve_with_fallback<S>(router: Router, web: &Path, rest: S) -> Router
+where
+    S: tower::Service<
+            axum::extract::Request,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
     let dist = web.join("dist");
     if dist.join("index.html").exists() {
-        // Unknown paths keep the API's JSON 404, for every method.
-        let api_404 = crate::http::error::not_found.into_service();
         router.fallback_service(
             ServeDir::new(&dist)
                 .append_index_html_on_directories(true)
                 .call_fallback_on_method_not_allowed(true)
-                .fallback(api_404),
+                .fallback(rest),
         )
     } else {
-        router.route("/", axum::routing::get(not_built))
+        router
+            .route("/", axum::routing::get(not_built))
+            .fallback_service(rest)
     }
 }
 

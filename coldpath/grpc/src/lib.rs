@@ -11,6 +11,7 @@
 //!   completes and stays retrievable by its idempotency key).
 //! - `status` — how a refusal or a service error becomes a gRPC status with
 //!   `google.rpc.ErrorInfo` (the Orion code as the reason).
+//! - [`link`] — the internal `CoreLink` a BFF replica attaches through, and its client.
 //! - `market`, `orders`, `rfq`, `execution`, `posttrade` — the services.
 //!
 //! The contract only grows within `v1`: a test compares the compiled descriptors with the
@@ -23,6 +24,7 @@ mod auth;
 mod contract;
 mod deadline;
 mod execution;
+pub mod link;
 mod market;
 mod orders;
 mod posttrade;
@@ -76,6 +78,10 @@ pub struct GrpcContext {
     pub books: BookView,
     /// Confirmations and settlement sagas.
     pub posttrade: orion_services::posttrade::PostTradeService,
+    /// The credential of Orion's own processes; `None` accepts no internal caller.
+    pub internal: Option<link::InternalCredential>,
+    /// The core link for BFF replicas; `None` where no replica may attach.
+    pub link: Option<link::LinkContext>,
 }
 
 /// The services' names, as health and reflection list them.
@@ -119,8 +125,22 @@ pub async fn serve(
     let reflection_v1alpha = reflection()
         .build_v1alpha()
         .map_err(std::io::Error::other)?;
-    let interceptor = auth::Authenticate::new(Arc::clone(&context.auth));
-    let routes = tonic::service::Routes::new(health_service)
+    let interceptor = auth::Authenticate::new(Arc::clone(&context.auth), context.internal.clone());
+    let mut routes = tonic::service::Routes::new(health_service);
+    if let (Some(link), Some(credential)) = (context.link.clone(), context.internal.clone()) {
+        let server = link::pb::core_link_server::CoreLinkServer::new(link::server::Link {
+            auth: Arc::clone(&context.auth),
+            instruments: Arc::clone(&context.instruments),
+            context: link,
+        })
+        .max_decoding_message_size(link::server::max_message())
+        .max_encoding_message_size(link::server::max_message());
+        routes = routes.add_service(tonic::service::interceptor::InterceptedService::new(
+            server,
+            link::server::RequireInternal(credential),
+        ));
+    }
+    let routes = routes
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(MarketDataServiceServer::with_interceptor(

@@ -69,6 +69,8 @@ fn snapshot(spec: &InstrumentSpec, s: &Snapshot) -> pb::Snapshot {
         seq: s.seq,
         stale: s.is_stale(),
         flags: s.flags.names().map(str::to_owned).collect(),
+        receive_ts_ns: s.receive_ts,
+        source: s.source.as_str().to_owned(),
     }
 }
 

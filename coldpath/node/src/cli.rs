@@ -1,5 +1,5 @@
-//! Command line and environment: `orion up`, `orion replay`, `orion dlq`,
-//! `orion rebuild-read-models`. Flags override environment
+//! Command line and environment: `orion up`, `orion core`, `orion bff`, `orion replay`,
+//! `orion dlq`, `orion rebuild-read-models`. Flags override environment
 //! variables, which override defaults (README, "Configuration").
 
 use std::net::SocketAddr;
@@ -32,6 +32,12 @@ pub struct Cli {
 pub enum Command {
     /// Run everything in one process on embedded defaults: simulator, pipeline, BFF.
     Up(UpArgs),
+    /// Run the core role alone: hot path and engines, store, outbox relay, consumers, LP
+    /// gateway and gRPC (BFF replicas attach to it); no REST or WebSocket.
+    Core(UpArgs),
+    /// Run a BFF replica alone: REST, WebSocket, web UI and /metrics, with no engine and no
+    /// store, reaching the core only through its gRPC services. Any number may run.
+    Bff(BffArgs),
     /// Publish a recorded tick file into the pipeline at a speed factor, serving the BFF
     /// meanwhile; exits when the file is done (unless --hold).
     Replay(ReplayArgs),
@@ -233,13 +239,45 @@ pub struct PlatformArgs {
     /// Largest distance of a limit price from the mid, basis points.
     #[arg(long, env = "ORION_PRICE_BAND_BP", default_value_t = 500)]
     pub price_band_bp: i64,
+    /// `orion core`: the credential BFF replicas must present; unset = a secret generated
+    /// once per data dir (`internal.token`).
+    #[arg(long, env = "ORION_INTERNAL_TOKEN", hide_env_values = true)]
+    pub internal_token: Option<String>,
     /// Deliveries a consumer tries before dead-lettering a message that keeps failing, per
     /// consumer: `blotters=3,posttrade=10` (default 6: retries after 0.5, 1, 2, 5, 10 s).
     #[arg(long, env = "ORION_CONSUMER_MAX_ATTEMPTS", default_value = "")]
     pub consumer_max_attempts: String,
 }
 
-/// `orion up`.
+/// `orion bff`.
+#[derive(Debug, Clone, Args)]
+pub struct BffArgs {
+    /// The core's gRPC address, e.g. `http://127.0.0.1:50051`.
+    #[arg(long, env = "ORION_CORE_URL")]
+    pub core_url: String,
+    /// REST, WebSocket, web UI, /metrics.
+    #[arg(long, env = "ORION_HTTP_ADDR", default_value = "127.0.0.1:8080")]
+    pub http_addr: SocketAddr,
+    /// The credential Orion's processes present to each other; unset = the file
+    /// `internal.token` in the data dir (which `orion core` writes there).
+    #[arg(long, env = "ORION_INTERNAL_TOKEN", hide_env_values = true)]
+    pub internal_token: Option<String>,
+    /// Where to find `internal.token` when `--internal-token` is unset.
+    #[arg(long, env = "ORION_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// WebSocket coalescing window in milliseconds: at most one TICK per instrument per window.
+    #[arg(long, default_value_t = 100)]
+    pub ws_window_ms: u64,
+    /// The web workstation's source folder; its `dist/` is served at `/`.
+    #[arg(long, env = "ORION_WEB_DIR", default_value = orion_bff::web::DEFAULT_WEB_DIR)]
+    pub web_dir: PathBuf,
+    /// Build the web bundle at start when it is missing or older than its sources
+    /// (`auto`, needs npm), or never (`off`).
+    #[arg(long, env = "ORION_WEB_BUILD", value_enum, default_value_t = WebBuild::Auto)]
+    pub web_build: WebBuild,
+}
+
+/// `orion up` and `orion core`.
 #[derive(Debug, Clone, Args)]
 pub struct UpArgs {
     /// Platform options.

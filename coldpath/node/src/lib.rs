@@ -7,6 +7,7 @@
 //! - [`telemetry`] — JSON logs and Prometheus metrics.
 //! - [`jwks`] — an external identity provider's keys, fetched and kept fresh.
 //! - [`replay`] — `orion replay`.
+//! - [`replica`] — `orion bff`: a BFF replica of a remote core.
 //! - [`consumers`] — the event-log consumers and the settlement saga, started on either bus.
 //! - [`tools`] — `orion dlq` and `orion rebuild-read-models`.
 #![deny(rustdoc::broken_intra_doc_links)]
@@ -16,6 +17,7 @@ pub mod consumers;
 pub mod jwks;
 pub mod platform;
 pub mod replay;
+pub mod replica;
 pub mod server;
 pub mod telemetry;
 pub mod tools;
@@ -32,8 +34,23 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
                 rate_per_sec: up.sim_rate,
                 ..SimulatorConfig::default()
             });
-            server::serve(&up.platform, simulator, |_| std::future::pending::<()>()).await
+            server::serve(&up.platform, server::Role::All, simulator, |_| {
+                std::future::pending::<()>()
+            })
+            .await
         }
+        cli::Command::Core(core) => {
+            let simulator = (core.sim_rate > 0).then_some(SimulatorConfig {
+                seed: core.sim_seed,
+                rate_per_sec: core.sim_rate,
+                ..SimulatorConfig::default()
+            });
+            server::serve(&core.platform, server::Role::Core, simulator, |_| {
+                std::future::pending::<()>()
+            })
+            .await
+        }
+        cli::Command::Bff(args) => replica::run(args).await,
         cli::Command::Replay(args) => replay::run(args).await,
         cli::Command::Dlq(args) => tools::dlq(args).await,
         cli::Command::RebuildReadModels(args) => tools::rebuild_read_models(args).await,

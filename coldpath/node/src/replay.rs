@@ -41,7 +41,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
     );
     let records = Arc::new(parsed.records);
     let (speed, hold) = (args.speed, args.hold);
-    server::serve(&args.platform, None, move |platform| {
+    server::serve(&args.platform, server::Role::All, None, move |platform| {
         let mut input = platform.input().expect("running platform has an input");
         let counters = Arc::clone(&platform.stats.replay);
         let tap = platform.tick_tap.clone();

@@ -35,10 +35,20 @@ use orion_services::workstation::WorkstationService;
 use orion_services::{recovery, relay};
 use orion_store::{Store, reference};
 
+/// What one process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Everything (`orion up`, `orion replay`).
+    All,
+    /// The core alone (`orion core`): no REST or WebSocket; BFF replicas attach over gRPC.
+    Core,
+}
+
 /// Runs the platform until `stop` resolves or Ctrl-C. `on_started` gets the running platform
 /// (the replay uses it to attach its source).
 pub async fn serve<F, S>(
     args: &PlatformArgs,
+    role: Role,
     simulator: Option<SimulatorConfig>,
     on_started: F,
 ) -> anyhow::Result<()>
@@ -273,15 +283,19 @@ where
         frames: vec![None; platform.instruments.len()],
     }));
     let (notify_tx, _) = broadcast::channel(1_024);
-    let fanout = tokio::spawn(run_market_fanout(
-        platform
-            .take_market_drain()
-            .expect("fresh platform has its drain"),
-        Arc::clone(&platform.instruments),
-        frames_tx,
-        args.ws_window(),
-        shutdown_rx.clone(),
-    ));
+    // The core role serves no sessions: its replicas fan out from their own mirrors.
+    let market_drain = platform
+        .take_market_drain()
+        .expect("fresh platform has its drain");
+    let fanout = (role == Role::All).then(|| {
+        tokio::spawn(run_market_fanout(
+            market_drain,
+            Arc::clone(&platform.instruments),
+            frames_tx,
+            args.ws_window(),
+            shutdown_rx.clone(),
+        ))
+    });
     let admin = Arc::new(AdminService::new(
         Effects::new(
             Arc::clone(&directory),
@@ -320,24 +334,8 @@ where
         .market_makers
         .then(|| start_market_makers(&rfqs, &directory, &platform, shutdown_rx.clone()))
         .flatten();
-    let grpc = orion_grpc::serve(
-        args.grpc_addr,
-        orion_grpc::GrpcContext {
-            auth: Arc::clone(&auth),
-            directory: Arc::clone(&directory),
-            commands: Arc::clone(&rfqs),
-            ledger: Arc::clone(&ledger),
-            instruments: Arc::clone(&instruments),
-            snapshots: Arc::clone(&platform.snapshots),
-            books: books.clone(),
-            posttrade: orion_services::posttrade::PostTradeService::new(store.clone()),
-        },
-        shutdown_rx.clone(),
-    )
-    .await
-    .with_context(|| format!("binding gRPC on {}", args.grpc_addr))?;
     let ready = Arc::new(AtomicBool::new(false));
-    let hub = StreamHub::new(frames_rx, notify_tx, updates_tx, shutdown_rx);
+    let hub = StreamHub::new(frames_rx, notify_tx, updates_tx, shutdown_rx.clone());
     let state = AppState {
         instruments: Arc::clone(&platform.instruments),
         snapshots: Arc::clone(&platform.snapshots),
@@ -354,23 +352,69 @@ where
             store.clone(),
         )),
         ops: Some(orion_services::consumer::ops::OpsService::new(
-            store, registry,
+            store.clone(),
+            registry,
         )),
-        books: Some(books),
+        books: Some(books.clone()),
     };
-    let listener = tokio::net::TcpListener::bind(args.http_addr)
-        .await
-        .with_context(|| format!("binding {}", args.http_addr))?;
-    let addr = listener.local_addr()?;
+    let store_for_grpc = store;
+    let internal = match role {
+        Role::All => None,
+        Role::Core => Some(orion_grpc::link::InternalCredential::new(
+            &orion_services::identity::load_or_create_internal_token(
+                args.internal_token.as_deref(),
+                &args.data_dir,
+            )
+            .context("loading the internal credential")?,
+        )),
+    };
+    let link = internal.as_ref().map(|_| {
+        orion_bff::link::export(
+            orion_bff::link::api(orion_bff::http::api(state.clone())),
+            &hub,
+            &directory,
+            books.clone(),
+            Arc::clone(&instruments),
+            args.ws_window(),
+            shutdown_rx.clone(),
+        )
+    });
+    let grpc = orion_grpc::serve(
+        args.grpc_addr,
+        orion_grpc::GrpcContext {
+            auth: Arc::clone(&state.auth),
+            directory: Arc::clone(&directory),
+            commands: Arc::clone(state.rfqs.as_ref().expect("set above")),
+            ledger: Arc::clone(&ledger),
+            instruments: Arc::clone(&instruments),
+            snapshots: Arc::clone(&platform.snapshots),
+            books,
+            posttrade: orion_services::posttrade::PostTradeService::new(store_for_grpc),
+            internal,
+            link,
+        },
+        shutdown_rx.clone(),
+    )
+    .await
+    .with_context(|| format!("binding gRPC on {}", args.grpc_addr))?;
     // Install the signal handlers before announcing the address: a Ctrl-C that arrives any
     // time after the banner drains gracefully instead of killing the process.
     let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
     let mut terminate =
         signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    print_banner(addr, args, platform.feed_addr(), quic_addr, grpc.addr);
+    let listener = match role {
+        Role::All => Some(
+            tokio::net::TcpListener::bind(args.http_addr)
+                .await
+                .with_context(|| format!("binding {}", args.http_addr))?,
+        ),
+        Role::Core => None,
+    };
+    let http_addr = listener.as_ref().map(|l| l.local_addr()).transpose()?;
+    print_banner(http_addr, args, platform.feed_addr(), quic_addr, grpc.addr);
     let stop = on_started(&platform);
     ready.store(true, Ordering::Release);
-    tracing::info!(addr = %addr, "orion up");
+    tracing::info!(http = ?http_addr, grpc = %grpc.addr, ?role, "orion up");
 
     let signal = {
         let ready = Arc::clone(&ready);
@@ -384,17 +428,22 @@ where
             let _ = shutdown_tx.send(true);
         }
     };
-    axum::serve(
-        listener,
-        app(state, &args.web_dir).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(signal)
-    .await
-    .context("http server")?;
+    match listener {
+        Some(listener) => axum::serve(
+            listener,
+            app(state, &args.web_dir).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal)
+        .await
+        .context("http server")?,
+        None => signal.await,
+    }
     // Upgraded WebSocket connections outlive the HTTP server's own drain: wait for the sessions
     // to send their close frames.
     hub.drained(std::time::Duration::from_secs(5)).await;
-    let _ = fanout.await;
+    if let Some(fanout) = fanout {
+        let _ = fanout.await;
+    }
     let _ = grpc.task.await;
     exporter.abort();
     spread_sampler.abort();
@@ -510,14 +559,29 @@ fn engine_config(orders: orion_hotpath::rfq::OrderRules) -> EngineConfig {
 }
 
 fn print_banner(
-    addr: std::net::SocketAddr,
+    addr: Option<std::net::SocketAddr>,
     args: &PlatformArgs,
     feed: Option<std::net::SocketAddr>,
     quic: std::net::SocketAddr,
     grpc: std::net::SocketAddr,
 ) {
-    println!("Orion is up: http://{addr}");
-    println!("  WebSocket: ws://{addr}/stream?access_token=<token from POST /auth/login>");
+    match addr {
+        Some(addr) => {
+            println!("Orion is up: http://{addr}");
+            println!("  WebSocket: ws://{addr}/stream?access_token=<token from POST /auth/login>");
+        }
+        None => {
+            println!(
+                "Orion core is up (no REST or WebSocket: start `orion bff --core-url http://{grpc}`)"
+            );
+            println!(
+                "  Internal credential: ORION_INTERNAL_TOKEN or {}",
+                args.data_dir
+                    .join(orion_services::identity::INTERNAL_TOKEN_FILE)
+                    .display()
+            );
+        }
+    }
     println!("  gRPC: {grpc}");
     println!("  LP gateway (QUIC): {quic}");
     if let Some(feed) = feed {

@@ -405,10 +405,31 @@ pub fn load_or_create_secret(
     configured: Option<&str>,
     data_dir: &Path,
 ) -> std::io::Result<Vec<u8>> {
+    load_or_create_named(configured, data_dir, "jwt-secret")
+}
+
+/// The credential Orion's own processes present to each other: `configured` when set, else
+/// the one in `data_dir/internal.token`, created (owner-only) the first time.
+pub fn load_or_create_internal_token(
+    configured: Option<&str>,
+    data_dir: &Path,
+) -> std::io::Result<String> {
+    let bytes = load_or_create_named(configured, data_dir, INTERNAL_TOKEN_FILE)?;
+    String::from_utf8(bytes).map_err(std::io::Error::other)
+}
+
+/// The file in a data dir holding the internal credential.
+pub const INTERNAL_TOKEN_FILE: &str = "internal.token";
+
+fn load_or_create_named(
+    configured: Option<&str>,
+    data_dir: &Path,
+    name: &str,
+) -> std::io::Result<Vec<u8>> {
     if let Some(secret) = configured.filter(|s| !s.is_empty()) {
         return Ok(secret.as_bytes().to_vec());
     }
-    let path = data_dir.join("jwt-secret");
+    let path = data_dir.join(name);
     match std::fs::read_to_string(&path) {
         Ok(existing) if existing.trim().len() >= 32 => {
             return Ok(existing.trim().as_bytes().to_vec());

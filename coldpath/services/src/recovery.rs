@@ -34,11 +34,8 @@ pub async fn restore_instruments(
         if table.spec(id).is_some() {
             continue;
         }
-        let asset_class = match record.asset_class.as_str() {
-            "fx" => orion_hotpath::AssetClass::Fx,
-            "rates" => orion_hotpath::AssetClass::Rates,
-            _ => orion_hotpath::AssetClass::Credit,
-        };
+        let asset_class = orion_hotpath::AssetClass::from_name(&record.asset_class)
+            .unwrap_or(orion_hotpath::AssetClass::Credit);
         let scale = record.price_scale as u8;
         let tick = orion_hotpath::Price::parse(&record.tick_size, scale);
         let reference = orion_hotpath::Price::parse(&record.reference_price, scale);

@@ -146,6 +146,11 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The REST API alone with its correlation ids (what the core runs for its replicas).
+pub fn api(state: AppState) -> Router {
+    router(state).layer(axum::middleware::from_fn(error::correlation))
+}
+
 /// The whole BFF: the API router, the web bundle as its fallback, and the correlation id on
 /// every response — API, static files and 404s alike.
 pub fn app(state: AppState, web_dir: &std::path::Path) -> Router {

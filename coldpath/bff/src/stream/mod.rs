@@ -5,6 +5,7 @@
 //! - [`fanout`] — per-window serialisation shared by all sessions; notifications.
 //! - [`session`] — one task per socket.
 //! - [`updates`] — committed RFQ changes rendered as frames for their owner.
+//! - [`state`] — what sessions read, local (`orion up`) or mirrored from a core (`orion bff`).
 //!
 //! The token is validated in the handshake (`?access_token=`, since browsers cannot set headers
 //! on a WebSocket); a bad one gets 401 before any upgrade.
@@ -12,6 +13,7 @@
 pub mod fanout;
 pub mod protocol;
 pub mod session;
+pub mod state;
 pub mod updates;
 
 use std::sync::Arc;
@@ -24,6 +26,7 @@ use tokio::sync::{broadcast, watch};
 use crate::http::AppState;
 use crate::http::error::{AppError, Query};
 use fanout::{FrameTable, Notification};
+use state::{DepthSource, Gate, StreamState};
 
 /// Read buffer per socket: client frames are small, so 4 KiB instead of tungstenite's 128 KiB.
 const READ_BUFFER: usize = 4 * 1024;
@@ -79,21 +82,33 @@ pub struct StreamQuery {
 
 /// `GET /stream`: validates the token, then upgrades.
 pub async fn upgrade(
-    State(state): State<AppState>,
+    State(state): State<StreamState>,
     Query(query): Query<StreamQuery>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
     let token = query.access_token.ok_or(AppError::Unauthorized)?;
-    let claims = state
-        .auth
-        .authenticate(&token)
-        .map_err(crate::http::auth::auth_failure)?;
+    let claims = state.gate.authenticate(&token).await?;
     Ok(ws
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .on_upgrade(move |socket| session::run(socket, claims, state)))
+}
+
+impl axum::extract::FromRef<AppState> for StreamState {
+    fn from_ref(state: &AppState) -> Self {
+        StreamState {
+            instruments: Arc::clone(&state.instruments),
+            snapshots: Arc::clone(&state.snapshots),
+            hub: state.hub.clone(),
+            gate: Gate::Local {
+                auth: Arc::clone(&state.auth),
+                directory: Arc::clone(&state.directory),
+            },
+            depth: state.books.clone().map(DepthSource::Local),
+        }
+    }
 }
 
 impl StreamHub {

@@ -19,7 +19,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::fanout::FrameTable;
 use super::protocol::{self, Channel, ClientMessage, ErrorCode, SubscriptionRequest};
-use crate::http::AppState;
+use super::state::StreamState;
 use crate::market_view::MarketView;
 use orion_services::identity::Claims;
 
@@ -36,7 +36,7 @@ const DEPTH_LEVELS: usize = 10;
 
 struct Session {
     claims: Claims,
-    state: AppState,
+    state: StreamState,
     market: Vec<Subscription>,
     notifications: bool,
     rfqs: bool,
@@ -70,13 +70,13 @@ impl Drop for Live {
 }
 
 /// Runs a session until the client leaves or the server shuts down.
-pub async fn run(mut socket: WebSocket, claims: Claims, state: AppState) {
+pub async fn run(mut socket: WebSocket, claims: Claims, state: StreamState) {
     let _live = Live::new(state.hub.live());
     let mut frames = state.hub.frames();
     frames.mark_unchanged();
     let mut notifications = state.hub.notifications();
     let mut shutdown = state.hub.shutdown();
-    let mut disabled = state.directory.subscribe_disabled();
+    let mut disabled = state.gate.subscribe_disabled();
     let mut session = Session {
         claims,
         state,
@@ -140,7 +140,7 @@ pub async fn run(mut socket: WebSocket, claims: Claims, state: AppState) {
                 }
                 // Another user, or missed notices: check this session's user directly.
                 Ok(_) | Err(RecvError::Lagged(_)) => {
-                    if !session.state.directory.is_enabled(&session.claims.tenant, &session.claims.sub) {
+                    if !session.state.gate.is_enabled(&session.claims.tenant, &session.claims.sub) {
                         close_with(&mut socket, close_code::POLICY, "user disabled").await;
                         break;
                     }
@@ -407,7 +407,7 @@ impl Session {
         socket: &mut WebSocket,
         req: SubscriptionRequest,
     ) -> Result<(), axum::Error> {
-        if self.state.books.is_none() {
+        if self.state.depth.is_none() {
             let frame = protocol::error_frame(ErrorCode::UnknownChannel, "no order books here");
             return send(socket, frame.into()).await;
         }
@@ -444,11 +444,10 @@ impl Session {
 
     /// The `DEPTH` frame of `symbol`'s top ten levels, and the levels alone.
     fn depth_frame(&self, symbol: &str) -> (String, serde_json::Value) {
-        let books = self.state.books.as_ref().expect("checked on subscribe");
-        let depth = books.depth(symbol, DEPTH_LEVELS);
-        let levels = serde_json::json!({"bids": depth.bids, "asks": depth.asks});
+        let books = self.state.depth.as_ref().expect("checked on subscribe");
+        let (seq, levels) = books.levels(symbol, DEPTH_LEVELS);
         let frame = serde_json::json!({
-            "type": "DEPTH", "instrumentId": symbol, "seq": depth.seq,
+            "type": "DEPTH", "instrumentId": symbol, "seq": seq,
             "bids": levels["bids"], "asks": levels["asks"],
         });
         (frame.to_string(), levels)
@@ -456,7 +455,7 @@ impl Session {
 
     /// Once per window: a `DEPTH` frame for each subscribed book whose levels changed.
     async fn depth_changes(&mut self, socket: &mut WebSocket) -> Result<u64, axum::Error> {
-        let Some(books) = &self.state.books else {
+        let Some(books) = &self.state.depth else {
             return Ok(0);
         };
         let seq = books.seq();

@@ -1,4 +1,5 @@
-//! Starts a real `orion up` process on free ports and talks to it like a client would.
+//! Starts a real `orion up` (or `orion core` and `orion bff` replicas) on free ports and talks
+//! to it like a client would.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
@@ -33,21 +34,58 @@ impl Orion {
 
     /// Starts `orion up` on an existing data directory (a restart).
     pub fn start_in(data_dir: std::path::PathBuf, extra: &[&str]) -> Orion {
+        let mut args = vec![
+            "up",
+            "--http-addr",
+            "127.0.0.1:0",
+            "--feed-addr",
+            "127.0.0.1:0",
+            "--quic-addr",
+            "127.0.0.1:0",
+            "--grpc-addr",
+            "127.0.0.1:0",
+        ];
+        args.extend_from_slice(extra);
+        Self::spawn(&args, data_dir, [true, true, true])
+    }
+
+    /// Starts `orion core` on `data_dir` with gRPC on `grpc` (a fixed address, so replicas
+    /// find it again after a restart).
+    pub fn core_in(data_dir: std::path::PathBuf, grpc: SocketAddr, extra: &[&str]) -> Orion {
+        let grpc = grpc.to_string();
+        let mut args = vec![
+            "core",
+            "--feed-addr",
+            "127.0.0.1:0",
+            "--quic-addr",
+            "127.0.0.1:0",
+            "--grpc-addr",
+            &grpc,
+        ];
+        args.extend_from_slice(extra);
+        Self::spawn(&args, data_dir, [false, true, true])
+    }
+
+    /// Starts `orion bff` against the core at `grpc`, reading the internal credential from
+    /// the core's `data_dir`. Its data dir is the core's: dropping the replica keeps it.
+    pub fn bff(core_data_dir: &std::path::Path, grpc: SocketAddr) -> Orion {
+        let url = format!("http://{grpc}");
+        let mut replica = Self::spawn(
+            &["bff", "--http-addr", "127.0.0.1:0", "--core-url", &url],
+            core_data_dir.to_path_buf(),
+            [true, false, false],
+        );
+        replica.data_dir = std::path::PathBuf::new();
+        replica
+    }
+
+    /// Starts `orion ARGS…` on `data_dir`; returns once it printed the addresses `wants`
+    /// (HTTP, UDP feed, gRPC) in its banner. Those not wanted are left unspecified.
+    pub fn spawn(args: &[&str], data_dir: std::path::PathBuf, wants: [bool; 3]) -> Orion {
         let mut child = Command::new(env!("CARGO_BIN_EXE_orion"))
-            .args([
-                "up",
-                "--http-addr",
-                "127.0.0.1:0",
-                "--feed-addr",
-                "127.0.0.1:0",
-                "--quic-addr",
-                "127.0.0.1:0",
-                "--grpc-addr",
-                "127.0.0.1:0",
-            ])
+            .args(args)
             .arg("--data-dir")
             .arg(&data_dir)
-            .args(extra)
             // Tests run many servers at once: none of them builds the web bundle.
             .env("ORION_WEB_BUILD", "off")
             .env(
@@ -60,28 +98,44 @@ impl Orion {
             .expect("orion binary starts");
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
-        let (mut http, mut feed, mut grpc) = (None, None, None);
-        while http.is_none() || feed.is_none() || grpc.is_none() {
+        let unspecified: SocketAddr = "0.0.0.0:0".parse().unwrap();
+        let mut found: [Option<SocketAddr>; 3] =
+            wants.map(|wanted| (!wanted).then_some(unspecified));
+        while found.iter().any(Option::is_none) {
             let line = lines.next().expect("banner line").expect("utf-8 banner");
-            if let Some(addr) = line.strip_prefix("Orion is up: http://") {
-                http = Some(addr.trim().parse().unwrap());
-            }
-            if let Some(addr) = line.trim().strip_prefix("UDP feed:") {
-                feed = Some(addr.trim().parse().unwrap());
-            }
-            if let Some(addr) = line.trim().strip_prefix("gRPC:") {
-                grpc = Some(addr.trim().parse().unwrap());
+            let line = line.trim();
+            for (i, prefix) in ["Orion is up: http://", "UDP feed:", "gRPC:"]
+                .iter()
+                .enumerate()
+            {
+                let prefix = if i == 0 && args[0] == "bff" {
+                    "Orion BFF replica is up: http://"
+                } else {
+                    prefix
+                };
+                if let Some(addr) = line.strip_prefix(prefix) {
+                    found[i] = Some(addr.trim().parse().unwrap());
+                }
             }
         }
         std::thread::spawn(move || lines.for_each(drop));
+        let [http, feed, grpc] = found.map(Option::unwrap);
         Orion {
             child,
-            http: http.unwrap(),
-            feed: feed.unwrap(),
-            grpc: grpc.unwrap(),
+            http,
+            feed,
+            grpc,
             data_dir,
             client: reqwest::Client::new(),
         }
+    }
+
+    /// A free local TCP address (for a server that must come back on the same one).
+    pub fn free_addr() -> SocketAddr {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
