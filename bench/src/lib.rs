@@ -6,6 +6,8 @@
 //! - [`engine`] — the RFQ engine on one core: quotes/s, accept-decision latency.
 //! - [`clob`] — the order book under exchange-core's benchmark mix.
 //! - [`order_load`] — orders through REST against a real `orion up`, market makers running.
+//! - [`fanout`] — one `orion core`, two `orion bff` replicas, thousands of WebSocket sessions.
+//! - [`unary`] — one command through gRPC and through REST, same server, same run.
 //! - [`harness`] — the pipelines under test behind one [`harness::Harness`] interface.
 //! - [`latency`] — an hdrhistogram [`TickObserver`](orion_hotpath::TickObserver) measuring
 //!   publish → coalesce-applied, and percentile formatting.
@@ -14,6 +16,7 @@
 pub mod clob;
 pub mod e2e;
 pub mod engine;
+pub mod fanout;
 pub mod feed;
 pub mod harness;
 pub mod latency;
@@ -24,4 +27,5 @@ pub mod report;
 pub mod rfq_load;
 pub mod scenarios;
 pub mod store_load;
+pub mod unary;
 pub mod workload;

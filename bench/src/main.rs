@@ -143,6 +143,34 @@ enum Cmd {
     },
     /// UDP → WebSocket end to end against a real orion process.
     E2e(E2eArgs),
+    /// One `orion core`, two `orion bff` replicas, many WebSocket sessions; then CreateRFQ
+    /// through gRPC against REST. Writes perf-reports/fanout.md.
+    Fanout {
+        /// The orion binary.
+        #[arg(long, default_value = "target/release/orion")]
+        orion: PathBuf,
+        /// WebSocket sessions in all.
+        #[arg(long, default_value_t = 10_000)]
+        sessions: usize,
+        /// Instruments per session.
+        #[arg(long, default_value_t = 20)]
+        per_session: usize,
+        /// Feed ticks per second across all instruments.
+        #[arg(long, default_value_t = 100)]
+        rate: u64,
+        /// Seconds measured.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// The replicas' coalescing window, ms.
+        #[arg(long, default_value_t = 100)]
+        window_ms: u64,
+        /// CreateRFQ rounds per face.
+        #[arg(long, default_value_t = 500)]
+        unary_rounds: usize,
+        /// Output directory.
+        #[arg(long, default_value = "perf-reports")]
+        out: PathBuf,
+    },
     /// Everything, written to perf-reports/hotpath.md (run the criterion benches first).
     Report {
         #[command(flatten)]
@@ -288,6 +316,32 @@ async fn main() -> Result<()> {
                 h.value_at_quantile(0.999),
                 h.max()
             );
+        }
+        Cmd::Fanout {
+            orion,
+            sessions,
+            per_session,
+            rate,
+            seconds,
+            window_ms,
+            unary_rounds,
+            out,
+        } => {
+            let command = std::env::args().collect::<Vec<_>>().join(" ");
+            let fanout = orion_bench::fanout::run(orion_bench::fanout::FanoutConfig {
+                orion: orion.clone(),
+                sessions,
+                per_session,
+                rate,
+                duration: Duration::from_secs(seconds),
+                window_ms,
+            })
+            .await?;
+            let unary = orion_bench::unary::run(&orion, unary_rounds).await?;
+            let report = orion_bench::fanout::markdown(&fanout, &unary, &command);
+            std::fs::create_dir_all(&out)?;
+            std::fs::write(out.join("fanout.md"), &report)?;
+            println!("{report}");
         }
         Cmd::Orders {
             orion,

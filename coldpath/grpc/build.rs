@@ -18,6 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "../../proto/v1/rfq.proto",
                 "../../proto/v1/execution.proto",
                 "../../proto/v1/posttrade.proto",
+                "../../proto/v1/admin.proto",
             ],
             &["../../proto/v1"],
         )?;

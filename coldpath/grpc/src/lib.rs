@@ -1,5 +1,5 @@
 //! Orion's gRPC faces (`proto/v1`, package `orion.v1`): `MarketDataService`, `OrderService`,
-//! `RFQService`, `ExecutionService` and `PostTradeService` over the same services the REST handlers use — no rule is implemented twice — plus
+//! `RFQService`, `ExecutionService`, `PostTradeService` and `AdminService` over the same services the REST handlers use — no rule is implemented twice — plus
 //! `grpc.health.v1` (overall and per service, NOT_SERVING while the store is down) and server
 //! reflection (v1 and v1alpha).
 //!
@@ -12,13 +12,14 @@
 //! - `status` — how a refusal or a service error becomes a gRPC status with
 //!   `google.rpc.ErrorInfo` (the Orion code as the reason).
 //! - [`link`] — the internal `CoreLink` a BFF replica attaches through, and its client.
-//! - `market`, `orders`, `rfq`, `execution`, `posttrade` — the services.
+//! - `market`, `orders`, `rfq`, `execution`, `posttrade`, `admin` — the services.
 //!
 //! The contract only grows within `v1`: a test compares the compiled descriptors with the
 //! committed baseline `proto/baseline/v1/descriptors.json` and fails when a message, a field or
 //! an RPC is removed, renumbered or retyped (`ORION_UPDATE_PROTO_BASELINE=1` rewrites the
 //! baseline after a deliberate, compatible addition).
 
+mod admin;
 mod auth;
 #[cfg(test)]
 mod contract;
@@ -53,6 +54,7 @@ pub mod pb {
         tonic::include_file_descriptor_set!("orion_v1_descriptor");
 }
 
+use pb::admin_service_server::AdminServiceServer;
 use pb::execution_service_server::ExecutionServiceServer;
 use pb::market_data_service_server::MarketDataServiceServer;
 use pb::order_service_server::OrderServiceServer;
@@ -78,6 +80,8 @@ pub struct GrpcContext {
     pub books: BookView,
     /// Confirmations and settlement sagas.
     pub posttrade: orion_services::posttrade::PostTradeService,
+    /// Instruments, venues, LPs, users.
+    pub admin: Arc<orion_services::admin::AdminService>,
     /// The credential of Orion's own processes; `None` accepts no internal caller.
     pub internal: Option<link::InternalCredential>,
     /// The core link for BFF replicas; `None` where no replica may attach.
@@ -85,12 +89,13 @@ pub struct GrpcContext {
 }
 
 /// The services' names, as health and reflection list them.
-pub const SERVICES: [&str; 5] = [
+pub const SERVICES: [&str; 6] = [
     "orion.v1.MarketDataService",
     "orion.v1.OrderService",
     "orion.v1.RFQService",
     "orion.v1.ExecutionService",
     "orion.v1.PostTradeService",
+    "orion.v1.AdminService",
 ];
 
 /// A bound gRPC server: its address and the task serving it.
@@ -160,7 +165,11 @@ pub async fn serve(
             interceptor.clone(),
         ))
         .add_service(PostTradeServiceServer::with_interceptor(
-            posttrade::PostTrade::new(context),
+            posttrade::PostTrade::new(context.clone()),
+            interceptor.clone(),
+        ))
+        .add_service(AdminServiceServer::with_interceptor(
+            admin::Admin::new(context),
             interceptor,
         ))
         .prepare();

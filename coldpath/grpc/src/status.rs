@@ -40,6 +40,7 @@ pub fn service(err: ServiceError) -> Status {
         ServiceError::NotEntitled(message) => {
             coded(Code::PermissionDenied, "NOT_ENTITLED", &message)
         }
+        ServiceError::Forbidden(message) => coded(Code::PermissionDenied, "FORBIDDEN", &message),
         ServiceError::Conflict { code, message } => coded(Code::FailedPrecondition, code, &message),
         ServiceError::InProgress => coded(
             Code::FailedPrecondition,

@@ -103,7 +103,7 @@ def main():
 
             health = health_pb2_grpc.HealthStub(channel)
             services = ("orion.v1.MarketDataService", "orion.v1.OrderService", "orion.v1.RFQService",
-                        "orion.v1.ExecutionService", "orion.v1.PostTradeService")
+                        "orion.v1.ExecutionService", "orion.v1.PostTradeService", "orion.v1.AdminService")
             for service in ("",) + services:
                 status = health.Check(health_pb2.HealthCheckRequest(service=service)).status
                 assert status == health_pb2.HealthCheckResponse.SERVING, (service, status)

@@ -390,6 +390,7 @@ where
             snapshots: Arc::clone(&platform.snapshots),
             books,
             posttrade: orion_services::posttrade::PostTradeService::new(store_for_grpc),
+            admin: Arc::clone(state.admin.as_ref().expect("set above")),
             internal,
             link,
         },

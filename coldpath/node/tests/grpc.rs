@@ -16,6 +16,7 @@ use orion_grpc::pb::order_service_client::OrderServiceClient;
 use orion_grpc::pb::post_trade_service_client::PostTradeServiceClient;
 use orion_grpc::pb::rfq_service_client::RfqServiceClient;
 use orion_grpc::pb::{self, tick_update::Kind};
+use serde_json::json;
 use support::{Orion, sqlite_url};
 use tokio_stream::StreamExt;
 use tonic::transport::Channel;
@@ -42,6 +43,200 @@ fn limit(side: pb::Side, qty: &str, price: &str, key: &str) -> pb::PlaceOrderReq
     }
 }
 
+/// Administration over gRPC: the roles the services check, the directory's lists, limits and
+/// the tenant kill switch refusing a trader's RFQ until it is lifted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administration_over_grpc() {
+    use orion_grpc::pb::admin_service_client::AdminServiceClient;
+    let orion = Orion::start(&["--market-makers", "false"]);
+    let channel = Channel::from_shared(format!("http://{}", orion.grpc))
+        .unwrap()
+        .connect()
+        .await
+        .expect("gRPC listens");
+    let mut admin = AdminServiceClient::new(channel.clone());
+    let mut rfqs = RfqServiceClient::new(channel.clone());
+    let (trader, tenant_admin, risk, ops) = (
+        orion.login("trader@acme").await,
+        orion.login("admin@acme").await,
+        orion.login("risk@acme").await,
+        orion.login("ops@orion").await,
+    );
+    let forbidden = |status: tonic::Status| {
+        assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
+        assert_eq!(
+            status.get_error_details().error_info().unwrap().reason,
+            "FORBIDDEN"
+        );
+    };
+
+    // Users: the tenant's admin lists them (their own tenant only); a trader may not.
+    let users = admin
+        .list_users(authed(pb::ListUsersRequest {}, &tenant_admin))
+        .await
+        .unwrap()
+        .into_inner()
+        .users;
+    assert!(
+        users
+            .iter()
+            .any(|u| u.user_id == "trader@acme" && u.enabled)
+    );
+    assert!(users.iter().all(|u| u.tenant_id == "acme"), "{users:?}");
+    forbidden(
+        admin
+            .list_users(authed(pb::ListUsersRequest {}, &trader))
+            .await
+            .unwrap_err(),
+    );
+
+    // The platform's lists: the operator's, not a tenant admin's.
+    let instruments = admin
+        .list_instruments(authed(pb::ListInstrumentsRequest {}, &ops))
+        .await
+        .unwrap()
+        .into_inner()
+        .instruments;
+    let eurusd = instruments
+        .iter()
+        .find(|i| i.instrument_id == "EUR/USD")
+        .unwrap();
+    assert_eq!(
+        (eurusd.asset_class.as_str(), eurusd.tick_size.as_str()),
+        ("fx", "0.00001")
+    );
+    let lps = admin
+        .list_l_ps(authed(pb::ListLPsRequest {}, &ops))
+        .await
+        .unwrap()
+        .into_inner()
+        .lps;
+    assert!(lps.len() >= 3, "{lps:?}");
+    admin
+        .list_venues(authed(pb::ListVenuesRequest {}, &ops))
+        .await
+        .unwrap();
+    let mut changed = lps[0].clone();
+    changed.max_quotes_per_sec = 77;
+    let configured = admin
+        .configure_lp(authed(
+            pb::ConfigureLpRequest {
+                lp: Some(changed.clone()),
+            },
+            &ops,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(configured, changed);
+    let lps = admin
+        .list_l_ps(authed(pb::ListLPsRequest {}, &ops))
+        .await
+        .unwrap()
+        .into_inner()
+        .lps;
+    assert!(lps.contains(&changed), "{lps:?}");
+    forbidden(
+        admin
+            .configure_lp(authed(
+                pb::ConfigureLpRequest { lp: Some(changed) },
+                &tenant_admin,
+            ))
+            .await
+            .unwrap_err(),
+    );
+    forbidden(
+        admin
+            .list_instruments(authed(pb::ListInstrumentsRequest {}, &tenant_admin))
+            .await
+            .unwrap_err(),
+    );
+
+    // Limits: a risk officer's; a trader's attempt is refused.
+    let limits = || pb::SetLimitsRequest {
+        limits: Some(pb::set_limits_request::Limits::User(pb::UserLimits {
+            user_id: "trader@acme".into(),
+            max_notional: 50_000_000,
+            max_rfqs_per_sec: 50,
+        })),
+    };
+    let mut request = authed(limits(), &risk);
+    request
+        .metadata_mut()
+        .insert("x-correlation-id", "grpc-limits-1".parse().unwrap());
+    let applied = admin.set_limits(request).await.unwrap().into_inner();
+    assert_eq!(applied.correlation_id, "grpc-limits-1");
+    forbidden(
+        admin
+            .set_limits(authed(limits(), &trader))
+            .await
+            .unwrap_err(),
+    );
+
+    // The tenant kill switch refuses the trader's RFQ with its reason, until it is lifted; the
+    // global one is the platform's alone.
+    let switch = |enabled: bool, scope: pb::KillSwitchScope| pb::SetKillSwitchRequest {
+        scope: scope as i32,
+        enabled,
+        cancel_resting: None,
+    };
+    let state = admin
+        .set_kill_switch(authed(switch(true, pb::KillSwitchScope::Tenant), &risk))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(state.enabled && state.tenant_id == "acme", "{state:?}");
+    let create = || pb::CreateRfqRequest {
+        instrument_id: "EUR/USD".into(),
+        side: pb::Side::Buy as i32,
+        size: "100000".into(),
+        expiry_seconds: 10,
+        ..Default::default()
+    };
+    let refused = rfqs
+        .create_rfq(authed(create(), &trader))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.get_error_details().error_info().unwrap().reason,
+        "KILL_SWITCH_TENANT",
+        "{refused:?}"
+    );
+    forbidden(
+        admin
+            .set_kill_switch(authed(switch(true, pb::KillSwitchScope::Global), &risk))
+            .await
+            .unwrap_err(),
+    );
+    admin
+        .set_kill_switch(authed(switch(false, pb::KillSwitchScope::Tenant), &risk))
+        .await
+        .unwrap();
+    rfqs.create_rfq(authed(create(), &trader)).await.unwrap();
+
+    // Disabling a user through gRPC takes effect for REST at once.
+    let disabled = admin
+        .set_user_enabled(authed(
+            pb::SetUserEnabledRequest {
+                user_id: "sales@acme".into(),
+                enabled: false,
+            },
+            &tenant_admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!disabled.enabled);
+    let login = orion
+        .client
+        .post(orion.url("/auth/login"))
+        .json(&json!({"username": "sales@acme", "password": "demo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 401);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_and_market_data_over_grpc() {
     let orion = Orion::start(&[]);
@@ -61,6 +256,7 @@ async fn orders_and_market_data_over_grpc() {
         "orion.v1.RFQService",
         "orion.v1.ExecutionService",
         "orion.v1.PostTradeService",
+        "orion.v1.AdminService",
     ] {
         let status = health
             .check(tonic_health::pb::HealthCheckRequest {
@@ -104,6 +300,7 @@ async fn orders_and_market_data_over_grpc() {
         "orion.v1.RFQService",
         "orion.v1.ExecutionService",
         "orion.v1.PostTradeService",
+        "orion.v1.AdminService",
         "grpc.health.v1.Health",
         "grpc.reflection.v1.ServerReflection",
         "grpc.reflection.v1alpha.ServerReflection",
@@ -128,12 +325,45 @@ async fn orders_and_market_data_over_grpc() {
             .code(),
         Code::Unauthenticated
     );
-    let snapshot = market
-        .get_snapshot(authed(ask(), &trader))
-        .await
-        .unwrap()
-        .into_inner();
+    // An identity asserted with x-security-context counts only from Orion's own processes: a
+    // public client's, even beside a valid token, is refused; so is a tenant header naming
+    // another tenant.
+    let me: serde_json::Value = orion.get("/me", &trader).await.json().await.unwrap();
+    let forged = orion_grpc::link::encode_security_context(&serde_json::from_value(json!({
+        "sub": "admin@acme", "tenant": "acme", "roles": ["ROLE_ADMIN"], "ent": ["fx"], "ins": [],
+        "typ": "access", "iss": "orion", "iat": 0, "exp": u64::MAX, "jti": "x",
+    })).unwrap());
+    let mut request = authed(ask(), &trader);
+    request
+        .metadata_mut()
+        .insert("x-security-context", forged.parse().unwrap());
+    let refused = market.get_snapshot(request).await.unwrap_err();
+    assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
+    let mut request = authed(ask(), &trader);
+    request
+        .metadata_mut()
+        .insert("x-tenant-id", "globex".parse().unwrap());
+    assert_eq!(
+        market.get_snapshot(request).await.unwrap_err().code(),
+        Code::PermissionDenied
+    );
+    let mut request = authed(ask(), &trader);
+    request.metadata_mut().insert(
+        "x-tenant-id",
+        me["tenant"].as_str().unwrap().parse().unwrap(),
+    );
+    let snapshot = market.get_snapshot(request).await.unwrap().into_inner();
     assert!(!snapshot.mid.is_empty() && snapshot.seq > 0, "{snapshot:?}");
+    // The internal link answers nobody without the internal credential.
+    let mut link = orion_grpc::link::pb::core_link_client::CoreLinkClient::new(channel.clone());
+    assert_eq!(
+        link.describe(orion_grpc::link::pb::DescribeRequest {})
+            .await
+            .unwrap_err()
+            .code(),
+        Code::Unimplemented,
+        "orion up serves no core link"
+    );
 
     // The tick stream: a snapshot first, then ticks.
     let mut ticks = market

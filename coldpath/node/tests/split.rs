@@ -78,6 +78,17 @@ async fn two_replicas_share_one_core_and_ride_out_its_restart() {
     let a = Orion::bff(&data_dir, grpc);
     let b = Orion::bff(&data_dir, grpc);
 
+    // The core's link answers only Orion's own processes.
+    let mut link =
+        orion_grpc::link::pb::core_link_client::CoreLinkClient::connect(format!("http://{grpc}"))
+            .await
+            .unwrap();
+    let refused = link
+        .describe(orion_grpc::link::pb::DescribeRequest {})
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{refused:?}");
+
     // Logins and reads go through either replica; a token from one works on the other.
     let token = a.login("trader@acme").await;
     let other = b.login("trader@globex").await;

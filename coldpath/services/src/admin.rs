@@ -54,6 +54,9 @@ pub enum AdminError {
     /// It exists already.
     #[error("{0}")]
     Conflict(String),
+    /// The actor lacks the role the change needs.
+    #[error("{0}")]
+    Forbidden(String),
     /// Nothing could be made durable; nothing was done.
     #[error("the change could not be made durable; nothing was done")]
     Unavailable,
@@ -69,9 +72,45 @@ pub struct Actor {
     pub tenant: String,
     /// User.
     pub user: String,
+    /// The user's roles: every operation checks the ones it needs.
+    pub roles: Vec<String>,
     /// The request's correlation id.
     pub correlation_id: String,
 }
+
+impl Actor {
+    /// The caller of a request, from its token's claims.
+    pub fn from_claims(claims: &crate::identity::Claims, correlation_id: String) -> Self {
+        Self {
+            tenant: claims.tenant.clone(),
+            user: claims.sub.clone(),
+            roles: claims.roles.clone(),
+            correlation_id,
+        }
+    }
+
+    /// `Forbidden` unless the actor holds one of `roles`.
+    fn needs(&self, roles: &[&str]) -> Result<(), AdminError> {
+        if roles
+            .iter()
+            .any(|r| self.roles.iter().any(|held| held == r))
+        {
+            Ok(())
+        } else {
+            Err(AdminError::Forbidden(format!(
+                "needs {}",
+                roles.join(" or ")
+            )))
+        }
+    }
+}
+
+/// Who administers a tenant's users and feature flags.
+pub const TENANT_ADMIN: &[&str] = &["ROLE_ADMIN"];
+/// Who reads a tenant's audit trail.
+pub const AUDITORS: &[&str] = &["ROLE_ADMIN", "ROLE_RISK"];
+/// Who administers the platform: instruments, LPs, venues.
+pub const PLATFORM: &[&str] = &["ROLE_PLATFORM"];
 
 /// A user to create.
 #[derive(Debug, Clone)]
@@ -249,6 +288,7 @@ impl AdminService {
         actor: &Actor,
         config: InstrumentConfig,
     ) -> Result<InstrumentRecord, AdminError> {
+        actor.needs(PLATFORM)?;
         let id = config.instrument_id.as_str();
         if id.is_empty() || id.len() > 64 || id.trim() != id || id.chars().any(char::is_control) {
             return Err(AdminError::Invalid(
@@ -353,6 +393,7 @@ impl AdminService {
         actor: &Actor,
         config: InstrumentConfig,
     ) -> Result<InstrumentRecord, AdminError> {
+        actor.needs(PLATFORM)?;
         let serialised = self.serialise().await;
         let Some(mut record) = self.effects.directory.instrument(&config.instrument_id) else {
             return Err(AdminError::NotFound("no such instrument"));
@@ -440,6 +481,7 @@ impl AdminService {
 
     /// Creates a user in the actor's tenant; the user can log in at once.
     pub async fn create_user(&self, actor: &Actor, new: NewUser) -> Result<UserRecord, AdminError> {
+        actor.needs(TENANT_ADMIN)?;
         if !valid_id(&new.user_id) {
             return Err(AdminError::Invalid(
                 "userId must be 1-128 characters of letters, digits and @.-_/".into(),
@@ -542,8 +584,33 @@ impl AdminService {
     }
 
     /// The users of the actor's tenant.
-    pub fn list_users(&self, actor: &Actor) -> Vec<UserRecord> {
-        self.effects.directory.users_of(&actor.tenant)
+    pub fn list_users(&self, actor: &Actor) -> Result<Vec<UserRecord>, AdminError> {
+        actor.needs(TENANT_ADMIN)?;
+        Ok(self.effects.directory.users_of(&actor.tenant))
+    }
+
+    /// Every LP.
+    pub fn list_lps(&self, actor: &Actor) -> Result<Vec<LpRecord>, AdminError> {
+        actor.needs(PLATFORM)?;
+        Ok(self.effects.directory.lps())
+    }
+
+    /// Every venue.
+    pub fn list_venues(&self, actor: &Actor) -> Result<Vec<VenueRecord>, AdminError> {
+        actor.needs(PLATFORM)?;
+        Ok(self.effects.directory.venues())
+    }
+
+    /// Every instrument's reference data.
+    pub fn list_instruments(&self, actor: &Actor) -> Result<Vec<InstrumentRecord>, AdminError> {
+        actor.needs(PLATFORM)?;
+        Ok(self.effects.directory.instruments())
+    }
+
+    /// The actor's tenant's feature flags.
+    pub fn feature_flags(&self, actor: &Actor) -> Result<FeatureFlags, AdminError> {
+        actor.needs(TENANT_ADMIN)?;
+        Ok(self.effects.directory.feature_flags(&actor.tenant))
     }
 
     /// Enables or disables a user of the actor's tenant. A disabled user's tokens are refused
@@ -554,6 +621,7 @@ impl AdminService {
         user: &str,
         enabled: bool,
     ) -> Result<UserRecord, AdminError> {
+        actor.needs(TENANT_ADMIN)?;
         let serialised = self.serialise().await;
         let Some(mut record) = self
             .effects
@@ -586,6 +654,7 @@ impl AdminService {
         actor: &Actor,
         config: LpConfig,
     ) -> Result<LpRecord, AdminError> {
+        actor.needs(PLATFORM)?;
         if !valid_id(&config.lp_id) {
             return Err(AdminError::Invalid("lpId must be 1-128 characters".into()));
         }
@@ -663,6 +732,7 @@ impl AdminService {
         actor: &Actor,
         venue: VenueRecord,
     ) -> Result<VenueRecord, AdminError> {
+        actor.needs(PLATFORM)?;
         if !valid_id(&venue.venue_id) {
             return Err(AdminError::Invalid(
                 "venueId must be 1-128 characters".into(),
@@ -672,6 +742,13 @@ impl AdminService {
             return Err(AdminError::Invalid(
                 "executionType must be RFQ or CLOB".into(),
             ));
+        }
+        if let Some(unknown) = venue
+            .instruments
+            .iter()
+            .find(|id| self.effects.instruments.id(id).is_none())
+        {
+            return Err(AdminError::Invalid(format!("unknown instrument {unknown}")));
         }
         let serialised = self.serialise().await;
         let change = DirectoryChange::VenueConfigured {
@@ -691,6 +768,7 @@ impl AdminService {
         actor: &Actor,
         flags: FeatureFlags,
     ) -> Result<FeatureFlags, AdminError> {
+        actor.needs(TENANT_ADMIN)?;
         let serialised = self.serialise().await;
         let change = DirectoryChange::FeatureFlagsSet {
             tenant: actor.tenant.clone(),
@@ -713,6 +791,7 @@ impl AdminService {
         correlation_id: Option<&str>,
         limit: Option<i64>,
     ) -> Result<Vec<AuditRecord>, AdminError> {
+        actor.needs(AUDITORS)?;
         Ok(self
             .store
             .audit(&AuditQuery {

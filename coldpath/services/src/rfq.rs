@@ -51,6 +51,9 @@ pub enum ServiceError {
     /// The caller is not entitled to it.
     #[error("{0}")]
     NotEntitled(String),
+    /// The caller lacks the role it needs.
+    #[error("{0}")]
+    Forbidden(String),
     /// The entity's state does not allow it (an order already filled, …).
     #[error("{message}")]
     Conflict {
@@ -71,6 +74,21 @@ pub enum ServiceError {
     /// A stored answer could not be read back.
     #[error("stored answer unreadable: {0}")]
     StoredAnswer(#[from] serde_json::Error),
+}
+
+/// Who may set limits and their tenant's kill switch.
+pub const RISK_OFFICERS: &[&str] = &["ROLE_RISK", "ROLE_ADMIN"];
+
+/// `Forbidden` unless the caller holds one of `roles`.
+pub fn needs(caller: &Caller, roles: &[&str]) -> Result<(), ServiceError> {
+    if roles.iter().any(|r| caller.claims.has_role(r)) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(format!(
+            "needs {}",
+            roles.join(" or ")
+        )))
+    }
 }
 
 /// Rows per blotter page when the client does not say.
@@ -545,6 +563,12 @@ impl RfqService {
         cancel_resting: bool,
         correlation_id: &str,
     ) -> Result<Answer, ServiceError> {
+        // The global switch halts every tenant: only the platform's operators hold it.
+        if global {
+            needs(caller, &["ROLE_PLATFORM"])?;
+        } else {
+            needs(caller, RISK_OFFICERS)?;
+        }
         let scope = if global {
             KillScope::Global
         } else {
@@ -574,6 +598,7 @@ impl RfqService {
         max_rfqs_per_sec: u32,
         correlation_id: &str,
     ) -> Result<Answer, ServiceError> {
+        needs(caller, RISK_OFFICERS)?;
         let Some(user) = self.directory.user_id(&caller.claims.tenant, username) else {
             return Err(ServiceError::NotFound("no such user in your tenant"));
         };
@@ -595,6 +620,7 @@ impl RfqService {
         max_open_notional: i64,
         correlation_id: &str,
     ) -> Result<Answer, ServiceError> {
+        needs(caller, RISK_OFFICERS)?;
         let tenant = caller.tenant;
         self.decide(caller, "limits", None, correlation_id, move |request| {
             Command::SetTenantLimit {

@@ -25,20 +25,15 @@ fn service(state: &AppState) -> Result<&AdminService, AppError> {
         .ok_or_else(|| AppError::Unavailable("administration is not enabled".into()))
 }
 
-fn require(claims: &Claims, roles: &[&str]) -> Result<Actor, AppError> {
-    if !roles.iter().any(|r| claims.has_role(r)) {
-        return Err(AppError::Forbidden(format!("needs {}", roles.join(" or "))));
-    }
-    Ok(Actor {
-        tenant: claims.tenant.clone(),
-        user: claims.sub.clone(),
-        correlation_id: current_correlation_id(),
-    })
+/// The caller as the administration service sees it; the service checks the roles.
+fn actor(claims: &Claims) -> Actor {
+    Actor::from_claims(claims, current_correlation_id())
 }
 
 fn admin_error(err: AdminError) -> AppError {
     match err {
         AdminError::Invalid(message) => AppError::BadRequest(message),
+        AdminError::Forbidden(message) => AppError::Forbidden(message),
         AdminError::NotFound(message) => AppError::NotFound(message.into()),
         AdminError::Conflict(message) => AppError::Coded {
             status: StatusCode::CONFLICT,
@@ -95,9 +90,10 @@ pub async fn list_users(
     State(state): State<AppState>,
     AuthUser(claims): AuthUser,
 ) -> Result<Response, AppError> {
-    let actor = require(&claims, &["ROLE_ADMIN"])?;
+    let actor = actor(&claims);
     let users: Vec<UserView> = service(&state)?
         .list_users(&actor)
+        .map_err(admin_error)?
         .into_iter()
         .map(UserView::from)
         .collect();
@@ -124,7 +120,7 @@ pub async fn create_user(
     AuthUser(claims): AuthUser,
     Json(body): Json<CreateUserBody>,
 ) -> Result<Response, AppError> {
-    let actor = require(&claims, &["ROLE_ADMIN"])?;
+    let actor = actor(&claims);
     let user = service(&state)?
         .create_user(
             &actor,
@@ -149,7 +145,7 @@ async fn set_enabled(
     user: String,
     enabled: bool,
 ) -> Result<Response, AppError> {
-    let actor = require(&claims, &["ROLE_ADMIN"])?;
+    let actor = actor(&claims);
     let user = service(&state)?
         .set_user_enabled(&actor, &user, enabled)
         .await
@@ -205,7 +201,7 @@ pub async fn audit(
     AuthUser(claims): AuthUser,
     Query(params): Query<AuditParams>,
 ) -> Result<Response, AppError> {
-    let actor = require(&claims, &["ROLE_ADMIN", "ROLE_RISK"])?;
+    let actor = actor(&claims);
     let rows = service(&state)?
         .audit(
             &actor,
@@ -261,10 +257,9 @@ pub async fn list_lps(
     State(state): State<AppState>,
     AuthUser(claims): AuthUser,
 ) -> Result<Response, AppError> {
-    require(&claims, &["ROLE_PLATFORM"])?;
     let lps: Vec<LpBody> = service(&state)?
-        .directory()
-        .lps()
+        .list_lps(&actor(&claims))
+        .map_err(admin_error)?
         .into_iter()
         .map(LpBody::from)
         .collect();
@@ -277,7 +272,7 @@ pub async fn configure_lp(
     AuthUser(claims): AuthUser,
     Json(body): Json<LpBody>,
 ) -> Result<Response, AppError> {
-    let actor = require(&claims, &["ROLE_PLATFORM"])?;
+    let actor = actor(&claims);
     let lp = service(&state)?
         .configure_lp(
             &actor,
@@ -321,10 +316,9 @@ pub async fn list_venues(
     State(state): State<AppState>,
     AuthUser(claims): AuthUser,
 ) -> Result<Response, AppError> {
-    require(&claims, &["ROLE_PLATFORM"])?;
     let venues: Vec<VenueBody> = service(&state)?
-        .directory()
-        .venues()
+        .list_venues(&actor(&claims))
+        .map_err(admin_error)?
         .into_iter()
         .map(VenueBody::from)
         .collect();
@@ -337,12 +331,7 @@ pub async fn configure_venue(
     AuthUser(claims): AuthUser,
     Json(body): Json<VenueBody>,
 ) -> Result<Response, AppError> {
-    let actor = require(&claims, &["ROLE_PLATFORM"])?;
-    for id in &body.instruments {
-        if state.instruments.id(id).is_none() {
-            return Err(AppError::BadRequest(format!("unknown instrument {id}")));
-        }
-    }
+    let actor = actor(&claims);
     let venue = VenueRecord {
         venue_id: body.venue_id,
         execution_type: body.execution_type,
@@ -373,8 +362,10 @@ pub async fn feature_flags(
     State(state): State<AppState>,
     AuthUser(claims): AuthUser,
 ) -> Result<Response, AppError> {
-    let actor = require(&claims, &["ROLE_ADMIN"])?;
-    let f = service(&state)?.directory().feature_flags(&actor.tenant);
+    let actor = actor(&claims);
+    let f = service(&state)?
+        .feature_flags(&actor)
+        .map_err(admin_error)?;
     Ok(axum::Json(FlagsBody {
         oms: f.oms,
         clob: f.clob,
@@ -389,7 +380,7 @@ pub async fn set_feature_flags(
     AuthUser(claims): AuthUser,
     Json(body): Json<FlagsBody>,
 ) -> Result<Response, AppError> {
-    let actor = require(&claims, &["ROLE_ADMIN"])?;
+    let actor = actor(&claims);
     let f = service(&state)?
         .set_feature_flags(
             &actor,
@@ -469,10 +460,9 @@ pub async fn list_instruments(
     State(state): State<AppState>,
     AuthUser(claims): AuthUser,
 ) -> Result<Response, AppError> {
-    require(&claims, &["ROLE_PLATFORM"])?;
     let instruments: Vec<InstrumentBody> = service(&state)?
-        .directory()
-        .instruments()
+        .list_instruments(&actor(&claims))
+        .map_err(admin_error)?
         .into_iter()
         .map(InstrumentBody::from)
         .collect();
@@ -485,7 +475,7 @@ pub async fn create_instrument(
     AuthUser(claims): AuthUser,
     Json(body): Json<InstrumentBody>,
 ) -> Result<Response, AppError> {
-    let actor = require(&claims, &["ROLE_PLATFORM"])?;
+    let actor = actor(&claims);
     let instrument = service(&state)?
         .create_instrument(&actor, body.into_config())
         .await
@@ -504,7 +494,7 @@ pub async fn update_instrument(
     Path(id): Path<String>,
     Json(body): Json<InstrumentBody>,
 ) -> Result<Response, AppError> {
-    let actor = require(&claims, &["ROLE_PLATFORM"])?;
+    let actor = actor(&claims);
     if body.instrument_id != id {
         return Err(AppError::BadRequest(
             "instrumentId in the body must match the path".into(),

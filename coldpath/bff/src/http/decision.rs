@@ -157,6 +157,7 @@ pub fn service_error(err: ServiceError) -> AppError {
             code: "NOT_ENTITLED",
             message,
         },
+        ServiceError::Forbidden(message) => AppError::Forbidden(message),
         ServiceError::InProgress => AppError::Coded {
             status: StatusCode::CONFLICT,
             code: "IDEMPOTENCY_IN_PROGRESS",

