@@ -116,10 +116,11 @@ step "tests"
 cargo test --workspace --locked
 
 step "gRPC: an outside grpcio client against orion up"
-# Python's grpcio, grpc_tools (protoc), health and reflection clients, as a customer installs them.
-if ! python3 -c "import grpc_tools, grpc_health, grpc_reflection" 2>/dev/null; then
+# Python's grpcio, grpc_tools (protoc), health and reflection clients, as a customer installs
+# them, and a Kafka client to read the events the calls committed from the broker.
+if ! python3 -c "import grpc_tools, grpc_health, grpc_reflection, confluent_kafka" 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check \
-    grpcio grpcio-tools grpcio-health-checking grpcio-reflection
+    grpcio grpcio-tools grpcio-health-checking grpcio-reflection confluent-kafka
 fi
 python3 coldpath/grpc/tests/outside_client.py
 

@@ -7,14 +7,15 @@ every service; no token is UNAUTHENTICATED; a buy through the market makers' ask
 correlation id the client sent on the events it committed; the same idempotency key answers the
 same order; an analyst may not trade (PERMISSION_DENIED); another tenant's order is NOT_FOUND; a
 1 ms deadline ends with DEADLINE_EXCEEDED; an RFQ is created, its quotes watched, one accepted and
-the trade read back, with the client's correlation ids on the committed events. Exits non-zero
-on the first failure.
+the trade read back; the correlation ids the client sent are on the events it committed, read
+back from the Kafka-protocol broker (tansu, ORION_TANSU_BIN) the server publishes to. Exits
+non-zero on the first failure.
 """
 
 import json
 import os
 import pathlib
-import sqlite3
+import socket
 import subprocess
 import sys
 import tempfile
@@ -47,10 +48,56 @@ def stubs(out):
     sys.path.insert(0, str(out))
 
 
-def start(data_dir):
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_broker(work):
+    """A tansu broker (ORION_TANSU_BIN) on a free port; its process and address."""
+    port = free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    child = subprocess.Popen(
+        [os.environ["ORION_TANSU_BIN"], "broker", "--listener-url", url,
+         "--advertised-listener-url", url, "--storage-engine", "sqlite://tansu.db"],
+        cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return child, f"127.0.0.1:{port}"
+        except OSError:
+            if time.time() > deadline:
+                raise SystemExit("tansu did not listen")
+            time.sleep(0.05)
+
+
+def envelopes(brokers, topics, wanted, seconds=30):
+    """Reads `topics` from the start until every (correlation id, event type) of `wanted` was
+    seen on Kafka; returns what was seen per correlation id."""
+    from confluent_kafka import Consumer
+    consumer = Consumer({"bootstrap.servers": brokers, "group.id": f"outside-{os.getpid()}",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.subscribe(topics)
+    seen = {}
+    deadline = time.time() + seconds
+    try:
+        while time.time() < deadline and not wanted <= {(c, t) for c, ts in seen.items() for t in ts}:
+            message = consumer.poll(0.5)
+            if message is None or message.error():
+                continue
+            envelope = json.loads(message.value())
+            seen.setdefault(envelope["correlationId"], set()).add(envelope["eventType"])
+    finally:
+        consumer.close()
+    return seen
+
+
+def start(data_dir, brokers):
     child = subprocess.Popen(
         [orion_binary(), "up", "--http-addr", "127.0.0.1:0", "--quic-addr", "127.0.0.1:0",
-         "--grpc-addr", "127.0.0.1:0", "--data-dir", data_dir],
+         "--grpc-addr", "127.0.0.1:0", "--data-dir", data_dir, "--kafka-brokers", brokers],
         env={**os.environ, "ORION_WEB_BUILD": "off", "RUST_LOG": "warn"},
         stdout=subprocess.PIPE, text=True)
     http = grpc_addr = None
@@ -95,7 +142,8 @@ def main():
         import rfq_pb2
         import rfq_pb2_grpc
 
-        child, http, address = start(os.path.join(tmp, "data"))
+        broker, brokers = start_broker(tmp)
+        child, http, address = start(os.path.join(tmp, "data"), brokers)
         try:
             channel = grpc.insecure_channel(address)
             grpc.channel_ready_future(channel).result(timeout=10)
@@ -172,20 +220,19 @@ def main():
             trade = execution.GetTrade(execution_pb2.GetTradeRequest(trade_id=accepted.trade_id), metadata=trader)
             assert (trade.rfq_id, trade.lp_id, trade.price) == (created.rfq_id, quote.lp_id, quote.price), trade
 
-            with sqlite3.connect(os.path.join(tmp, "data", "orion.db")) as db:
-                def types(c):
-                    return {row[0] for row in db.execute(
-                        "SELECT event_type FROM outbox_events WHERE correlation_id = ?", (c,))}
-                placed_types = types(correlation)
-                rfq_types = types(rfq_correlation) | types(rfq_correlation + "-accept")
-            for wanted in ("OrderPlaced", "OrderAcknowledged", "OrderFilled", "TradeExecuted"):
-                assert wanted in placed_types, (wanted, placed_types)
-            for wanted in ("RFQCreated", "RFQSent", "QuoteAccepted", "TradeExecuted"):
-                assert wanted in rfq_types, (wanted, rfq_types)
-            print("outside grpcio client: health, reflection, auth, orders, RFQ to trade, deadline ok")
+            # The correlation ids this client sent are on the events in Kafka.
+            wanted = {(correlation, t) for t in ("OrderPlaced", "OrderAcknowledged", "OrderFilled")}
+            wanted |= {(rfq_correlation, t) for t in ("RFQCreated", "RFQSent")}
+            wanted |= {(rfq_correlation + "-accept", t) for t in ("QuoteAccepted", "TradeExecuted")}
+            seen = envelopes(brokers, ["dev.oms.orders.v1", "dev.rfq.lifecycle.v1", "dev.execution.trades.v1"], wanted)
+            for c, t in sorted(wanted):
+                assert t in seen.get(c, set()), (c, t, seen.get(c))
+            print("outside grpcio client: health, reflection, auth, orders, RFQ to trade, deadline, correlation ids on Kafka ok")
         finally:
             child.kill()
             child.wait()
+            broker.kill()
+            broker.wait()
 
 
 if __name__ == "__main__":
