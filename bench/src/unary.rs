@@ -1,7 +1,8 @@
 //! gRPC against REST for one unary command, in the same run against the same `orion up`:
 //! create an RFQ (answered once durable) through `RFQService/CreateRFQ` and through
 //! `POST /rfqs`, alternating, one client, so both see the same server, store and load. Each
-//! RFQ is cancelled after it is measured (not timed) so open-RFQ limits never refuse one.
+//! RFQ is cancelled after it is measured (not timed) so open-RFQ limits never refuse one, and a
+//! risk officer lifts the trader's RFQ rate limit first.
 
 use std::time::{Duration, Instant};
 
@@ -40,6 +41,25 @@ pub async fn run(orion: &std::path::Path, rounds: usize) -> Result<UnaryResult> 
         .json()
         .await?;
     let token = login["accessToken"].as_str().context("token")?.to_owned();
+    // A risk officer lifts the trader's RFQ rate limit (50/s) for the run.
+    let risk: serde_json::Value = http
+        .post(format!("{base}/auth/login"))
+        .json(&serde_json::json!({"username": "risk@acme", "password": "demo"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let lifted = http
+        .post(format!("{base}/admin/limits"))
+        .bearer_auth(risk["accessToken"].as_str().context("risk token")?)
+        .json(&serde_json::json!({"userId": "trader@acme", "maxNotional": 1_000_000_000_000i64, "maxRfqsPerSec": 1_000_000}))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        lifted.status().is_success(),
+        "raising the trader's limits: {}",
+        lifted.status()
+    );
     let mut rfqs = RfqServiceClient::connect(format!("http://{grpc_addr}")).await?;
     // Wait for a price: an RFQ needs one.
     let deadline = Instant::now() + Duration::from_secs(15);
