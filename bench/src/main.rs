@@ -149,14 +149,14 @@ enum Cmd {
         /// The orion binary.
         #[arg(long, default_value = "target/release/orion")]
         orion: PathBuf,
-        /// WebSocket sessions in all.
-        #[arg(long, default_value_t = 10_000)]
-        sessions: usize,
+        /// WebSocket sessions in all, one run per count.
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
+        sessions: Vec<usize>,
         /// Instruments per session.
         #[arg(long, default_value_t = 20)]
         per_session: usize,
         /// Feed ticks per second across all instruments.
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = 25)]
         rate: u64,
         /// Seconds measured.
         #[arg(long, default_value_t = 20)]
@@ -328,17 +328,22 @@ async fn main() -> Result<()> {
             out,
         } => {
             let command = std::env::args().collect::<Vec<_>>().join(" ");
-            let fanout = orion_bench::fanout::run(orion_bench::fanout::FanoutConfig {
-                orion: orion.clone(),
-                sessions,
-                per_session,
-                rate,
-                duration: Duration::from_secs(seconds),
-                window_ms,
-            })
-            .await?;
+            let mut runs = Vec::new();
+            for sessions in sessions {
+                runs.push(
+                    orion_bench::fanout::run(orion_bench::fanout::FanoutConfig {
+                        orion: orion.clone(),
+                        sessions,
+                        per_session,
+                        rate,
+                        duration: Duration::from_secs(seconds),
+                        window_ms,
+                    })
+                    .await?,
+                );
+            }
             let unary = orion_bench::unary::run(&orion, unary_rounds).await?;
-            let report = orion_bench::fanout::markdown(&fanout, &unary, &command);
+            let report = orion_bench::fanout::markdown(&runs, &unary, &command);
             std::fs::create_dir_all(&out)?;
             std::fs::write(out.join("fanout.md"), &report)?;
             println!("{report}");

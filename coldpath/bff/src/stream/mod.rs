@@ -32,6 +32,10 @@ use state::{DepthSource, Gate, StreamState};
 const READ_BUFFER: usize = 4 * 1024;
 /// Largest client message accepted.
 const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
+/// Frames gathered before a write: a window's frames for one session leave in one send (one
+/// syscall, one TCP segment) instead of one send each. The buffer stays allocated per session,
+/// so it is kept small.
+const WRITE_BUFFER: usize = 1024;
 /// Most bytes queued for a client that does not read before the session ends.
 const MAX_WRITE_BUFFER: usize = 1024 * 1024;
 
@@ -90,7 +94,7 @@ pub async fn upgrade(
     let claims = state.gate.authenticate(&token).await?;
     Ok(ws
         .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .on_upgrade(move |socket| session::run(socket, claims, state)))
