@@ -4,8 +4,9 @@
 //! their send time.
 //!
 //! Measured while every session streams: sessions held (connected and still open at the end),
-//! TICK frames delivered per second, feed send → frame received latency (same machine, same
-//! clock; hdrhistogram), each replica's resident memory per session (RSS after the sessions
+//! TICK frames delivered per second, feed send → frame received latency of fresh values (same
+//! machine, same clock; hdrhistogram; a TICK flagging an instrument stale repeats its last,
+//! old value and is counted but not timed), each replica's resident memory per session (RSS after the sessions
 //! subscribed minus RSS before they connected), and the CPU the core and the replicas used.
 
 use std::sync::Arc;
@@ -113,11 +114,20 @@ fn clock_ticks() -> f64 {
         .unwrap_or(100.0)
 }
 
-/// The source timestamp of a `TICK` frame, read without parsing the whole frame.
-fn tick_ts(frame: &str) -> Option<u64> {
+/// Whether a frame is a `TICK`, and its source timestamp when it carries a fresh value (a
+/// stale flag republishes the last value with its old timestamp: no delivery latency to
+/// measure), read without parsing the whole frame.
+fn tick_ts(frame: &str) -> Option<Option<u64>> {
     if !frame.starts_with(r#"{"type":"TICK""#) {
         return None;
     }
+    if frame.contains(r#""stale":true"#) {
+        return Some(None);
+    }
+    Some(fresh_ts(frame))
+}
+
+fn fresh_ts(frame: &str) -> Option<u64> {
     let start = frame.find(r#""ts":""#)? + 6;
     let end = start + frame[start..].find('"')?;
     let at = humantime::parse_rfc3339(&frame[start..end]).ok()?;
@@ -216,7 +226,9 @@ pub async fn run(config: FanoutConfig) -> Result<FanoutResult> {
                             }
                             if let Some(ts) = tick_ts(&text) {
                                 frames += 1;
-                                histogram.saturating_record(unix_nanos().saturating_sub(ts).max(1_000));
+                                if let Some(ts) = ts {
+                                    histogram.saturating_record(unix_nanos().saturating_sub(ts).max(1_000));
+                                }
                             }
                         }
                         Some(Ok(_)) => {}
@@ -434,8 +446,10 @@ mod tests {
     #[test]
     fn the_tick_timestamp_is_read_from_a_tick_frame_only() {
         let tick = r#"{"type":"TICK","instrumentId":"EUR/USD","bid":"1.1","ask":"1.2","mid":"1.15","spread":"0.1","ts":"2026-12-01T07:00:00.000000001Z","receivedAt":"x"}"#;
-        assert_eq!(tick_ts(tick), Some(1_796_108_400_000_000_001));
+        assert_eq!(tick_ts(tick), Some(Some(1_796_108_400_000_000_001)));
         assert_eq!(tick_ts(&tick.replace("TICK", "SNAPSHOT")), None);
-        assert_eq!(tick_ts(r#"{"type":"TICK"}"#), None);
+        assert_eq!(tick_ts(r#"{"type":"TICK"}"#), Some(None));
+        let stale = tick.replace(r#""receivedAt":"x""#, r#""receivedAt":"x","stale":true"#);
+        assert_eq!(tick_ts(&stale), Some(None));
     }
 }
