@@ -70,6 +70,8 @@ pub struct FanoutResult {
     pub core: ProcessUse,
     /// The replicas, with their session counts.
     pub replicas: Vec<(ProcessUse, usize)>,
+    /// CPU seconds the load generator (this process) used during the measurement.
+    pub generator_cpu_seconds: f64,
 }
 
 impl FanoutResult {
@@ -255,6 +257,7 @@ pub async fn run(config: FanoutConfig) -> Result<FanoutResult> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let pids: Vec<u32> = std::iter::once(core.child.id())
         .chain(replicas.iter().map(|r| r.child.id()))
+        .chain(std::iter::once(std::process::id()))
         .collect();
     let cpu_before: Vec<f64> = pids.iter().map(|&p| cpu_seconds(p)).collect();
     measuring.store(1, Ordering::Relaxed);
@@ -300,6 +303,7 @@ pub async fn run(config: FanoutConfig) -> Result<FanoutResult> {
         seconds,
         core: core_use,
         replicas: replica_use,
+        generator_cpu_seconds: cpu_after[pids.len() - 1] - cpu_before[pids.len() - 1],
         config,
     })
 }
@@ -378,7 +382,7 @@ pub fn markdown(runs: &[FanoutResult], unary: &crate::unary::UnaryResult, comman
     let _ = writeln!(out, "## Runs\n");
     let _ = writeln!(
         out,
-        "| sessions (held) | TICK frames/s | p50 | p90 | p99 | p99.9 | max | KiB/session | core CPU | replicas' CPU |\n|---|---|---|---|---|---|---|---|---|---|"
+        "| sessions (held) | TICK frames/s | p50 | p90 | p99 | p99.9 | max | KiB/session | core CPU | replicas' CPU | generator CPU |\n|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for r in runs {
         let cores: Vec<String> = r
@@ -388,7 +392,7 @@ pub fn markdown(runs: &[FanoutResult], unary: &crate::unary::UnaryResult, comman
             .collect();
         let _ = writeln!(
             out,
-            "| {} ({}) | {:.0} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} | {:.2} | {} |",
+            "| {} ({}) | {:.0} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} | {:.2} | {} | {:.2} |",
             r.config.sessions,
             r.held,
             r.frames as f64 / r.seconds,
@@ -399,7 +403,8 @@ pub fn markdown(runs: &[FanoutResult], unary: &crate::unary::UnaryResult, comman
             r.latency.max() as f64 / 1e6,
             worst_session(r) / 1024.0,
             r.core.cpu_seconds / r.seconds,
-            cores.join(" + ")
+            cores.join(" + "),
+            r.generator_cpu_seconds / r.seconds
         );
     }
     let _ = writeln!(
@@ -408,6 +413,22 @@ pub fn markdown(runs: &[FanoutResult], unary: &crate::unary::UnaryResult, comman
          cores used over that span (user + system); memory is each replica's RSS growth from before the \
          sessions connected to mid-measurement, divided by its sessions.",
         largest.seconds
+    );
+    let used = largest.core.cpu_seconds
+        + largest
+            .replicas
+            .iter()
+            .map(|(u, _)| u.cpu_seconds)
+            .sum::<f64>()
+        + largest.generator_cpu_seconds;
+    let _ = writeln!(
+        out,
+        "\nAt {} sessions the processes together used {:.2} of the machine's {} cores: when that reaches \
+         the machine's size, latency above the window is time spent waiting for a core, shared by the \
+         replicas and the generator that reads every frame.",
+        largest.config.sessions,
+        used / largest.seconds,
+        crate::machine::cores()
     );
     let _ = writeln!(out, "\n## gRPC against REST, one command, same run\n");
     let _ = writeln!(
