@@ -48,7 +48,7 @@ if [ -n "$forbidden" ]; then
 fi
 echo "ok"
 
-step "cold-path dependency direction (store <- journal <- services <- bff, lp <- node)"
+step "cold-path dependency direction (store <- journal <- services <- grpc <- bff, lp <- node)"
 # Each crate depends directly only on the crates to its left, and nothing under the store, the
 # journal or the services knows a transport (no axum, hyper or tonic, even indirectly).
 check_deps() {
