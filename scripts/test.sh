@@ -115,6 +115,13 @@ echo "$ORION_TANSU_BIN"
 step "tests"
 cargo test --workspace --locked
 
+step "the platform suites again against split roles: orion core + an orion bff replica"
+# Every suite that starts `orion up` starts a core and a replica in front of it instead, so the
+# REST and WebSocket flows are proven through a replica exactly as through one process.
+ORION_TEST_SPLIT=1 cargo test -p orion-node --locked \
+  --test admin --test dlq --test grpc --test jwks --test kafka --test orders \
+  --test posttrade --test rebuild --test rfq --test up --test workstation
+
 step "gRPC: an outside grpcio client against orion up"
 # Python's grpcio, grpc_tools (protoc), health and reflection clients, as a customer installs
 # them, and a Kafka client to read the events the calls committed from the broker.

@@ -83,6 +83,8 @@ impl OrionProcess {
         let grpc = grpc.to_string();
         let mut args = vec![
             "core",
+            "--http-addr",
+            "127.0.0.1:0",
             "--quic-addr",
             "127.0.0.1:0",
             "--feed-addr",
@@ -91,10 +93,15 @@ impl OrionProcess {
             &grpc,
         ];
         args.extend_from_slice(extra);
-        let (child, [_, feed]) = spawn(orion, &args, &dir, ["", "UDP feed:"])?;
+        let (child, [http, feed]) = spawn(
+            orion,
+            &args,
+            &dir,
+            ["Orion core is up: http://", "UDP feed:"],
+        )?;
         Ok(Self {
             child,
-            http: "0.0.0.0:0".parse()?,
+            http: http.context("core address")?,
             feed,
             grpc: Some(grpc_addr),
             dir,
@@ -163,7 +170,8 @@ fn spawn(
                 .strip_prefix(prefix)
                 .filter(|_| !prefix.is_empty())
             {
-                *slot = Some(a.trim().parse()?);
+                let addr = a.split_whitespace().next().unwrap_or_default();
+                *slot = Some(addr.parse()?);
             }
         }
     }

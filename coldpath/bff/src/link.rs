@@ -1,7 +1,8 @@
 //! The core's side of the link to BFF replicas (`orion core`): the REST API run without a
 //! socket for requests a replica forwards, and one broadcast of everything a replica fans out
 //! besides ticks — owner frames and notifications exactly as this process renders them for its
-//! own sessions, users disabled, and each book's top levels when they change.
+//! own sessions, users disabled, each book's top levels when they change, and instruments
+//! defined at runtime.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,7 +51,7 @@ pub fn api(api: Router) -> Api {
 }
 
 /// Starts exporting `hub`'s owner updates and notifications, `directory`'s disabled users and
-/// `books`' depth (polled every `window`) until `shutdown`; returns what the link serves.
+/// `books`' depth and instruments defined at runtime (both polled every `window`) until `shutdown`; returns what the link serves.
 pub fn export(
     api: Api,
     hub: &StreamHub,
@@ -74,6 +75,12 @@ pub fn export(
     ));
     tokio::spawn(depth_changes(
         books.clone(),
+        Arc::clone(&instruments),
+        updates.clone(),
+        window,
+        shutdown.clone(),
+    ));
+    tokio::spawn(defined_instruments(
         Arc::clone(&instruments),
         updates.clone(),
         window,
@@ -202,6 +209,30 @@ async fn depth_changes(
             }
             last.insert(spec.symbol.clone(), depth.levels_json.clone());
             let _ = to.send(update);
+        }
+    }
+}
+
+/// Once per window: each instrument activated since the last look (they only ever grow).
+async fn defined_instruments(
+    instruments: Arc<InstrumentTable>,
+    to: broadcast::Sender<pb::CoreUpdate>,
+    window: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut known: std::collections::HashSet<u32> =
+        instruments.iter().map(|(id, _)| id.raw()).collect();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(window) => {}
+            _ = shutdown.changed() => return,
+        }
+        for (id, spec) in instruments.iter() {
+            if known.insert(id.raw()) {
+                let _ = to.send(pb::CoreUpdate {
+                    kind: Some(Kind::Defined(orion_grpc::link::instrument_slot(id, spec))),
+                });
+            }
         }
     }
 }

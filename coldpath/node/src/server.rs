@@ -403,19 +403,21 @@ where
     let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
     let mut terminate =
         signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    let listener = match role {
-        Role::All => Some(
-            tokio::net::TcpListener::bind(args.http_addr)
-                .await
-                .with_context(|| format!("binding {}", args.http_addr))?,
-        ),
-        Role::Core => None,
-    };
-    let http_addr = listener.as_ref().map(|l| l.local_addr()).transpose()?;
-    print_banner(http_addr, args, platform.feed_addr(), quic_addr, grpc.addr);
+    let listener = tokio::net::TcpListener::bind(args.http_addr)
+        .await
+        .with_context(|| format!("binding {}", args.http_addr))?;
+    let http_addr = listener.local_addr()?;
+    print_banner(
+        role,
+        http_addr,
+        args,
+        platform.feed_addr(),
+        quic_addr,
+        grpc.addr,
+    );
     let stop = on_started(&platform);
     ready.store(true, Ordering::Release);
-    tracing::info!(http = ?http_addr, grpc = %grpc.addr, ?role, "orion up");
+    tracing::info!(http = %http_addr, grpc = %grpc.addr, ?role, "orion up");
 
     let signal = {
         let ready = Arc::clone(&ready);
@@ -429,16 +431,18 @@ where
             let _ = shutdown_tx.send(true);
         }
     };
-    match listener {
-        Some(listener) => axum::serve(
-            listener,
-            app(state, &args.web_dir).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(signal)
-        .await
-        .context("http server")?,
-        None => signal.await,
-    }
+    // The core serves only health, readiness and metrics over HTTP; replicas serve the rest.
+    let router = match role {
+        Role::All => app(state, &args.web_dir),
+        Role::Core => orion_bff::http::ops_router(state),
+    };
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(signal)
+    .await
+    .context("http server")?;
     // Upgraded WebSocket connections outlive the HTTP server's own drain: wait for the sessions
     // to send their close frames.
     hub.drained(std::time::Duration::from_secs(5)).await;
@@ -560,21 +564,21 @@ fn engine_config(orders: orion_hotpath::rfq::OrderRules) -> EngineConfig {
 }
 
 fn print_banner(
-    addr: Option<std::net::SocketAddr>,
+    role: Role,
+    addr: std::net::SocketAddr,
     args: &PlatformArgs,
     feed: Option<std::net::SocketAddr>,
     quic: std::net::SocketAddr,
     grpc: std::net::SocketAddr,
 ) {
-    match addr {
-        Some(addr) => {
+    match role {
+        Role::All => {
             println!("Orion is up: http://{addr}");
             println!("  WebSocket: ws://{addr}/stream?access_token=<token from POST /auth/login>");
         }
-        None => {
-            println!(
-                "Orion core is up (no REST or WebSocket: start `orion bff --core-url http://{grpc}`)"
-            );
+        Role::Core => {
+            println!("Orion core is up: http://{addr} (health, readiness, metrics)");
+            println!("  Replicas: `orion bff --core-url http://{grpc}` serve REST and WebSocket");
             println!(
                 "  Internal credential: ORION_INTERNAL_TOKEN or {}",
                 args.data_dir

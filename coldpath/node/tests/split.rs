@@ -89,6 +89,24 @@ async fn two_replicas_share_one_core_and_ride_out_its_restart() {
         .unwrap_err();
     assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{refused:?}");
 
+    // The core serves health, readiness and its metrics over HTTP, and no API.
+    let ready = core.client.get(core.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let metrics = core.client.get(core.url("/metrics")).send().await.unwrap();
+    let metrics = metrics.text().await.unwrap();
+    assert!(
+        metrics.contains("orion_outbox_published_total"),
+        "{metrics}"
+    );
+    let login = core
+        .client
+        .post(core.url("/auth/login"))
+        .json(&json!({"username": "trader@acme", "password": "demo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 404, "the core serves no REST API");
+
     // Logins and reads go through either replica; a token from one works on the other.
     let token = a.login("trader@acme").await;
     let other = b.login("trader@globex").await;

@@ -405,7 +405,12 @@ async fn ctrl_c_closes_sessions_and_exits_cleanly() {
     )
     .await;
     assert!(next_json(&mut ws, Duration::from_secs(3)).await.is_some());
-    let pid = orion.child.id().to_string();
+    // The process serving the session: `orion up`, or the replica in split mode.
+    let process = match orion.replica.as_mut() {
+        Some(replica) => replica,
+        None => &mut orion.child,
+    };
+    let pid = process.id().to_string();
     assert!(
         std::process::Command::new("kill")
             .args(["-INT", &pid])
@@ -430,7 +435,7 @@ async fn ctrl_c_closes_sessions_and_exits_cleanly() {
     assert_eq!(closed, Some(1001), "going-away close frame");
     let deadline = Instant::now() + Duration::from_secs(10);
     let status = loop {
-        if let Some(status) = orion.child.try_wait().unwrap() {
+        if let Some(status) = process.try_wait().unwrap() {
             break status;
         }
         assert!(Instant::now() < deadline, "orion did not exit after Ctrl-C");

@@ -151,6 +151,18 @@ pub fn api(state: AppState) -> Router {
     router(state).layer(axum::middleware::from_fn(error::correlation))
 }
 
+/// Health, readiness and metrics alone: what `orion core` serves on its HTTP address, so an
+/// operator scrapes the engine, store and consumer metrics where they are recorded.
+pub fn ops_router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(error::not_found)
+        .with_state(state)
+        .layer(axum::middleware::from_fn(error::correlation))
+}
+
 /// The whole BFF: the API router, the web bundle as its fallback, and the correlation id on
 /// every response — API, static files and 404s alike.
 pub fn app(state: AppState, web_dir: &std::path::Path) -> Router {

@@ -7,7 +7,8 @@
 //!   down every last value is republished flagged stale, so sessions keep their last value and
 //!   know it is old.
 //! - [`mirror_updates`] — `WatchUpdates` into the hub's owner updates and notifications, the
-//!   gate's disabled users and the depth mirror.
+//!   gate's disabled users, the depth mirror, and instruments defined at runtime (the tick
+//!   stream then resubscribes to include them).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -88,13 +89,17 @@ fn table(description: &pb::CoreDescription) -> InstrumentTable {
 /// Adds the core's instruments this table lacks, at the core's slots.
 fn activate(table: &InstrumentTable, description: &pb::CoreDescription) {
     for slot in &description.instruments {
-        if table.id(&slot.symbol).is_some() {
-            continue;
+        if table.id(&slot.symbol).is_none() {
+            activate_slot(table, slot);
         }
-        if let Some(spec) = spec(slot) {
-            if let Err(err) = table.activate_at(InstrumentId::from_index(slot.slot), spec) {
-                tracing::warn!(instrument = %slot.symbol, cause = %err, "cannot mirror an instrument");
-            }
+    }
+}
+
+/// Adds one of the core's instruments at its slot.
+fn activate_slot(table: &InstrumentTable, slot: &pb::InstrumentSlot) {
+    if let Some(spec) = spec(slot) {
+        if let Err(err) = table.activate_at(InstrumentId::from_index(slot.slot), spec) {
+            tracing::warn!(instrument = %slot.symbol, cause = %err, "cannot mirror an instrument");
         }
     }
 }
@@ -158,9 +163,14 @@ pub async fn mirror_ticks(
                 link.ticks.store(true, Ordering::Release);
                 retry = FIRST_RETRY;
                 tracing::info!("tick stream from the core connected");
+                let mut resubscribe = false;
                 loop {
                     let message = tokio::select! {
                         message = stream.message() => message,
+                        _ = link.instruments_defined.notified() => {
+                            resubscribe = true;
+                            break;
+                        }
                         _ = shutdown.changed() => return,
                     };
                     let Ok(Some(update)) = message else { break };
@@ -179,6 +189,11 @@ pub async fn mirror_ticks(
                         snapshots.mirror(&value);
                         *last = seq;
                     }
+                }
+                if resubscribe {
+                    // A new stream with the new instrument; sessions keep the values they have.
+                    tracing::info!("instrument defined: resubscribing the tick stream");
+                    continue;
                 }
                 tracing::warn!("tick stream from the core lost; last values flagged stale");
             }
@@ -248,7 +263,7 @@ pub async fn mirror_updates(
                     };
                     let Ok(Some(update)) = message else { break };
                     if let Some(kind) = update.kind {
-                        apply(&sinks, kind);
+                        apply(&sinks, &link, kind);
                     }
                 }
                 tracing::warn!("update stream from the core lost");
@@ -266,7 +281,7 @@ pub async fn mirror_updates(
     }
 }
 
-fn apply(sinks: &UpdateSinks, kind: Kind) {
+fn apply(sinks: &UpdateSinks, link: &LinkStatus, kind: Kind) {
     match kind {
         Kind::Owner(frame) => {
             let channel = match pb::Channel::try_from(frame.channel) {
@@ -295,6 +310,12 @@ fn apply(sinks: &UpdateSinks, kind: Kind) {
         Kind::Depth(depth) => {
             if let Ok(levels) = serde_json::from_str(&depth.levels_json) {
                 sinks.depth.put(&depth.instrument_id, depth.seq, levels);
+            }
+        }
+        Kind::Defined(slot) => {
+            if sinks.instruments.id(&slot.symbol).is_none() {
+                activate_slot(&sinks.instruments, &slot);
+                link.instruments_defined.notify_one();
             }
         }
     }

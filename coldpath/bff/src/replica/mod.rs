@@ -51,6 +51,8 @@ pub struct LinkStatus {
     pub ticks: AtomicBool,
     /// The update stream is connected.
     pub updates: AtomicBool,
+    /// The core defined an instrument: the tick stream resubscribes to include it.
+    pub instruments_defined: tokio::sync::Notify,
 }
 
 impl LinkStatus {
@@ -168,6 +170,11 @@ async fn readyz(State(state): State<ReplicaState>) -> Result<impl IntoResponse, 
     if !state.link.is_up() {
         return Err(AppError::Unavailable(
             "the trading core is unreachable".into(),
+        ));
+    }
+    if !state.core.serving(Duration::from_secs(1)).await {
+        return Err(AppError::Unavailable(
+            "the trading core cannot make commands durable".into(),
         ));
     }
     Ok(axum::Json(serde_json::json!({"status": "ready"})))

@@ -111,6 +111,20 @@ impl CoreClient {
         Ok(self.link().forward(request).await?.into_inner())
     }
 
+    /// Whether the core reports SERVING on `grpc.health.v1` (commands can be made durable),
+    /// asked within `timeout`.
+    pub async fn serving(&self, timeout: Duration) -> bool {
+        let mut health = tonic_health::pb::health_client::HealthClient::new(self.channel.clone());
+        let mut request = Request::new(tonic_health::pb::HealthCheckRequest {
+            service: String::new(),
+        });
+        request.set_timeout(timeout);
+        health.check(request).await.is_ok_and(|reply| {
+            reply.into_inner().status
+                == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+        })
+    }
+
     /// The core's stream of updates (owner frames, notices, disabled users, depth).
     pub async fn watch_updates(&self) -> Result<Streaming<pb::CoreUpdate>, Status> {
         let request = self.request(pb::WatchUpdatesRequest {});

@@ -25,6 +25,21 @@ pub mod pb {
     tonic::include_proto!("orion.internal.v1");
 }
 
+/// One instrument at its slot, as the core describes it to replicas.
+pub fn instrument_slot(
+    id: orion_hotpath::InstrumentId,
+    spec: &orion_hotpath::InstrumentSpec,
+) -> pb::InstrumentSlot {
+    pb::InstrumentSlot {
+        slot: id.raw(),
+        symbol: spec.symbol.clone(),
+        asset_class: spec.asset_class.as_str().to_owned(),
+        price_scale: u32::from(spec.price_scale),
+        tick_size: spec.tick_size,
+        size_scale: u32::from(spec.size_scale),
+    }
+}
+
 /// Metadata key of the internal credential.
 pub const INTERNAL_TOKEN: &str = "x-internal-token";
 /// Metadata key of the caller's identity between Orion's processes (base64 JSON claims).

@@ -53,14 +53,7 @@ impl CoreLink for Link {
         let instruments = self
             .instruments
             .iter()
-            .map(|(id, spec)| pb::InstrumentSlot {
-                slot: id.raw(),
-                symbol: spec.symbol.clone(),
-                asset_class: spec.asset_class.as_str().to_owned(),
-                price_scale: u32::from(spec.price_scale),
-                tick_size: spec.tick_size,
-                size_scale: u32::from(spec.size_scale),
-            })
+            .map(|(id, spec)| super::instrument_slot(id, spec))
             .collect();
         Ok(Response::new(pb::CoreDescription {
             instruments,

@@ -14,15 +14,34 @@ use tokio_tungstenite::tungstenite::Message;
 pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// A running `orion up` child process, killed on drop.
+/// A running Orion, killed on drop: one `orion up`, or — with `ORION_TEST_SPLIT=1` — one
+/// `orion core` and one `orion bff` replica in front of it, so every suite runs against the
+/// split roles too. Clients talk to `http`; engine metrics are read from the core.
 pub struct Orion {
+    /// `orion up`, or the core.
     pub child: Child,
+    /// The replica in front of the core, in split mode.
+    pub replica: Option<Child>,
+    /// Where clients send REST and WebSocket: `orion up`, or the replica.
     pub http: SocketAddr,
+    /// The core's health, readiness and metrics (`http` for `orion up`).
+    pub ops: SocketAddr,
     pub feed: SocketAddr,
     pub grpc: SocketAddr,
     pub data_dir: std::path::PathBuf,
     pub client: reqwest::Client,
 }
+
+/// One started `orion` process and the addresses its banner printed.
+pub struct Spawned {
+    pub child: Child,
+    pub http: SocketAddr,
+    pub feed: SocketAddr,
+    pub grpc: SocketAddr,
+}
+
+/// Flags a replica takes from the flags a test gives `orion up`.
+const REPLICA_FLAGS: [&str; 3] = ["--web-dir", "--ws-window-ms", "--web-build"];
 
 impl Orion {
     /// Starts `orion up` with extra flags; returns once it printed its banner.
@@ -32,8 +51,25 @@ impl Orion {
         Self::start_in(data_dir, extra)
     }
 
-    /// Starts `orion up` on an existing data directory (a restart).
+    /// Whether the suites run against `orion core` + `orion bff` instead of `orion up`.
+    pub fn split_mode() -> bool {
+        std::env::var("ORION_TEST_SPLIT").is_ok_and(|v| v == "1")
+    }
+
+    /// Starts `orion up` on an existing data directory (a restart); in split mode a core and a
+    /// replica instead.
     pub fn start_in(data_dir: std::path::PathBuf, extra: &[&str]) -> Orion {
+        if Self::split_mode() {
+            let core = Self::core_in(data_dir, Self::free_addr(), extra);
+            let mut replica_flags = Vec::new();
+            for pair in extra.windows(2) {
+                if REPLICA_FLAGS.contains(&pair[0]) {
+                    replica_flags.extend_from_slice(pair);
+                }
+            }
+            let replica = Self::spawn_replica(&core.data_dir, core.grpc, &replica_flags);
+            return core.behind(replica);
+        }
         let mut args = vec![
             "up",
             "--http-addr",
@@ -46,15 +82,17 @@ impl Orion {
             "127.0.0.1:0",
         ];
         args.extend_from_slice(extra);
-        Self::spawn(&args, data_dir, [true, true, true])
+        Self::from_spawned(spawn(&args, &data_dir, "Orion is up: http://"), data_dir)
     }
 
     /// Starts `orion core` on `data_dir` with gRPC on `grpc` (a fixed address, so replicas
-    /// find it again after a restart).
+    /// find it again after a restart). `http` is its health and metrics address.
     pub fn core_in(data_dir: std::path::PathBuf, grpc: SocketAddr, extra: &[&str]) -> Orion {
         let grpc = grpc.to_string();
         let mut args = vec![
             "core",
+            "--http-addr",
+            "127.0.0.1:0",
             "--feed-addr",
             "127.0.0.1:0",
             "--quic-addr",
@@ -63,71 +101,46 @@ impl Orion {
             &grpc,
         ];
         args.extend_from_slice(extra);
-        Self::spawn(&args, data_dir, [false, true, true])
+        Self::from_spawned(
+            spawn(&args, &data_dir, "Orion core is up: http://"),
+            data_dir,
+        )
     }
 
     /// Starts `orion bff` against the core at `grpc`, reading the internal credential from
-    /// the core's `data_dir`. Its data dir is the core's: dropping the replica keeps it.
+    /// the core's `data_dir`. It keeps no data dir: dropping the replica leaves the core's.
     pub fn bff(core_data_dir: &std::path::Path, grpc: SocketAddr) -> Orion {
-        let url = format!("http://{grpc}");
-        let mut replica = Self::spawn(
-            &["bff", "--http-addr", "127.0.0.1:0", "--core-url", &url],
-            core_data_dir.to_path_buf(),
-            [true, false, false],
-        );
-        replica.data_dir = std::path::PathBuf::new();
-        replica
+        let replica = Self::spawn_replica(core_data_dir, grpc, &[]);
+        let mut orion = Self::from_spawned(replica, std::path::PathBuf::new());
+        orion.ops = orion.http;
+        orion
     }
 
-    /// Starts `orion ARGS…` on `data_dir`; returns once it printed the addresses `wants`
-    /// (HTTP, UDP feed, gRPC) in its banner. Those not wanted are left unspecified.
-    pub fn spawn(args: &[&str], data_dir: std::path::PathBuf, wants: [bool; 3]) -> Orion {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_orion"))
-            .args(args)
-            .arg("--data-dir")
-            .arg(&data_dir)
-            // Tests run many servers at once: none of them builds the web bundle.
-            .env("ORION_WEB_BUILD", "off")
-            .env(
-                "RUST_LOG",
-                std::env::var("ORION_TEST_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("orion binary starts");
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let unspecified: SocketAddr = "0.0.0.0:0".parse().unwrap();
-        let mut found: [Option<SocketAddr>; 3] =
-            wants.map(|wanted| (!wanted).then_some(unspecified));
-        while found.iter().any(Option::is_none) {
-            let line = lines.next().expect("banner line").expect("utf-8 banner");
-            let line = line.trim();
-            for (i, prefix) in ["Orion is up: http://", "UDP feed:", "gRPC:"]
-                .iter()
-                .enumerate()
-            {
-                let prefix = if i == 0 && args[0] == "bff" {
-                    "Orion BFF replica is up: http://"
-                } else {
-                    prefix
-                };
-                if let Some(addr) = line.strip_prefix(prefix) {
-                    found[i] = Some(addr.trim().parse().unwrap());
-                }
-            }
-        }
-        std::thread::spawn(move || lines.for_each(drop));
-        let [http, feed, grpc] = found.map(Option::unwrap);
+    fn spawn_replica(core_data_dir: &std::path::Path, grpc: SocketAddr, extra: &[&str]) -> Spawned {
+        let url = format!("http://{grpc}");
+        let mut args = vec!["bff", "--http-addr", "127.0.0.1:0", "--core-url", &url];
+        args.extend_from_slice(extra);
+        spawn(&args, core_data_dir, "Orion BFF replica is up: http://")
+    }
+
+    fn from_spawned(spawned: Spawned, data_dir: std::path::PathBuf) -> Orion {
         Orion {
-            child,
-            http,
-            feed,
-            grpc,
+            child: spawned.child,
+            replica: None,
+            http: spawned.http,
+            ops: spawned.http,
+            feed: spawned.feed,
+            grpc: spawned.grpc,
             data_dir,
             client: reqwest::Client::new(),
         }
+    }
+
+    /// This core with `replica` serving its clients.
+    fn behind(mut self, replica: Spawned) -> Orion {
+        self.http = replica.http;
+        self.replica = Some(replica.child);
+        self
     }
 
     /// A free local TCP address (for a server that must come back on the same one).
@@ -182,8 +195,10 @@ impl Orion {
 
     /// Kills the process without warning (SIGKILL) and keeps its data directory.
     pub fn kill_hard(mut self) -> std::path::PathBuf {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        for child in self.replica.as_mut().into_iter().chain([&mut self.child]) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
         std::mem::take(&mut self.data_dir)
     }
 
@@ -220,22 +235,35 @@ impl Orion {
         }
     }
 
+    /// The sum of metric `name`'s samples: from the replica where it records them (sessions,
+    /// fan-out), else from the core (engine, store, consumers, feed).
     pub async fn metric(&self, name: &str) -> f64 {
+        if self.ops != self.http {
+            if let Some(value) = self.metric_at(self.http, name).await {
+                return value;
+            }
+        }
+        self.metric_at(self.ops, name).await.unwrap_or(0.0)
+    }
+
+    async fn metric_at(&self, addr: SocketAddr, name: &str) -> Option<f64> {
         let text = self
             .client
-            .get(self.url("/metrics"))
+            .get(format!("http://{addr}/metrics"))
             .send()
             .await
             .unwrap()
             .text()
             .await
             .unwrap();
-        text.lines()
+        let samples: Vec<f64> = text
+            .lines()
             .filter(|l| !l.starts_with('#'))
             .filter_map(|l| l.rsplit_once(' '))
             .filter(|(key, _)| *key == name)
             .map(|(_, v)| v.parse::<f64>().unwrap())
-            .sum()
+            .collect();
+        (!samples.is_empty()).then(|| samples.iter().sum())
     }
 
     pub async fn connect(&self, token: &str) -> Ws {
@@ -249,11 +277,60 @@ impl Orion {
 
 impl Drop for Orion {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        for child in self.replica.as_mut().into_iter().chain([&mut self.child]) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
         if !self.data_dir.as_os_str().is_empty() {
             let _ = std::fs::remove_dir_all(&self.data_dir);
         }
+    }
+}
+
+/// Starts `orion ARGS… --data-dir DIR`; returns once its banner printed the HTTP address
+/// (the line starting `http_banner`) and, where the process has them, the UDP feed and gRPC
+/// addresses (unspecified otherwise).
+pub fn spawn(args: &[&str], data_dir: &std::path::Path, http_banner: &str) -> Spawned {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_orion"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        // Tests run many servers at once: none of them builds the web bundle.
+        .env("ORION_WEB_BUILD", "off")
+        .env(
+            "RUST_LOG",
+            std::env::var("ORION_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("orion binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let unspecified: SocketAddr = "0.0.0.0:0".parse().unwrap();
+    let (mut http, mut feed, mut grpc) = (None, unspecified, unspecified);
+    // Every banner ends with "Ctrl-C stops."; a replica's has no feed or gRPC address.
+    loop {
+        let line = lines.next().expect("banner line").expect("utf-8 banner");
+        let line = line.trim();
+        let addr =
+            |rest: &str| -> SocketAddr { rest.split_whitespace().next().unwrap().parse().unwrap() };
+        if let Some(rest) = line.strip_prefix(http_banner) {
+            http = Some(addr(rest));
+        } else if let Some(rest) = line.strip_prefix("UDP feed:") {
+            feed = addr(rest);
+        } else if let Some(rest) = line.strip_prefix("gRPC:") {
+            grpc = addr(rest);
+        } else if line.starts_with("Ctrl-C stops") {
+            break;
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    Spawned {
+        child,
+        http: http.expect("an HTTP address in the banner"),
+        feed,
+        grpc,
     }
 }
 
