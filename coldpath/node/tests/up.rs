@@ -6,7 +6,7 @@ mod support;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use orion_hotpath::Price;
 use serde_json::{Value, json};
 use support::{Orion, next_json, send_json};
@@ -127,14 +127,18 @@ async fn websocket_subscriptions_are_multiplexed_and_checked() {
         json!({"type": "SUBSCRIBE", "instrumentIds": ["NOPE/XXX", "CDX.NA.IG"]}),
     )
     .await;
-    let unknown = next_json(&mut ws, Duration::from_secs(2)).await.unwrap();
+    // One ERROR for the message, listing each refused instrument with its reason.
+    let refused = next_json(&mut ws, Duration::from_secs(2)).await.unwrap();
     assert_eq!(
-        (unknown["type"].as_str(), unknown["code"].as_str()),
+        (refused["type"].as_str(), refused["code"].as_str()),
         (Some("ERROR"), Some("UNKNOWN_INSTRUMENT"))
     );
-    let denied = next_json(&mut ws, Duration::from_secs(2)).await.unwrap();
     assert_eq!(
-        denied["code"], "NOT_ENTITLED",
+        refused["refused"],
+        json!([
+            {"instrumentId": "NOPE/XXX", "code": "UNKNOWN_INSTRUMENT"},
+            {"instrumentId": "CDX.NA.IG", "code": "NOT_ENTITLED"},
+        ]),
         "globex is not entitled to credit"
     );
 
@@ -495,4 +499,48 @@ async fn stale_and_recovered_market_data_reach_the_event_log() {
     wait_for("MarketDataStaleDetected").await;
     send(2, 108_010);
     wait_for("MarketDataRecovered").await;
+}
+
+#[tokio::test]
+async fn websocket_limits_answer_in_the_protocol() {
+    let orion = Orion::start(&[]);
+    let token = orion.login("trader@acme").await;
+    let mut ws = orion.connect(&token).await;
+
+    // 2,000 unknown instruments and one good one: one ERROR listing all 2,000, then the
+    // good one's snapshot, and the session goes on.
+    let mut ids: Vec<String> = (0..2_000).map(|i| format!("NOPE{i}/XXX")).collect();
+    ids.push("EUR/USD".into());
+    send_json(&mut ws, json!({"type": "SUBSCRIBE", "instrumentIds": ids})).await;
+    let error = next_json(&mut ws, Duration::from_secs(2)).await.unwrap();
+    assert_eq!(error["type"], "ERROR");
+    assert_eq!(error["code"], "UNKNOWN_INSTRUMENT");
+    let refused = error["refused"].as_array().unwrap();
+    assert_eq!(refused.len(), 2_000);
+    assert_eq!(refused[1_999]["instrumentId"], "NOPE1999/XXX");
+    let next = next_json(&mut ws, Duration::from_secs(2)).await.unwrap();
+    assert_eq!(
+        (next["type"].as_str(), next["instrumentId"].as_str()),
+        (Some("SNAPSHOT"), Some("EUR/USD")),
+        "no second ERROR: the accepted instrument's snapshot follows"
+    );
+
+    // A message over the size limit: a close frame with 1009, not a dropped connection.
+    let huge = format!(r#"{{"type":"PING","pad":"{}"}}"#, "x".repeat(512 * 1024));
+    ws.send(Message::Text(huge.into())).await.unwrap();
+    let close = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(_)) => continue,
+                other => {
+                    panic!("the server dropped the connection without a close frame: {other:?}")
+                }
+            }
+        }
+    })
+    .await
+    .expect("a close frame within 5 s");
+    let close = close.expect("the close frame carries a code");
+    assert_eq!(u16::from(close.code), 1009, "{close:?}");
 }

@@ -329,11 +329,13 @@ impl Relay {
     }
 }
 
-/// Relays until `shutdown` turns true; returns how many rows it published.
+/// Relays until `shutdown` turns true; returns how many rows it published. Once a second it
+/// publishes the backlog (committed rows not yet on the bus) as `orion_outbox_backlog`.
 pub async fn run(store: Store, bus: Bus, mut shutdown: watch::Receiver<bool>) -> u64 {
-    let mut relay = Relay::new(store, bus);
+    let mut relay = Relay::new(store.clone(), bus);
     let mut published = 0u64;
     let mut backoff = Duration::from_millis(50);
+    tokio::spawn(publish_backlog(store, shutdown.clone()));
     loop {
         match relay.step().await {
             Ok(p) if p == Progress::default() => {
@@ -361,6 +363,24 @@ pub async fn run(store: Store, bus: Bus, mut shutdown: watch::Receiver<bool>) ->
         }
         if *shutdown.borrow() {
             return published;
+        }
+    }
+}
+
+/// Sets `orion_outbox_backlog` once a second until `shutdown` (apart from the relay's loop, so
+/// the figure keeps moving while a delivery to a broker that is down hangs).
+async fn publish_backlog(store: Store, mut shutdown: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        if let Ok(backlog) = store.backlog().await {
+            metrics::gauge!("orion_outbox_backlog").set(backlog as f64);
+        }
+        if *shutdown.borrow() {
+            return;
         }
     }
 }

@@ -76,6 +76,36 @@ pub enum ServiceError {
     StoredAnswer(#[from] serde_json::Error),
 }
 
+/// The `command` label of `orion_command_duration_seconds`: the operation's name, said in full
+/// where the idempotency records keep a short one.
+fn command_label(operation: &'static str) -> &'static str {
+    match operation {
+        "accept" => "accept_quote",
+        "cancel" => "cancel_rfq",
+        other => other,
+    }
+}
+
+/// The `outcome` label of `orion_command_duration_seconds`: `ok` for a durable decision that
+/// did what was asked, else why not.
+fn outcome(result: &Result<Answer, ServiceError>) -> &'static str {
+    use orion_journal::Decision;
+    match result {
+        Ok(answer) => match &answer.decision {
+            Decision::Refused { .. } => "refused",
+            Decision::LastLookRejected { .. } => "last_look_rejected",
+            _ => "ok",
+        },
+        Err(ServiceError::Invalid { .. }) => "invalid",
+        Err(ServiceError::NotFound(_)) => "not_found",
+        Err(ServiceError::NotEntitled(_) | ServiceError::Forbidden(_)) => "forbidden",
+        Err(ServiceError::Conflict { .. }) => "conflict",
+        Err(ServiceError::InProgress) => "in_progress",
+        Err(ServiceError::Unavailable(_)) => "unavailable",
+        Err(ServiceError::Store(_) | ServiceError::StoredAnswer(_)) => "error",
+    }
+}
+
 /// Who may set limits and their tenant's kill switch.
 pub const RISK_OFFICERS: &[&str] = &["ROLE_RISK", "ROLE_ADMIN"];
 
@@ -279,8 +309,31 @@ impl RfqService {
     }
 
     /// Sends `command` and waits for its committed answer. A repeated idempotency key gets the
-    /// stored answer; one still in flight is refused.
+    /// stored answer; one still in flight is refused. Every call is timed into
+    /// `orion_command_duration_seconds` by `operation` and outcome.
     async fn decide(
+        &self,
+        caller: &Caller,
+        operation: &'static str,
+        key: Option<String>,
+        correlation_id: &str,
+        command: impl FnOnce(orion_hotpath::rfq::RequestId) -> Command,
+    ) -> Result<Answer, ServiceError> {
+        let started = std::time::Instant::now();
+        let result = self
+            .decide_once(caller, operation, key, correlation_id, command)
+            .await;
+        metrics::histogram!(
+            "orion_command_duration_seconds",
+            "command" => command_label(operation),
+            "outcome" => outcome(&result),
+        )
+        .record(started.elapsed().as_secs_f64());
+        result
+    }
+
+    /// [`Self::decide`] without the measurement.
+    async fn decide_once(
         &self,
         caller: &Caller,
         operation: &'static str,

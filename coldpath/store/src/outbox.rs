@@ -50,6 +50,15 @@ impl Store {
         Ok(rows.iter().map(outbox_row).collect())
     }
 
+    /// How many committed rows wait for the relay.
+    pub async fn backlog(&self) -> Result<i64, StoreError> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM outbox_events WHERE published_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(count)
+    }
+
     /// Up to `limit` unpublished rows after `position`, oldest first (the relay reads ahead while
     /// earlier rows are still on their way to the broker).
     pub async fn unpublished_after(

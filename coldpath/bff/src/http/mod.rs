@@ -6,6 +6,7 @@
 //! - [`admin`] — users, audit trail, LPs, venues, feature flags.
 //! - [`market`] — instruments and snapshots.
 //! - [`ops`] — health, readiness, metrics.
+//! - [`request_metrics`] — request counts and durations by route template.
 //! - [`rfq`] — RFQs, trades, kill switches and limits.
 //! - [`workstation`] — preferences, analytics, risk-panel reads for the web workstation.
 //! - [`openapi`] — `GET /openapi.json`.
@@ -24,6 +25,7 @@ pub mod openapi;
 pub mod ops;
 pub mod orders;
 pub mod posttrade;
+pub mod request_metrics;
 pub mod rfq;
 pub mod workstation;
 
@@ -142,6 +144,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/limits", post(rfq::limits).get(workstation::limits))
         .route("/stream", get(crate::stream::upgrade))
         .route("/stream/market", get(crate::stream::upgrade))
+        .route_layer(axum::middleware::from_fn(request_metrics::record))
         .fallback(error::not_found)
         .with_state(state)
 }
@@ -158,6 +161,7 @@ pub fn ops_router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .route_layer(axum::middleware::from_fn(request_metrics::record))
         .fallback(error::not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(error::correlation))

@@ -18,7 +18,7 @@ use orion_hotpath::InstrumentId;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::fanout::FrameTable;
-use super::protocol::{self, Channel, ClientMessage, ErrorCode, SubscriptionRequest};
+use super::protocol::{self, Channel, ClientMessage, ErrorCode, Refusal, SubscriptionRequest};
 use super::state::StreamState;
 use crate::market_view::MarketView;
 use orion_services::identity::Claims;
@@ -98,6 +98,11 @@ pub async fn run(mut socket: WebSocket, claims: Claims, state: StreamState) {
                     send(&mut socket, protocol::error_frame(ErrorCode::BinaryNotSupported, "send JSON text frames").into()).await
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
+                Some(Err(err)) if too_big(&err) => {
+                    counter!("orion_ws_bad_frames_total").increment(1);
+                    close_with(&mut socket, close_code::SIZE, "message too big").await;
+                    break;
+                }
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
             },
             changed = frames.changed() => match changed {
@@ -154,6 +159,14 @@ pub async fn run(mut socket: WebSocket, claims: Claims, state: StreamState) {
             break;
         }
     }
+}
+
+/// True when a read failed because the client's message exceeds the size limit (answered
+/// with close code 1009 rather than a dropped connection).
+fn too_big(err: &axum::Error) -> bool {
+    std::error::Error::source(err)
+        .and_then(|inner| inner.downcast_ref::<tungstenite::Error>())
+        .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)))
 }
 
 /// Sends a going-away close frame and completes the closing handshake.
@@ -257,36 +270,36 @@ impl Session {
             )
             .await;
         }
+        let mut refused = Vec::new();
+        let mut accepted = Vec::new();
         for symbol in &req.instrument_ids {
             let instruments = &self.state.instruments;
             let Some(id) = instruments.id(symbol) else {
-                send(
-                    socket,
-                    protocol::error_frame(
-                        ErrorCode::UnknownInstrument,
-                        &format!("unknown instrument {symbol}"),
-                    )
-                    .into(),
-                )
-                .await?;
+                refused.push(Refusal {
+                    instrument_id: symbol,
+                    code: ErrorCode::UnknownInstrument,
+                });
                 continue;
             };
             let spec = instruments.spec(id).expect("id from this table");
             if !self.claims.may_see(spec) {
-                send(
-                    socket,
-                    protocol::error_frame(
-                        ErrorCode::NotEntitled,
-                        &format!("not entitled to {symbol}"),
-                    )
-                    .into(),
-                )
-                .await?;
+                refused.push(Refusal {
+                    instrument_id: symbol,
+                    code: ErrorCode::NotEntitled,
+                });
                 continue;
             }
-            if self.market.iter().any(|s| s.instrument == id) {
+            if self.market.iter().any(|s| s.instrument == id) || accepted.contains(&id) {
                 continue;
             }
+            accepted.push(id);
+        }
+        // One ERROR for the whole message, before the snapshots of what was accepted.
+        if let Some(frame) = protocol::refusal_frame(&refused, req.instrument_ids.len()) {
+            socket.feed(Message::Text(frame.into())).await?;
+        }
+        for id in accepted {
+            let spec = self.state.instruments.spec(id).expect("id from this table");
             let mut subscription = Subscription {
                 instrument: id,
                 last_seq: 0,
@@ -415,26 +428,34 @@ impl Session {
             let frame = protocol::error_frame(ErrorCode::BadMessage, "instrumentIds is required");
             return send(socket, frame.into()).await;
         }
-        for symbol in req.instrument_ids {
+        let mut refused = Vec::new();
+        let mut accepted = Vec::new();
+        for symbol in &req.instrument_ids {
             let visible = self
                 .state
                 .instruments
-                .id(&symbol)
+                .id(symbol)
                 .and_then(|id| self.state.instruments.spec(id))
                 .map(|spec| self.claims.may_see(spec));
-            let refusal = match visible {
-                None => Some((ErrorCode::UnknownInstrument, "unknown instrument")),
-                Some(false) => Some((ErrorCode::NotEntitled, "not entitled to")),
-                Some(true) => None,
+            let code = match visible {
+                None => ErrorCode::UnknownInstrument,
+                Some(false) => ErrorCode::NotEntitled,
+                Some(true) => {
+                    if !self.depth.iter().any(|(s, _)| s == symbol) && !accepted.contains(symbol) {
+                        accepted.push(symbol.clone());
+                    }
+                    continue;
+                }
             };
-            if let Some((code, text)) = refusal {
-                let frame = protocol::error_frame(code, &format!("{text} {symbol}"));
-                send(socket, frame.into()).await?;
-                continue;
-            }
-            if self.depth.iter().any(|(s, _)| *s == symbol) {
-                continue;
-            }
+            refused.push(Refusal {
+                instrument_id: symbol,
+                code,
+            });
+        }
+        if let Some(frame) = protocol::refusal_frame(&refused, req.instrument_ids.len()) {
+            socket.feed(Message::Text(frame.into())).await?;
+        }
+        for symbol in accepted {
             let (frame, levels) = self.depth_frame(&symbol);
             socket.feed(Message::Text(frame.into())).await?;
             self.depth.push((symbol, levels));

@@ -504,6 +504,7 @@ pub fn sqlite_url(data_dir: &std::path::Path) -> String {
 /// installs), on a free port, with its storage in a temporary directory; killed on drop.
 pub struct Broker {
     child: Child,
+    bin: String,
     dir: std::path::PathBuf,
     pub addr: String,
 }
@@ -526,7 +527,19 @@ impl Broker {
             .port();
         let dir = std::env::temp_dir().join(format!("orion-kafka-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let url = format!("tcp://127.0.0.1:{port}");
+        let addr = format!("127.0.0.1:{port}");
+        let child = Self::spawn(&bin, &dir, &addr);
+        Broker {
+            child,
+            bin,
+            dir,
+            addr,
+        }
+    }
+
+    /// Starts tansu on `addr` with its SQLite storage in `dir`; returns once it listens.
+    fn spawn(bin: &str, dir: &std::path::Path, addr: &str) -> Child {
+        let url = format!("tcp://{addr}");
         let child = Command::new(bin)
             .args([
                 "broker",
@@ -537,18 +550,28 @@ impl Broker {
                 "--storage-engine",
                 "sqlite://tansu.db",
             ])
-            .current_dir(&dir)
+            .current_dir(dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("tansu starts");
-        let addr = format!("127.0.0.1:{port}");
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(&addr).is_err() {
+        while std::net::TcpStream::connect(addr).is_err() {
             assert!(std::time::Instant::now() < deadline, "tansu did not listen");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Broker { child, dir, addr }
+        child
+    }
+
+    /// Kills the broker (as a crash would), keeping its storage.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the broker again on the same address and storage.
+    pub fn restart(&mut self) {
+        self.child = Self::spawn(&self.bin, &self.dir, &self.addr);
     }
 }
 
