@@ -41,6 +41,10 @@ target_dir="${CARGO_TARGET_DIR:-$PWD/target}-fuzz"
 flags=(--sanitizer none --debug-assertions --target-dir "$target_dir")
 
 cargo fuzz build "${flags[@]}"
+if command -v git >/dev/null && ! git diff --quiet -- fuzz/Cargo.lock 2>/dev/null; then
+  echo "fuzz/Cargo.lock changed while building: a workspace crate's dependencies changed; commit the updated lock" >&2
+  exit 1
+fi
 printf '%-16s %14s %8s %8s %8s %8s\n' target executions cov ft corpus seconds
 for target in "${targets[@]}"; do
   scratch=$(mktemp -d)

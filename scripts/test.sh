@@ -160,6 +160,15 @@ step "kafka-protocol broker for the integration tests"
 ensure_tansu
 echo "$ORION_TANSU_BIN"
 
+step "API tools: an OpenAPI 3.1 validator and schemathesis (Python, a virtualenv of their own)"
+api_tools="${ORION_TOOLS_DIR:-$HOME/.cache/orion-tools}/api"
+if [ ! -x "$api_tools/bin/schemathesis" ] || ! "$api_tools/bin/python" -c "import openapi_spec_validator" 2>/dev/null; then
+  python3 -m venv "$api_tools"
+  "$api_tools/bin/pip" install --quiet --disable-pip-version-check openapi-spec-validator schemathesis
+fi
+export ORION_API_TOOLS="$api_tools/bin"
+echo "$ORION_API_TOOLS"
+
 step "tests"
 cargo test --workspace --locked
 

@@ -174,7 +174,7 @@ pub enum AuthError {
 }
 
 /// A pair of tokens as `POST /auth/login` returns them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenPair {
     /// Access token.

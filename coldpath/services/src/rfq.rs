@@ -224,7 +224,7 @@ impl Caller {
 }
 
 /// `POST /rfqs` body.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateRfq {
     /// Instrument id.

@@ -48,7 +48,7 @@ fn admin_error(err: AdminError) -> AppError {
 }
 
 /// A user as the admin API shows it (never the password hash).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserView {
     user_id: String,
@@ -60,7 +60,7 @@ pub struct UserView {
 }
 
 /// A user's entitlements.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EntitlementsView {
     asset_classes: Vec<String>,
@@ -101,7 +101,7 @@ pub async fn list_users(
 }
 
 /// `POST /admin/users` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateUserBody {
     user_id: String,
@@ -182,7 +182,7 @@ pub struct AuditParams {
 }
 
 /// One audit entry.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditView {
     at: String,
@@ -229,7 +229,7 @@ pub async fn audit(
 }
 
 /// An LP as the admin API shows and takes it.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LpBody {
     lp_id: String,
@@ -290,7 +290,7 @@ pub async fn configure_lp(
 }
 
 /// A venue as the admin API shows and takes it.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VenueBody {
     venue_id: String,
@@ -349,7 +349,7 @@ pub async fn configure_venue(
 }
 
 /// A tenant's feature flags.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FlagsBody {
     oms: bool,
@@ -401,7 +401,7 @@ pub async fn set_feature_flags(
 }
 
 /// An instrument as the admin API shows and takes it.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InstrumentBody {
     instrument_id: String,

@@ -55,7 +55,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
 }
 
 /// `POST /auth/login` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     username: String,
@@ -63,7 +63,7 @@ pub struct LoginRequest {
 }
 
 /// `POST /auth/refresh` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RefreshRequest {
     refresh_token: String,
@@ -141,7 +141,7 @@ pub async fn logout(
 }
 
 /// `GET /me` response.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Me {
     user: String,
     tenant: String,

@@ -74,16 +74,21 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// The error object every refusal carries: `{"error": {code, message, correlationId}}`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody<'a> {
     error: ErrorObject<'a>,
 }
 
-#[derive(Serialize)]
+/// What went wrong, with the request's correlation id.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ErrorObject<'a> {
+pub struct ErrorObject<'a> {
+    /// Stable code, e.g. `BAD_REQUEST`, `RISK_REJECTED`, `KILL_SWITCH_TENANT`.
     code: &'a str,
+    /// For people.
     message: String,
+    /// The request's `x-correlation-id`.
     correlation_id: String,
 }
 

@@ -9,7 +9,7 @@ use super::error::{AppError, Query};
 use crate::market_view::MarketView;
 
 /// One instrument as `GET /instruments` lists it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InstrumentView {
     /// Instrument id, e.g. `EUR/USD`.

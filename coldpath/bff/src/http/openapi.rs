@@ -1,15 +1,20 @@
 //! `GET /openapi.json`: the BFF's REST surface as an OpenAPI 3.1 document, built with utoipa
 //! from one table (`ROUTES`) that mirrors the router, so the two are reviewed side by side
-//! (a unit test checks that every routed path is documented).
+//! (a unit test checks that every routed path is documented). Request bodies and the responses
+//! that have a Rust type carry component schemas derived from those types (`SCHEMAS`); every
+//! parameter has a schema, and every error response is the error object. The document validates
+//! as OpenAPI 3.1 and schemathesis fuzzes the API from it (`coldpath/node/tests/openapi.rs`).
 
 use std::sync::OnceLock;
 
 use axum::response::IntoResponse;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
-    ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder, Required,
-    ResponseBuilder,
+    ComponentsBuilder, Content, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem,
+    PathsBuilder, Ref, RefOr, Required, ResponseBuilder,
 };
 
 /// One documented operation.
@@ -24,6 +29,15 @@ struct Route {
     ok: &'static [&'static str],
     /// Query parameters.
     query: &'static [&'static str],
+}
+
+/// What a successful response carries.
+#[derive(Clone, Copy)]
+enum Returns {
+    /// One value of a component schema.
+    One(&'static str),
+    /// An array of them.
+    List(&'static str),
 }
 
 const fn route(
@@ -455,20 +469,199 @@ const ROUTES: &[Route] = &[
     ),
 ];
 
+/// Request and response schemas by operation: component schemas generated from the Rust types
+/// the handlers read and write (`utoipa::ToSchema` derives).
+const SCHEMAS: &[(HttpMethod, &str, Option<&str>, Option<Returns>)] = &[
+    (
+        Post,
+        "/auth/login",
+        Some("LoginRequest"),
+        Some(Returns::One("TokenPair")),
+    ),
+    (
+        Post,
+        "/auth/refresh",
+        Some("RefreshRequest"),
+        Some(Returns::One("TokenPair")),
+    ),
+    (Post, "/auth/logout", Some("RefreshRequest"), None),
+    (Get, "/me", None, Some(Returns::One("Me"))),
+    (Get, "/admin/users", None, Some(Returns::List("UserView"))),
+    (
+        Post,
+        "/admin/users",
+        Some("CreateUserBody"),
+        Some(Returns::One("UserView")),
+    ),
+    (
+        Post,
+        "/admin/users/{id}/disable",
+        None,
+        Some(Returns::One("UserView")),
+    ),
+    (
+        Post,
+        "/admin/users/{id}/enable",
+        None,
+        Some(Returns::One("UserView")),
+    ),
+    (Get, "/admin/audit", None, Some(Returns::List("AuditView"))),
+    (
+        Get,
+        "/admin/instruments",
+        None,
+        Some(Returns::List("InstrumentBody")),
+    ),
+    (
+        Post,
+        "/admin/instruments",
+        Some("InstrumentBody"),
+        Some(Returns::One("InstrumentBody")),
+    ),
+    (
+        Put,
+        "/admin/instruments/{id}",
+        Some("InstrumentBody"),
+        Some(Returns::One("InstrumentBody")),
+    ),
+    (Get, "/admin/lps", None, Some(Returns::List("LpBody"))),
+    (
+        Post,
+        "/admin/lps",
+        Some("LpBody"),
+        Some(Returns::One("LpBody")),
+    ),
+    (Get, "/admin/venues", None, Some(Returns::List("VenueBody"))),
+    (
+        Post,
+        "/admin/venues",
+        Some("VenueBody"),
+        Some(Returns::One("VenueBody")),
+    ),
+    (
+        Get,
+        "/admin/feature-flags",
+        None,
+        Some(Returns::One("FlagsBody")),
+    ),
+    (
+        Put,
+        "/admin/feature-flags",
+        Some("FlagsBody"),
+        Some(Returns::One("FlagsBody")),
+    ),
+    (
+        Get,
+        "/instruments",
+        None,
+        Some(Returns::List("InstrumentView")),
+    ),
+    (Post, "/rfqs", Some("CreateRfq"), None),
+    (Post, "/rfqs/{id}/accept", Some("AcceptBody"), None),
+    (Post, "/orders", Some("PlaceOrderBody"), None),
+    (Post, "/orders/{id}/amend", Some("AmendBody"), None),
+    (
+        Post,
+        "/admin/killswitch/enable",
+        Some("KillSwitchBody"),
+        None,
+    ),
+    (
+        Post,
+        "/admin/killswitch/disable",
+        Some("KillSwitchBody"),
+        None,
+    ),
+    (Post, "/admin/limits", Some("LimitsBody"), None),
+];
+
+/// The component schemas `SCHEMAS` names, and the error object.
+fn components() -> ComponentsBuilder {
+    use super::{admin, auth, error, market, orders, rfq};
+    ComponentsBuilder::new()
+        .schema_from::<error::ErrorBody<'static>>()
+        .schema_from::<error::ErrorObject<'static>>()
+        .schema_from::<auth::LoginRequest>()
+        .schema_from::<auth::RefreshRequest>()
+        .schema_from::<orion_services::identity::TokenPair>()
+        .schema_from::<auth::Me>()
+        .schema_from::<admin::UserView>()
+        .schema_from::<admin::EntitlementsView>()
+        .schema_from::<admin::CreateUserBody>()
+        .schema_from::<admin::AuditView>()
+        .schema_from::<admin::InstrumentBody>()
+        .schema_from::<admin::LpBody>()
+        .schema_from::<admin::VenueBody>()
+        .schema_from::<admin::FlagsBody>()
+        .schema_from::<market::InstrumentView>()
+        .schema_from::<orion_services::rfq::CreateRfq>()
+        .schema_from::<rfq::AcceptBody>()
+        .schema_from::<rfq::KillSwitchBody>()
+        .schema_from::<rfq::LimitsBody>()
+        .schema_from::<orders::PlaceOrderBody>()
+        .schema_from::<orders::AmendBody>()
+        .schema_from::<orders::Decimal>()
+}
+
+/// A JSON body of component `name`.
+fn json(schema: RefOr<Schema>) -> Content {
+    ContentBuilder::new().schema(Some(schema)).build()
+}
+
+/// The schema of a query or path parameter: integers for counts, strings otherwise.
+fn parameter_schema(name: &str) -> Schema {
+    let kind = match name {
+        "limit" | "levels" => Type::Integer,
+        _ => Type::String,
+    };
+    Schema::Object(ObjectBuilder::new().schema_type(kind).build())
+}
+
 fn document() -> OpenApi {
     let mut paths = PathsBuilder::new();
     for r in ROUTES {
+        let schemas = SCHEMAS
+            .iter()
+            .find(|(method, path, _, _)| *method == r.method && *path == r.path);
+        let body = schemas.and_then(|s| s.2);
+        let returns = schemas.and_then(|s| s.3);
+        let error = json(Ref::from_schema_name("ErrorBody").into());
         let mut op = OperationBuilder::new()
             .summary(Some(r.summary))
             .tag(r.tag)
             .response(
-            "default",
-            ResponseBuilder::new().description(
-                "Error object {\"error\": {code, message, correlationId}} (400, 401, 403, 404, …)",
-            ),
-        );
+                "default",
+                ResponseBuilder::new()
+                    .description("The error object (400, 401, 403, 404, 409, 422, 429, 503)")
+                    .content("application/json", error),
+            );
         for code in r.ok {
-            op = op.response(*code, ResponseBuilder::new().description(*code));
+            let mut response = ResponseBuilder::new().description(*code);
+            if code.starts_with('2') {
+                if let Some(returns) = returns {
+                    let schema: RefOr<Schema> = match returns {
+                        Returns::One(name) => Ref::from_schema_name(name).into(),
+                        Returns::List(name) => ArrayBuilder::new()
+                            .items(Ref::from_schema_name(name))
+                            .into(),
+                    };
+                    response = response.content("application/json", json(schema));
+                }
+            } else {
+                response = response.content(
+                    "application/json",
+                    json(Ref::from_schema_name("ErrorBody").into()),
+                );
+            }
+            op = op.response(*code, response);
+        }
+        if let Some(name) = body {
+            op = op.request_body(Some(
+                RequestBodyBuilder::new()
+                    .content("application/json", json(Ref::from_schema_name(name).into()))
+                    .required(Some(Required::True))
+                    .build(),
+            ));
         }
         if r.auth {
             op = op.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
@@ -478,7 +671,8 @@ fn document() -> OpenApi {
                 ParameterBuilder::new()
                     .name("id")
                     .parameter_in(ParameterIn::Path)
-                    .required(Required::True),
+                    .required(Required::True)
+                    .schema(Some(parameter_schema("id"))),
             );
         }
         for q in r.query {
@@ -486,7 +680,8 @@ fn document() -> OpenApi {
                 ParameterBuilder::new()
                     .name(*q)
                     .parameter_in(ParameterIn::Query)
-                    .required(Required::False),
+                    .required(Required::False)
+                    .schema(Some(parameter_schema(q))),
             );
         }
         paths = paths.path(r.path, PathItem::new(r.method.clone(), op.build()));
@@ -508,11 +703,7 @@ fn document() -> OpenApi {
                 )),
         )
         .paths(paths.build())
-        .components(Some(
-            ComponentsBuilder::new()
-                .security_scheme("bearer", bearer)
-                .build(),
-        ))
+        .components(Some(components().security_scheme("bearer", bearer).build()))
         .build()
 }
 
@@ -529,6 +720,43 @@ pub async fn openapi() -> impl IntoResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_schema_is_attached_to_a_route_and_every_reference_resolves() {
+        for (method, path, _, _) in SCHEMAS {
+            assert!(
+                ROUTES
+                    .iter()
+                    .any(|r| r.method == *method && r.path == *path),
+                "{path} has schemas but no route"
+            );
+        }
+        let text = document().to_json().unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for reference in text.split("\"#/components/schemas/").skip(1) {
+            let name = reference.split('"').next().unwrap();
+            assert!(
+                doc["components"]["schemas"][name].is_object(),
+                "{name} is referenced but not a component"
+            );
+        }
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                for parameter in op["parameters"].as_array().into_iter().flatten() {
+                    assert!(
+                        parameter["schema"].is_object(),
+                        "{method} {path}: parameter {} has no schema",
+                        parameter["name"]
+                    );
+                }
+                assert_eq!(
+                    op["responses"]["default"]["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/ErrorBody",
+                    "{method} {path}: errors are the error object"
+                );
+            }
+        }
+    }
 
     #[test]
     fn every_routed_path_is_documented() {
@@ -548,6 +776,14 @@ mod tests {
             );
         }
         assert!(doc["paths"]["/rfqs/{id}/accept"]["post"]["security"].is_array());
+        assert_eq!(
+            doc["paths"]["/rfqs"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/CreateRfq"
+        );
+        assert_eq!(
+            doc["components"]["schemas"]["CreateRfq"]["required"],
+            serde_json::json!(["instrumentId", "side", "size", "expirySeconds"])
+        );
         assert_eq!(
             doc["components"]["securitySchemes"]["bearer"]["scheme"],
             "bearer"

@@ -19,12 +19,13 @@ use super::error::{AppError, Json, Query, current_correlation_id};
 use super::rfq::{caller, service, trader};
 
 /// A decimal given as a JSON string or number.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Decimal {
     /// `"3000000"`.
     Text(String),
     /// `3000000`.
+    #[schema(value_type = f64)]
     Number(serde_json::Number),
 }
 
@@ -38,7 +39,7 @@ impl Decimal {
 }
 
 /// `POST /orders` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PlaceOrderBody {
     instrument_id: String,
@@ -53,7 +54,7 @@ pub struct PlaceOrderBody {
 }
 
 /// `POST /orders/{id}/amend` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AmendBody {
     #[serde(default)]

@@ -161,7 +161,7 @@ pub async fn get(
 }
 
 /// `POST /rfqs/{id}/accept` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AcceptBody {
     quote_id: String,
@@ -250,7 +250,7 @@ pub async fn trade(
 }
 
 /// Kill-switch body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KillSwitchBody {
     scope: String,
@@ -307,7 +307,7 @@ pub async fn kill_switch_disable(
 }
 
 /// `POST /admin/limits` body: a user's limits, or the tenant's open-notional limit.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LimitsBody {
     user_id: Option<String>,
