@@ -14,8 +14,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use support::{Broker, Orion};
 
-/// The series CONTRACT.md promises on `/metrics`.
-const CONTRACT: [&str; 9] = [
+/// The series `/metrics` promises operators (README, "Operating it").
+const PROMISED: [&str; 9] = [
     "orion_command_duration_seconds_bucket",
     "orion_http_requests_total",
     "orion_http_request_duration_seconds_bucket",
@@ -124,7 +124,7 @@ async fn metrics_pass_promtool_and_dashboards_and_rules_query_existing_metrics()
     assert_eq!(refused.status(), 400, "a malformed RFQ is refused");
     // Everything the contract, the dashboards and the rules read, once the traffic has been
     // through: hot-path counters are copied once a second, settlement runs 2 s after a trade.
-    let mut wanted: BTreeSet<String> = CONTRACT.iter().map(|m| m.to_string()).collect();
+    let mut wanted: BTreeSet<String> = PROMISED.iter().map(|m| m.to_string()).collect();
     for (_, expr) in dashboard_exprs() {
         wanted.extend(metric_names(&expr));
     }
