@@ -1,86 +1,24 @@
-# The dev environment: network, security, data, compute and observability composed for Orion
-# (one core, BFF replicas behind the ALB). Apply with `terraform init -backend-config=…` and
-# `terraform apply`; see infra/README.md.
+# The dev environment: the Orion stack at dev's sizes. Apply with
+# `terraform init -backend-config=…` and `terraform apply`; see infra/README.md.
 
-data "aws_caller_identity" "current" {}
-
-locals {
-  name = "orion-dev"
-}
-
-module "network" {
-  source             = "../../modules/network"
-  name               = local.name
-  cidr               = "10.40.0.0/16"
-  az_count           = 2
-  single_nat_gateway = true
-  kms_key_arn        = module.security.kms_key_arn
-  log_retention_days = 30
-}
-
-module "security" {
-  source               = "../../modules/security"
-  name                 = local.name
-  vpc_id               = module.network.vpc_id
-  vpc_cidr             = module.network.vpc_cidr
+module "orion" {
+  source               = "../../modules/stack"
+  env                  = "dev"
+  cidr                 = "10.40.0.0/16"
+  az_count             = 2
+  single_nat_gateway   = true
+  log_retention_days   = 30
+  msk_broker_count     = 2
+  rds_instance_class   = "db.t4g.medium"
+  rds_multi_az         = false
+  redis_replicas       = 0
+  deletion_protection  = false
+  bff_min              = 2
+  bff_max              = 4
   allowed_client_cidrs = var.allowed_client_cidrs
-  topic_prefix         = "dev"
-  archive_bucket       = "${local.name}-archive-${data.aws_caller_identity.current.account_id}"
-}
-
-module "data" {
-  source                  = "../../modules/data"
-  name                    = local.name
-  data_subnet_ids         = module.network.data_subnet_ids
-  kms_key_arn             = module.security.kms_key_arn
-  msk_security_group_id   = module.security.security_group_ids.msk
-  rds_security_group_id   = module.security.security_group_ids.rds
-  redis_security_group_id = module.security.security_group_ids.redis
-  database_url_secret_id  = module.security.database_url_secret_id
-  db_password             = module.security.db_password
-  redis_auth_token        = module.security.redis_auth_token
-  msk_broker_count        = 2
-  rds_instance_class      = "db.t4g.medium"
-  rds_multi_az            = false
-  redis_replicas          = 0
-  deletion_protection     = false
-  bucket_suffix           = data.aws_caller_identity.current.account_id
-  log_retention_days      = 30
-}
-
-module "compute" {
-  source              = "../../modules/compute"
-  name                = local.name
-  vpc_id              = module.network.vpc_id
-  public_subnet_ids   = module.network.public_subnet_ids
-  private_subnet_ids  = module.network.private_subnet_ids
-  security_group_ids  = module.security.security_group_ids
-  execution_role_arn  = module.security.execution_role_arn
-  task_role_arns      = module.security.task_role_arns
-  secret_arns         = module.security.secret_arns
-  log_groups          = module.observability.log_groups
-  image_repository    = var.image_repository
-  image_tag           = var.image_tag
-  topic_prefix        = "dev"
-  kafka_brokers       = module.data.kafka_bootstrap_brokers
-  certificate_arn     = var.certificate_arn
-  logs_bucket         = module.data.logs_bucket
-  waf_acl_arn         = var.waf_acl_arn
-  deletion_protection = false
-  bff_min             = 2
-  bff_max             = 4
-}
-
-module "observability" {
-  source                      = "../../modules/observability"
-  name                        = local.name
-  kms_key_arn                 = module.security.kms_key_arn
-  log_retention_days          = 30
-  alarm_emails                = var.alarm_emails
-  alb_arn_suffix              = module.compute.alb_arn_suffix
-  bff_target_group_arn_suffix = module.compute.bff_target_group_arn_suffix
-  cluster_name                = module.compute.cluster_name
-  service_names               = module.compute.service_names
-  rds_identifier              = module.data.rds_identifier
-  msk_cluster_name            = local.name
+  image_repository     = var.image_repository
+  image_tag            = var.image_tag
+  certificate_arn      = var.certificate_arn
+  waf_acl_arn          = var.waf_acl_arn
+  alarm_emails         = var.alarm_emails
 }

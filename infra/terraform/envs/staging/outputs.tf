@@ -1,8 +1,8 @@
 output "url" {
   description = "Point the environment's DNS name (CNAME) here."
-  value       = module.compute.alb_dns_name
+  value       = module.orion.url
 }
 
 output "alarm_topic_arn" {
-  value = module.observability.alarm_topic_arn
+  value = module.orion.alarm_topic_arn
 }
