@@ -172,6 +172,9 @@ echo "$ORION_API_TOOLS"
 step "tests"
 cargo test --workspace --locked
 
+step "web API types are generated from the current OpenAPI document"
+scripts/gen-api-types.sh --check
+
 step "the platform suites again against split roles: orion core + an orion bff replica"
 # Every suite that starts `orion up` starts a core and a replica in front of it instead, so the
 # REST and WebSocket flows are proven through a replica exactly as through one process.

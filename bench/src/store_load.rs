@@ -206,6 +206,7 @@ fn decisions(engine: &mut RfqEngine, ledger: &Ledger, rfqs: usize) -> Vec<RfqEve
                     tenant: "acme".into(),
                     user: "trader@acme".into(),
                     idempotency: Some((operation, format!("key-{request}"))),
+                    trace_parent: String::new(),
                 },
                 reply,
             },

@@ -7,7 +7,7 @@ use orion_hotpath::{InstrumentSpec, Price, Snapshot};
 use serde::Serialize;
 
 /// One instrument's latest value as clients see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MarketView<'a> {
     /// `SNAPSHOT` or `TICK` on the WebSocket; absent over REST.

@@ -76,6 +76,7 @@ impl Interceptor for Authenticate {
                 "x-tenant-id / x-user-id do not name the caller",
             ));
         }
+        tracing::Span::current().record("tenantId", claims.tenant.as_str());
         request.extensions_mut().insert(claims);
         Ok(request)
     }
@@ -90,12 +91,15 @@ pub fn claims<T>(request: &Request<T>) -> Result<Claims, Status> {
         .ok_or_else(|| Status::unauthenticated("no caller"))
 }
 
-/// The request's correlation id: `x-correlation-id` when sent, else a new one.
+/// The request's correlation id: `x-correlation-id` when sent, else a new one (recorded on
+/// the call's span either way).
 pub fn correlation_id<T>(request: &Request<T>) -> String {
-    request
+    let id = request
         .metadata()
         .get("x-correlation-id")
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 128)
-        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    tracing::Span::current().record("correlationId", id.as_str());
+    id
 }

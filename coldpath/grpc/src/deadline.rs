@@ -1,13 +1,15 @@
 //! Serving gRPC connections (HTTP/2 with prior knowledge), every call bounded by its
 //! `grpc-timeout`: when the deadline passes before the answer, the call ends with
 //! `DEADLINE_EXCEEDED`. The handler stops waiting, but a command already in the engine is not
-//! undone: it commits, and a retry with the same idempotency key gets its outcome.
+//! undone: it commits, and a retry with the same idempotency key gets its outcome. Each call
+//! runs in its server span, continuing the caller's W3C `traceparent` metadata.
 
 use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tonic::codegen::Service;
 use tonic::service::Routes;
+use tracing::Instrument;
 
 /// The `grpc-timeout` header's duration: digits and a unit (`H`, `M`, `S`, `m`, `u`, `n`).
 pub fn grpc_timeout(value: &str) -> Option<Duration> {
@@ -27,6 +29,30 @@ pub fn grpc_timeout(value: &str) -> Option<Duration> {
     })
 }
 
+/// The server span of one call: named after its method, the child of the caller's
+/// `traceparent` metadata when it sent one; the interceptor records `tenantId` and
+/// `correlationId` once it knows the caller.
+fn call_span<B>(request: &hyper::Request<B>) -> tracing::Span {
+    let method = request.uri().path().trim_start_matches('/');
+    let span = tracing::info_span!(
+        "grpc.request",
+        otel.name = method,
+        otel.kind = "server",
+        rpc.system = "grpc",
+        rpc.method = method,
+        tenantId = tracing::field::Empty,
+        correlationId = tracing::field::Empty,
+    );
+    if let Some(parent) = request
+        .headers()
+        .get(orion_journal::trace::TRACEPARENT)
+        .and_then(|v| v.to_str().ok())
+    {
+        orion_journal::trace::follow(&span, parent);
+    }
+    span
+}
+
 /// Serves one connection until the client closes it.
 pub async fn serve_connection(stream: tokio::net::TcpStream, routes: Routes) {
     let service =
@@ -38,11 +64,13 @@ pub async fn serve_connection(stream: tokio::net::TcpStream, routes: Routes) {
                     .get("grpc-timeout")
                     .and_then(|v| v.to_str().ok())
                     .and_then(grpc_timeout);
+                let span = call_span(&request);
                 std::future::poll_fn(|cx| {
                     Service::<hyper::Request<hyper::body::Incoming>>::poll_ready(&mut routes, cx)
                 })
                 .await?;
-                let call = routes.call(request);
+                // The interceptors run in `call`: inside the span, so they can record the caller.
+                let call = span.in_scope(|| routes.call(request)).instrument(span);
                 match deadline {
                     None => call.await,
                     Some(deadline) => match tokio::time::timeout(deadline, call).await {

@@ -22,6 +22,8 @@
 //! - `rows` — how each engine decision becomes state rows, an outbox envelope, an audit entry
 //!   and an owner update, staged for the store's batch writer
 //!   ([`orion_store::batch`]).
+//! - [`trace`] — the request's W3C trace context, stored with each outbox row it causes so the
+//!   relay and the consumers continue the request's trace.
 #![deny(rustdoc::broken_intra_doc_links)]
 
 mod admin;
@@ -29,6 +31,7 @@ pub mod decision;
 pub mod orders;
 pub mod posttrade;
 mod rows;
+pub mod trace;
 
 pub use admin::DirectoryChange;
 pub use decision::{Answer, Decision, OrderSnapshot, OwnerUpdate, RfqChange};
@@ -68,6 +71,8 @@ pub struct PendingInfo {
     pub user: String,
     /// `(operation, key)` when the request carried an `Idempotency-Key`.
     pub idempotency: Option<(&'static str, String)>,
+    /// The request's W3C `traceparent` (empty when untraced), stored with its outbox rows.
+    pub trace_parent: String,
 }
 
 /// What the committer takes, in one order: the engine's decisions and the directory's changes.
@@ -219,6 +224,8 @@ pub struct Committer {
     order_requests: Mutex<HashMap<RequestId, i64>>,
     /// The next resting priority (time priority within a price level).
     next_priority: AtomicI64,
+    /// The `traceparent` of the input being rendered, stored with the outbox rows it stages.
+    trace_parent: Mutex<String>,
 }
 
 struct Written {
@@ -249,11 +256,76 @@ impl Committer {
             order_batch: Mutex::new(orders::OrderBatch::default()),
             order_requests: Mutex::new(HashMap::new()),
             next_priority: AtomicI64::new(1),
+            trace_parent: Mutex::new(String::new()),
         }
     }
 
     fn stage(&self) -> std::sync::MutexGuard<'_, staged::Staged> {
         self.staged.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn set_trace_parent(&self, traceparent: &str) {
+        let mut current = self.trace_parent.lock().unwrap_or_else(|p| p.into_inner());
+        current.clear();
+        current.push_str(traceparent);
+    }
+
+    fn trace_parent(&self) -> String {
+        self.trace_parent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// A `journal.commit` span for each traced request, change or step in `batch`, in the
+    /// request's trace; they end when dropped, after the batch commits.
+    fn commit_spans(&self, batch: &[JournalInput]) -> Vec<tracing::Span> {
+        let mut spans = Vec::new();
+        let mut add = |info: (&str, &str, &str)| {
+            let (traceparent, tenant, correlation_id) = info;
+            if traceparent.is_empty() {
+                return;
+            }
+            let span = tracing::info_span!(
+                parent: None,
+                "journal.commit",
+                otel.kind = "internal",
+                batch = batch.len(),
+                tenantId = tenant,
+                correlationId = correlation_id,
+            );
+            trace::follow(&span, traceparent);
+            spans.push(span);
+        };
+        let ledger = self.ledger.lock();
+        // A request's events are contiguous: one span per request, not one per event.
+        let mut last_request = None;
+        for input in batch {
+            match input {
+                JournalInput::Engine(event) => {
+                    let request = request_of(event);
+                    if request.is_some() && request == last_request {
+                        continue;
+                    }
+                    last_request = request;
+                    if let Some(p) = request.and_then(|r| ledger.get(&r)) {
+                        let p = &p.info;
+                        add((&p.trace_parent, &p.tenant, &p.correlation_id));
+                    }
+                }
+                JournalInput::Admin(change) => {
+                    let a = &change.actor;
+                    add((&a.trace_parent, &a.tenant, &a.correlation_id));
+                }
+                JournalInput::PostTrade(step) => add((
+                    &step.trace_parent,
+                    &step.trade.tenant,
+                    &step.trade.correlation_id,
+                )),
+                JournalInput::MarketStatus(_) => {}
+            }
+        }
+        spans
     }
 
     /// Commits decisions and directory changes from `rx` in batches until the channel closes.
@@ -267,6 +339,8 @@ impl Committer {
                     Err(_) => break,
                 }
             }
+            // One span per traced request, from the start of its batch to its commit.
+            let commits = self.commit_spans(&batch);
             let mut backoff = Duration::from_millis(50);
             let written = loop {
                 match self.write(&batch).await {
@@ -281,6 +355,7 @@ impl Committer {
                 }
             };
             self.ledger.healthy.store(true, Ordering::Release);
+            drop(commits);
             // One committer, batches in order: every position handed out so far is durable.
             self.ledger
                 .head
@@ -325,14 +400,17 @@ impl Committer {
             let event = match input {
                 JournalInput::Engine(event) => event,
                 JournalInput::Admin(change) => {
+                    self.set_trace_parent(&change.actor.trace_parent);
                     self.apply_admin(change);
                     continue;
                 }
                 JournalInput::MarketStatus(status) => {
+                    self.set_trace_parent("");
                     self.apply_market_status(status);
                     continue;
                 }
                 JournalInput::PostTrade(input) => {
+                    self.set_trace_parent(&input.trace_parent);
                     self.apply_posttrade(input, &mut updates);
                     continue;
                 }
@@ -341,6 +419,7 @@ impl Committer {
             // Copied, not taken: if this transaction fails the batch is retried with the same
             // requests still waiting.
             let pending = request.and_then(|r| self.ledger.lock().get(&r).map(|p| p.info.clone()));
+            self.set_trace_parent(pending.as_ref().map_or("", |p| p.trace_parent.as_str()));
             if let Some(decision) = self.apply(event, pending.as_ref(), &mut updates).await? {
                 if let (Some(p), Some(r)) = (&pending, request) {
                     let answer = Answer {

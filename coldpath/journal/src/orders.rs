@@ -528,7 +528,7 @@ struct Resting {
 }
 
 /// One price level of a depth view.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct DepthLevel {
     /// Price (decimal).
     pub price: String,

@@ -68,6 +68,8 @@ pub struct PostTradeInput {
     pub causation_id: String,
     /// When, ns since the epoch.
     pub at: u64,
+    /// The W3C `traceparent` of what caused it (the consuming span), or empty.
+    pub trace_parent: String,
     /// Completed after commit.
     pub reply: tokio::sync::oneshot::Sender<()>,
 }

@@ -801,6 +801,7 @@ impl Committer {
             event_type: event_type.to_owned(),
             envelope,
             at: at as i64,
+            trace_parent: self.trace_parent(),
         });
     }
 

@@ -47,6 +47,22 @@ pub enum Command {
     /// print rows and a checksum per projection; `--verify` compares with the live tables
     /// instead (safe while `orion up` runs) and exits non-zero on any difference.
     RebuildReadModels(RebuildArgs),
+    /// Print the REST API's OpenAPI 3.1 document (what `GET /openapi.json` serves), from which
+    /// clients — the web workstation's among them — generate their types.
+    Openapi,
+}
+
+impl Command {
+    /// The `service.name` of this process's traces.
+    pub fn service_name(&self) -> &'static str {
+        match self {
+            Command::Up(_) => "orion",
+            Command::Core(_) => "orion-core",
+            Command::Bff(_) => "orion-bff",
+            Command::Replay(_) => "orion-replay",
+            Command::Dlq(_) | Command::RebuildReadModels(_) | Command::Openapi => "orion-tools",
+        }
+    }
 }
 
 /// Where the store and the log are, for the commands that only read or repair them.

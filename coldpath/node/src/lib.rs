@@ -54,5 +54,9 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<()> {
         cli::Command::Replay(args) => replay::run(args).await,
         cli::Command::Dlq(args) => tools::dlq(args).await,
         cli::Command::RebuildReadModels(args) => tools::rebuild_read_models(args).await,
+        cli::Command::Openapi => {
+            println!("{}", orion_bff::http::openapi::document_json());
+            Ok(())
+        }
     }
 }

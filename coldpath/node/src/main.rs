@@ -5,6 +5,7 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = orion_node::cli::Cli::parse();
-    orion_node::telemetry::init_logging();
+    // Flushes the traces still buffered when the command returns.
+    let _telemetry = orion_node::telemetry::init(cli.command.service_name());
     orion_node::run(cli).await
 }

@@ -1,4 +1,5 @@
-//! Logs and metrics: JSON log lines through `tracing`, Prometheus metrics through `metrics`.
+//! Logs, traces and metrics: JSON log lines and OTLP traces through `tracing`, Prometheus
+//! metrics through `metrics`.
 //!
 //! Hot-path and bridge counters are plain atomics (no per-event metric calls on the hot path);
 //! [`export_counters`] copies them into the Prometheus registry once a second.
@@ -315,18 +316,118 @@ fn describe() {
     }
 }
 
-/// Installs the JSON log subscriber on stderr (filter from `RUST_LOG`, default `info`); stdout
-/// is kept for what the user asked to see (the banner, replay summaries).
-pub fn init_logging() {
+/// Keeps the trace pipeline alive; dropping it exports what is still buffered.
+pub struct Telemetry {
+    tracer: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        if let Some(tracer) = self.tracer.take() {
+            if let Err(err) = tracer.shutdown_with_timeout(Duration::from_secs(5)) {
+                eprintln!("orion: traces not flushed: {err}");
+            }
+        }
+    }
+}
+
+/// Installs logging and, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, tracing.
+///
+/// Logs are JSON lines on stderr (filter from `RUST_LOG`, default `info`): the event's fields
+/// and the fields of every span it happened in (`tenantId`, `correlationId`, `entityId` where
+/// the request, decision or consumed event knows them) at the top level, plus the trace and
+/// span ids when traced. stdout is kept for what the user asked to see (the banner, replay
+/// summaries).
+///
+/// Traces go over OTLP/gRPC to `OTEL_EXPORTER_OTLP_ENDPOINT` (the standard variable; also
+/// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_BSP_*`, `OTEL_RESOURCE_ATTRIBUTES`), batched by a
+/// Tokio task, as `service.name` = `service` unless `OTEL_SERVICE_NAME` says otherwise. Must be
+/// called inside the Tokio runtime.
+pub fn init(service: &'static str) -> Telemetry {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+    let mut json = json_subscriber::JsonLayer::stderr();
+    json.with_timer("timestamp", tracing_subscriber::fmt::time::SystemTime)
+        .with_level("level")
+        .with_target("target")
+        .with_flattened_event()
+        .with_top_level_flattened_span_list()
+        .with_opentelemetry_ids(true);
+    let (tracer, otel_layer) = match tracer(service) {
+        Ok(Some(provider)) => {
+            use opentelemetry::trace::TracerProvider as _;
+            // Orion's own spans, whatever the log filter: quieting the logs must not cut a
+            // trace in two.
+            let spans = tracing_subscriber::filter::Targets::new().with_targets(
+                TRACED_CRATES
+                    .iter()
+                    .map(|target| (*target, tracing::Level::INFO)),
+            );
+            let layer = tracing_opentelemetry::layer()
+                .with_tracer(provider.tracer("orion"))
+                .with_filter(spans);
+            (Some(provider), Some(layer))
+        }
+        Ok(None) => (None, None),
+        Err(err) => {
+            eprintln!("orion: traces disabled: {err}");
+            (None, None)
+        }
+    };
+    let _ = tracing_subscriber::registry()
+        .with(json.with_filter(filter))
+        .with(otel_layer)
         .try_init();
+    Telemetry { tracer }
+}
+
+/// The crates whose spans are exported.
+const TRACED_CRATES: &[&str] = &[
+    "orion_bff",
+    "orion_grpc",
+    "orion_journal",
+    "orion_services",
+    "orion_node",
+];
+
+/// The OTLP trace pipeline, when an endpoint is configured.
+fn tracer(
+    service: &'static str,
+) -> Result<
+    Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+    opentelemetry_otlp::ExporterBuildError,
+> {
+    let configured = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
+    if !configured("OTEL_EXPORTER_OTLP_ENDPOINT")
+        && !configured("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    {
+        return Ok(None);
+    }
+    use opentelemetry_otlp::WithExportConfig as _;
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_tonic()
+        .with_timeout(Duration::from_secs(5))
+        .build()?;
+    let batches =
+        opentelemetry_sdk::trace::span_processor_with_async_runtime::BatchSpanProcessor::builder(
+            exporter,
+            opentelemetry_sdk::runtime::Tokio,
+        )
+        .build();
+    let mut resource = opentelemetry_sdk::Resource::builder();
+    if !configured("OTEL_SERVICE_NAME") {
+        resource = resource.with_service_name(service);
+    }
+    Ok(Some(
+        opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .with_span_processor(batches)
+            .with_resource(resource.build())
+            .build(),
+    ))
 }
 
 /// The process-wide Prometheus recorder, installed on first use.

@@ -453,6 +453,7 @@ impl AdminService {
                 tenant: actor.tenant.clone(),
                 user: actor.user.clone(),
                 idempotency: None,
+                trace_parent: orion_journal::trace::current(),
             },
             change,
             at: self.clock.now_nanos(),

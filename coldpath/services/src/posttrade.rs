@@ -89,6 +89,7 @@ async fn commit(
             step,
             causation_id,
             at,
+            trace_parent: orion_journal::trace::current(),
             reply,
         })))
         .map_err(|_| ApplyError::Transient("the journal has stopped".into()))?;
@@ -356,7 +357,7 @@ pub async fn run_settlement(
 }
 
 /// One unsettled trade.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UnsettledTrade {
     /// Trade.

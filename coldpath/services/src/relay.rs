@@ -12,6 +12,11 @@
 //! range update) once all of it is acknowledged, oldest first. The producer batches per partition
 //! (`linger.ms`, `batch.size`) with up to five requests in flight, which idempotence keeps in
 //! order.
+//!
+//! A row caused by a traced request (its `traceparent` column is set) is published inside a
+//! `relay.publish` producer span in that request's trace, which lasts until the broker
+//! acknowledges the row; the span's own context goes out as the `traceparent` header, so each
+//! consumer's span is its child.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -24,6 +29,7 @@ use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
 use tokio::sync::{broadcast, watch};
 
+use orion_journal::trace;
 use orion_store::outbox::OutboxRow;
 use orion_store::{Store, StoreError};
 
@@ -148,22 +154,31 @@ impl Bus {
     }
 
     /// Hands `rows` to the bus; the returned batch completes when the bus has all of them.
-    async fn enqueue(&self, rows: &[OutboxRow]) -> Result<Vec<DeliveryFuture>, RelayError> {
+    /// The spans of traced rows end when the batch is dropped.
+    async fn enqueue(&self, rows: &[OutboxRow]) -> Result<Enqueued, RelayError> {
+        let mut spans = Vec::new();
         match self {
             Bus::Local(tx) => {
                 for row in rows {
+                    spans.extend(publish_span(row));
                     let _ = tx.send(BusMessage {
                         topic: row.topic.clone(),
                         key: row.key.clone(),
                         envelope: Arc::from(row.envelope.as_str()),
                     });
                 }
-                Ok(Vec::new())
+                Ok(Enqueued {
+                    deliveries: Vec::new(),
+                    spans,
+                })
             }
             Bus::Kafka(producer) => {
                 let mut deliveries = Vec::with_capacity(rows.len());
                 for row in rows {
-                    let headers = OwnedHeaders::new()
+                    let span = publish_span(row);
+                    let traceparent = span.as_ref().map(trace::traceparent_of);
+                    spans.extend(span);
+                    let mut headers = OwnedHeaders::new()
                         .insert(Header {
                             key: "correlationId",
                             value: Some(row.correlation_id.as_str()),
@@ -176,6 +191,12 @@ impl Bus {
                             key: "eventType",
                             value: Some(row.event_type.as_str()),
                         });
+                    if let Some(traceparent) = traceparent.as_deref().filter(|t| !t.is_empty()) {
+                        headers = headers.insert(Header {
+                            key: trace::TRACEPARENT,
+                            value: Some(traceparent),
+                        });
+                    }
                     let mut record = FutureRecord::to(&row.topic)
                         .key(&row.key)
                         .payload(&row.envelope)
@@ -199,10 +220,38 @@ impl Bus {
                         }
                     }
                 }
-                Ok(deliveries)
+                Ok(Enqueued { deliveries, spans })
             }
         }
     }
+}
+
+/// A `relay.publish` producer span in the trace of the request that caused `row`, when it was
+/// traced.
+fn publish_span(row: &OutboxRow) -> Option<tracing::Span> {
+    if row.trace_parent.is_empty() {
+        return None;
+    }
+    let span = tracing::info_span!(
+        parent: None,
+        "relay.publish",
+        otel.name = %format_args!("{} publish", row.topic),
+        otel.kind = "producer",
+        messaging.destination.name = %row.topic,
+        eventType = %row.event_type,
+        tenantId = %row.tenant,
+        correlationId = %row.correlation_id,
+        entityId = %row.key,
+    );
+    trace::follow(&span, &row.trace_parent);
+    Some(span)
+}
+
+/// What [`Bus::enqueue`] handed over: the broker's acknowledgements to wait for, and the spans
+/// of the traced rows.
+struct Enqueued {
+    deliveries: Vec<DeliveryFuture>,
+    spans: Vec<tracing::Span>,
 }
 
 /// Rows handed to the bus and not yet marked published.
@@ -211,6 +260,8 @@ struct InFlight {
     last: i64,
     rows: u64,
     deliveries: Vec<DeliveryFuture>,
+    /// Spans of traced rows, ended once the batch is acknowledged.
+    spans: Vec<tracing::Span>,
 }
 
 impl InFlight {
@@ -282,7 +333,7 @@ impl Relay {
         }
         let mut progress = Progress::default();
         if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
-            let deliveries = self.bus.enqueue(&rows).await?;
+            let Enqueued { deliveries, spans } = self.bus.enqueue(&rows).await?;
             self.cursor = Some(last.position);
             progress.enqueued = rows.len() as u64;
             self.in_flight.push_back(InFlight {
@@ -290,6 +341,7 @@ impl Relay {
                 last: last.position,
                 rows: rows.len() as u64,
                 deliveries,
+                spans,
             });
         }
         let drain = progress.enqueued == 0 || self.in_flight.len() >= self.tuning.pipeline;
@@ -304,6 +356,8 @@ impl Relay {
                     )
                     .await?;
                 progress.published = batch.rows;
+                // Published: the rows' producer spans end here.
+                drop(batch.spans);
             }
         }
         Ok(progress)

@@ -25,6 +25,7 @@ use orion_journal::{Answer, Ledger, Pending, PendingInfo};
 use orion_store::rfqs::{Cursor, PageRequest, RfqBlotterRow, TradeBlotterRow, TradeFilter};
 use orion_store::{Store, StoreError};
 use serde::Serialize;
+use tracing::Instrument;
 
 use crate::directory::Directory;
 use crate::identity::Claims;
@@ -320,12 +321,22 @@ impl RfqService {
         command: impl FnOnce(orion_hotpath::rfq::RequestId) -> Command,
     ) -> Result<Answer, ServiceError> {
         let started = std::time::Instant::now();
+        let command_name = command_label(operation);
+        let span = tracing::info_span!(
+            "decide",
+            otel.name = command_name,
+            otel.kind = "internal",
+            tenantId = %caller.claims.tenant,
+            correlationId = correlation_id,
+        );
         let result = self
             .decide_once(caller, operation, key, correlation_id, command)
+            .instrument(span.clone())
             .await;
+        span.in_scope(|| tracing::debug!(outcome = outcome(&result), "command decided"));
         metrics::histogram!(
             "orion_command_duration_seconds",
-            "command" => command_label(operation),
+            "command" => command_name,
             "outcome" => outcome(&result),
         )
         .record(started.elapsed().as_secs_f64());
@@ -399,6 +410,7 @@ impl RfqService {
                     tenant: caller.claims.tenant.clone(),
                     user: caller.claims.sub.clone(),
                     idempotency: key.map(|k| (operation, k)),
+                    trace_parent: orion_journal::trace::current(),
                 },
                 reply,
             },
@@ -905,7 +917,7 @@ impl RfqService {
 }
 
 /// One RFQ as `GET /rfqs/{id}` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RfqView {
     /// Id.
@@ -941,7 +953,7 @@ pub struct RfqView {
 }
 
 /// One quote of an RFQ, ranked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QuoteView {
     /// Id.
@@ -965,7 +977,7 @@ pub struct QuoteView {
 }
 
 /// One trade as `GET /trades/{id}` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TradeView {
     /// Id.
@@ -1001,7 +1013,7 @@ pub struct TradeView {
 }
 
 /// A row of the RFQ blotter (`GET /rfqs`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RfqBlotterView {
     /// Id.
@@ -1029,7 +1041,7 @@ pub struct RfqBlotterView {
 }
 
 /// A row of the trade blotter (`GET /trades`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TradeBlotterView {
     /// Id.

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use orion_hotpath::{InstrumentId, InstrumentTable, Price, SnapshotTable};
+use orion_hotpath::{InstrumentId, SnapshotTable};
 use tokio::sync::watch;
 
 /// Samples kept per instrument (15 minutes at one per second).
@@ -77,21 +77,6 @@ impl SpreadHistory {
                     .collect()
             })
             .unwrap_or_default()
-    }
-
-    /// The samples of `instrument` as JSON: `{"t": unix ms, "spread": "0.00002"}`.
-    pub fn json(
-        &self,
-        instruments: &InstrumentTable,
-        instrument: InstrumentId,
-    ) -> serde_json::Value {
-        let scale = instruments.spec(instrument).map_or(0, |s| s.price_scale);
-        self.points(instrument)
-            .iter()
-            .map(|p| {
-                serde_json::json!({"t": p.at_ms, "spread": Price::new(p.spread, scale).to_string()})
-            })
-            .collect()
     }
 }
 

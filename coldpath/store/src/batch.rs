@@ -153,6 +153,8 @@ pub struct OutboxInsert {
     pub envelope: String,
     /// Column `at`.
     pub at: i64,
+    /// Column `trace_parent`: the W3C `traceparent` of the request that caused it, or empty.
+    pub trace_parent: String,
 }
 
 /// One audit row.
@@ -596,10 +598,10 @@ impl Staged {
                 q.execute(&mut **tx).await?;
             }
         }
-        for chunk in self.outbox.chunks(rows(9)) {
+        for chunk in self.outbox.chunks(rows(10)) {
             let sql = values_sql(
-                "outbox_events (event_id, position, tenant_id, topic, message_key, event_type, envelope, created_at, correlation_id)",
-                9,
+                "outbox_events (event_id, position, tenant_id, topic, message_key, event_type, envelope, created_at, correlation_id, trace_parent)",
+                10,
                 chunk.len(),
                 "",
             );
@@ -614,7 +616,8 @@ impl Staged {
                     .bind(r.event_type.as_str())
                     .bind(r.envelope.as_str())
                     .bind(r.at)
-                    .bind(r.correlation_id.as_str());
+                    .bind(r.correlation_id.as_str())
+                    .bind(r.trace_parent.as_str());
             }
             q.execute(&mut **tx).await?;
         }

@@ -123,6 +123,13 @@ fn migrator() -> Migrator {
             include_str!("../migrations/0010_orders.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            11,
+            Cow::Borrowed("outbox trace context"),
+            MigrationType::Simple,
+            include_str!("../migrations/0011_outbox_trace.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 

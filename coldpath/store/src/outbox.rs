@@ -22,9 +22,24 @@ pub struct OutboxRow {
     pub correlation_id: String,
     /// The envelope (JSON).
     pub envelope: String,
+    /// The W3C `traceparent` of the request that caused it, or empty.
+    pub trace_parent: String,
 }
 
-/// Reads `position, topic, message_key, event_type, tenant_id, envelope, correlation_id`.
+/// `SELECT` of the columns [`outbox_row`] reads, in its order, from `outbox_events`, followed
+/// by the rest of the statement.
+macro_rules! select_outbox {
+    ($rest:literal) => {
+        concat!(
+            "SELECT position, topic, message_key, event_type, tenant_id, envelope, correlation_id, \
+             trace_parent FROM outbox_events ",
+            $rest
+        )
+    };
+}
+pub(crate) use select_outbox;
+
+/// Reads the columns of [`select_outbox`].
 pub(crate) fn outbox_row(r: &sqlx::any::AnyRow) -> OutboxRow {
     OutboxRow {
         position: r.get(0),
@@ -34,16 +49,16 @@ pub(crate) fn outbox_row(r: &sqlx::any::AnyRow) -> OutboxRow {
         tenant: r.get(4),
         envelope: r.get(5),
         correlation_id: r.get(6),
+        trace_parent: r.get(7),
     }
 }
 
 impl Store {
     /// Up to `limit` unpublished rows, oldest first.
     pub async fn unpublished(&self, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT position, topic, message_key, event_type, tenant_id, envelope, correlation_id FROM outbox_events \
-             WHERE published_at IS NULL ORDER BY position LIMIT $1",
-        )
+        let rows = sqlx::query(select_outbox!(
+            "WHERE published_at IS NULL ORDER BY position LIMIT $1"
+        ))
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
@@ -66,10 +81,9 @@ impl Store {
         position: i64,
         limit: i64,
     ) -> Result<Vec<OutboxRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT position, topic, message_key, event_type, tenant_id, envelope, correlation_id FROM outbox_events \
-             WHERE published_at IS NULL AND position > $1 ORDER BY position LIMIT $2",
-        )
+        let rows = sqlx::query(select_outbox!(
+            "WHERE published_at IS NULL AND position > $1 ORDER BY position LIMIT $2"
+        ))
         .bind(position)
         .bind(limit)
         .fetch_all(&self.pool)

@@ -300,10 +300,9 @@ impl Store {
         position: i64,
         limit: i64,
     ) -> Result<Vec<crate::outbox::OutboxRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT position, topic, message_key, event_type, tenant_id, envelope, correlation_id FROM outbox_events \
-             WHERE position > $1 ORDER BY position LIMIT $2",
-        )
+        let rows = sqlx::query(crate::outbox::select_outbox!(
+            "WHERE position > $1 ORDER BY position LIMIT $2"
+        ))
         .bind(position)
         .bind(limit)
         .fetch_all(&self.pool)

@@ -1,40 +1,15 @@
 // The BFF's JSON shapes (docs/api.md). Prices and sizes are decimal strings, never floats.
+//
+// REST bodies are the types generated from the OpenAPI document (./schema.d.ts, by
+// scripts/gen-api-types.sh); where the document says `string` for a closed set of values the
+// contract lists, the alias narrows it. WebSocket frames are not part of the OpenAPI document
+// and are described here.
 
-export interface TokenPair {
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-}
+import type { components } from "./schema";
 
-export interface Me {
-  user: string;
-  tenant: string;
-  roles: string[];
-  entitlements: string[];
-}
-
-export interface Instrument {
-  instrumentId: string;
-  assetClass: "fx" | "rates" | "credit";
-  tickSize: string;
-  priceScale: number;
-  sizeScale: number;
-}
-
-/** A SNAPSHOT or TICK frame, or a `GET /market/snapshot` entry. */
-export interface MarketFrame {
-  type?: "SNAPSHOT" | "TICK";
-  instrumentId: string;
-  bid: string;
-  ask: string;
-  mid: string;
-  spread: string;
-  ts: string;
-  receivedAt: string;
-  seq: number;
-  stale: boolean;
-  flags: string[];
-}
+type Schemas = components["schemas"];
+/** `T` with the members of `N` replacing its own. */
+type Narrowed<T, N> = Omit<T, keyof N> & N;
 
 export type Side = "BUY" | "SELL";
 
@@ -48,63 +23,40 @@ export type RfqStatus =
   | "EXPIRED"
   | "CANCELLED";
 
-export interface Quote {
-  quoteId: string;
-  lpId: string;
-  price: string;
-  validUntil: string;
-  receivedAt?: string;
-  status?: string;
-  rank?: number;
-}
+export type OrderType = "LIMIT" | "MARKET";
+export type TimeInForce = "GTC" | "IOC" | "FOK";
+export type OrderStatus = "ACK" | "PARTIAL_FILL" | "FILLED" | "CANCELLED";
+
+export type TokenPair = Schemas["TokenPair"];
+export type Me = Schemas["Me"];
+export type ErrorBody = Schemas["ErrorBody"];
+export type Instrument = Narrowed<Schemas["InstrumentView"], { assetClass: "fx" | "rates" | "credit" }>;
+
+/** A `GET /market/snapshot` entry, or a SNAPSHOT or TICK frame. */
+export type MarketFrame = Narrowed<Schemas["MarketView"], { type?: "SNAPSHOT" | "TICK" | null }>;
+
+/** A quote as `GET /rfqs/{id}` ranks it; a quote frame carries the first four members. */
+export type Quote = Pick<Schemas["QuoteView"], "quoteId" | "lpId" | "price" | "validUntil"> &
+  Partial<Schemas["QuoteView"]>;
 
 /** `GET /rfqs/{id}`. */
-export interface RfqDetail {
-  rfqId: string;
-  status: RfqStatus;
-  instrumentId: string;
-  side: Side;
-  size: string;
-  expiresAt: string;
-  correlationId: string;
-  tradeId?: string | null;
-  quotes: Quote[];
-  [key: string]: unknown;
-}
+export type RfqDetail = Narrowed<Schemas["RfqView"], { status: RfqStatus; side: Side; quotes: Quote[] }>;
 
-/** A row of the RFQ blotter (`GET /rfqs`, merged with RFQ_UPDATE frames). */
-export interface RfqRow {
-  rfqId: string;
-  status: RfqStatus;
-  instrumentId?: string;
-  side?: Side;
-  size?: string;
-  requester?: string;
-  quoteCount?: number;
-  lastQuote?: string | null;
-  tradeId?: string | null;
-  correlationId?: string;
-  updatedAt?: string;
-}
+/** A row of the RFQ blotter (`GET /rfqs`), merged with RFQ_UPDATE frames (which carry less). */
+export type RfqRow = Pick<Schemas["RfqBlotterView"], "rfqId"> &
+  Partial<Narrowed<Schemas["RfqBlotterView"], { status: RfqStatus; side: Side }>> & { status: RfqStatus };
 
-export interface Trade {
-  tradeId: string;
-  rfqId: string;
-  quoteId?: string;
-  instrumentId: string;
-  side: Side;
-  size: string;
-  price: string;
-  lpId: string;
-  userId?: string;
-  executedAt: string;
-  correlationId: string;
-  confirmationStatus?: string;
-  settlementStatus?: string;
-  settlementAttempts?: number;
-}
+/** What a TRADE frame may lack: the requester, and the post-trade status before it exists. */
+type NotInFrames = "userId" | "confirmationStatus" | "settlementStatus" | "settlementAttempts";
 
-/** `GET /trades/{id}/confirmation`. */
+/** A row of the trade blotter (`GET /trades`) or `GET /trades/{id}`, merged with TRADE
+ * frames. */
+export type Trade = Omit<Schemas["TradeBlotterView"], NotInFrames | "side"> & { side: Side } &
+  Partial<Pick<Schemas["TradeBlotterView"], NotInFrames>> &
+  Partial<Pick<Schemas["TradeView"], "quoteId" | "partial">>;
+
+/** `GET /trades/{id}/confirmation`: the stored document, a free-form object in the OpenAPI
+ * document; its members as the post-trade service writes them. */
 export interface Confirmation {
   confirmationId: string;
   venue: string;
@@ -114,6 +66,34 @@ export interface Confirmation {
   timestamps: { executedAt: string; confirmedAt: string };
   correlationId?: string;
 }
+
+export type KillSwitchState = Schemas["KillSwitchState"];
+export type KillSwitches = Schemas["KillSwitches"];
+export type Limits = Schemas["Limits"];
+export type SpreadSeries = Schemas["Spreads"];
+export type LpResponse = Schemas["LpResponses"];
+export type Volume = Schemas["Volume"];
+
+export type AdminUser = Schemas["UserView"];
+export type AuditEntry = Schemas["AuditView"];
+export type AdminInstrument = Schemas["InstrumentBody"];
+export type AdminLp = Schemas["LpBody"];
+export type AdminVenue = Narrowed<Schemas["VenueBody"], { executionType: "RFQ" | "CLOB" }>;
+export type FeatureFlags = Schemas["FlagsBody"];
+
+/** An order as REST answers it and `ORDER_UPDATE` frames carry it. */
+export type Order = Narrowed<
+  Schemas["OrderView"],
+  { side: Side; type: OrderType; timeInForce: TimeInForce; status: OrderStatus }
+>;
+
+/** `GET /orders`. */
+export type OrderPage = Narrowed<Schemas["OrderPage"], { items: Order[] }>;
+
+export type DepthLevel = Schemas["DepthLevel"];
+
+/** `GET /market/depth` and `DEPTH` frames. */
+export type Depth = Schemas["DepthView"];
 
 /** `RFQ_UPDATE` frames on the `rfqs` channel. */
 export interface RfqUpdate {
@@ -157,144 +137,4 @@ export interface NotificationFrame {
   entityId?: string;
   message: string;
   ts: string;
-}
-
-export interface ErrorBody {
-  error: { code: string; message: string; correlationId: string };
-}
-
-export interface KillSwitchState {
-  enabled: boolean;
-  changedAt?: string;
-  changedBy?: string;
-}
-
-export interface KillSwitches {
-  tenantId: string;
-  tenant: KillSwitchState;
-  global: KillSwitchState;
-}
-
-export interface Limits {
-  tenantId: string;
-  maxOpenNotional: string | null;
-  users: { userId: string; maxNotional: string; maxRfqsPerSecond: number }[];
-}
-
-export interface SpreadSeries {
-  instrumentId: string;
-  intervalMs: number;
-  points: { t: number; spread: string }[];
-}
-
-export interface LpResponse {
-  sampleSize: number;
-  lps: {
-    lpId: string;
-    quotes: number;
-    p50Ms: number;
-    p90Ms: number;
-    p99Ms: number;
-    buckets: { leMs: number | null; count: number }[];
-  }[];
-}
-
-export interface Volume {
-  bucketMs: number;
-  buckets: { t: number; trades: number; notional: string }[];
-  byInstrument: { instrumentId: string; trades: number; notional: string }[];
-}
-
-export interface AdminUser {
-  userId: string;
-  tenantId: string;
-  roles: string[];
-  entitlements: { assetClasses: string[] };
-  enabled: boolean;
-  createdAt: string;
-}
-
-export interface AuditEntry {
-  at: string;
-  tenantId: string;
-  userId: string;
-  action: string;
-  entityType: string;
-  entityId: string;
-  correlationId: string;
-  detail: string;
-}
-
-export interface AdminInstrument {
-  instrumentId: string;
-  assetClass: string;
-  symbol: string;
-  currency: string;
-  tickSize: string;
-  lotSize: string;
-  tenor?: string | null;
-  tradingHours?: string | null;
-  referencePrice: string;
-}
-
-export interface AdminLp {
-  lpId: string;
-  enabled: boolean;
-  assetClasses: string[];
-  maxQuotesPerSec: number;
-  spreadBps?: number | null;
-}
-
-export interface AdminVenue {
-  venueId: string;
-  executionType: "RFQ" | "CLOB";
-  instruments: string[];
-  sessionWindows?: unknown;
-}
-
-export interface FeatureFlags {
-  oms: boolean;
-  clob: boolean;
-  replay: boolean;
-}
-
-export type OrderType = "LIMIT" | "MARKET";
-export type TimeInForce = "GTC" | "IOC" | "FOK";
-export type OrderStatus = "ACK" | "PARTIAL_FILL" | "FILLED" | "CANCELLED";
-
-/** An order as REST answers it and `ORDER_UPDATE` frames carry it. */
-export interface Order {
-  orderId: string;
-  instrumentId: string;
-  side: Side;
-  type: OrderType;
-  timeInForce: TimeInForce;
-  qty: string;
-  limitPrice?: string;
-  status: OrderStatus;
-  filledQty: string;
-  remainingQty: string;
-  avgPrice?: string;
-  updatedAt: string;
-  correlationId?: string;
-}
-
-/** `GET /orders`. */
-export interface OrderPage {
-  items: Order[];
-  nextCursor: string | null;
-}
-
-export interface DepthLevel {
-  price: string;
-  qty: string;
-  orders: number;
-}
-
-/** `GET /market/depth` and `DEPTH` frames. */
-export interface Depth {
-  instrumentId: string;
-  seq: number;
-  bids: DepthLevel[];
-  asks: DepthLevel[];
 }

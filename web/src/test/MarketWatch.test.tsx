@@ -20,6 +20,7 @@ const tick = (instrumentId: string, seq: number): MarketFrame => ({
   seq,
   stale: seq === 10 && instrumentId === "INS3",
   flags: [],
+  source: "SIM",
 });
 
 describe("market watch", () => {

@@ -5,7 +5,7 @@ import { OrderBook } from "../components/OrderBook";
 import { applyDepth, resetOrders, useOrders } from "../state/orders";
 
 const instruments: Instrument[] = [
-  { instrumentId: "EUR/USD", assetClass: "fx", tickSize: "0.00001", priceScale: 5, sizeScale: 2 },
+  { instrumentId: "EUR/USD", assetClass: "fx", tickSize: "0.00001", priceScale: 5, sizeScale: 2, feedIndex: 0 },
 ];
 
 const book: Depth = {

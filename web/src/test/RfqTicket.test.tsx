@@ -5,7 +5,7 @@ import { RfqTicket } from "../components/RfqTicket";
 import { applyRfqUpdate, resetRfqs, useRfqs } from "../state/rfqs";
 
 const instruments: Instrument[] = [
-  { instrumentId: "EUR/USD", assetClass: "fx", tickSize: "0.00001", priceScale: 5, sizeScale: 2 },
+  { instrumentId: "EUR/USD", assetClass: "fx", tickSize: "0.00001", priceScale: 5, sizeScale: 2, feedIndex: 0 },
 ];
 
 function json(status: number, body: unknown) {

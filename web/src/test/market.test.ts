@@ -14,6 +14,7 @@ const frame = (instrumentId: string, seq: number, mid: string, type: "SNAPSHOT" 
   seq,
   stale: false,
   flags: [],
+  source: "SIM",
 });
 
 describe("market store", () => {

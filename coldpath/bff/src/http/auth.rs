@@ -29,11 +29,12 @@ impl FromRequestParts<AppState> for AuthUser {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(AppError::Unauthorized)?;
-        state
+        let claims = state
             .auth
             .authenticate(token.trim())
-            .map(AuthUser)
-            .map_err(auth_failure)
+            .map_err(auth_failure)?;
+        tracing::Span::current().record("tenantId", claims.tenant.as_str());
+        Ok(AuthUser(claims))
     }
 }
 

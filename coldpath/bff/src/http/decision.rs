@@ -5,29 +5,126 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use orion_hotpath::rfq::Reason;
-use serde_json::json;
+use serde::Serialize;
 
-use super::error::{AppError, current_correlation_id};
+use super::error::{AppError, ErrorBody, current_correlation_id};
 use orion_journal::{Answer, Decision, OrderSnapshot};
 use orion_services::rfq::ServiceError;
+
+/// `POST /rfqs`, `/rfqs/{id}/accept`, `/rfqs/{id}/cancel`: the RFQ's status once durable.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RfqAnswer {
+    rfq_id: String,
+    /// `SENT`, `TRADED` or `CANCELLED`.
+    status: &'static str,
+    /// The trade, once `TRADED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trade_id: Option<String>,
+    correlation_id: String,
+}
+
+/// `POST /admin/killswitch/enable` and `/disable`: the switch as it now stands.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct KillSwitchAnswer {
+    /// `tenant` or `global`.
+    scope: &'static str,
+    /// The tenant whose switch changed (`*` for the global one).
+    tenant_id: String,
+    enabled: bool,
+}
+
+/// `POST /admin/limits`: the limits apply.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitsAnswer {
+    /// `APPLIED`.
+    status: &'static str,
+    correlation_id: String,
+}
+
+/// An order as REST and the WebSocket show it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderView {
+    order_id: String,
+    instrument_id: String,
+    /// `BUY` or `SELL`.
+    side: String,
+    /// `LIMIT` or `MARKET`.
+    #[serde(rename = "type")]
+    order_type: String,
+    /// `GTC`, `IOC` or `FOK`.
+    time_in_force: String,
+    /// Quantity asked (decimal).
+    qty: String,
+    /// `ACK`, `PARTIAL_FILL`, `FILLED` or `CANCELLED`.
+    status: String,
+    /// Filled so far (decimal).
+    filled_qty: String,
+    /// Still working (decimal; 0 once filled or cancelled).
+    remaining_qty: String,
+    /// Last change (RFC 3339).
+    updated_at: String,
+    /// Limit price (decimal); absent for MARKET.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit_price: Option<String>,
+    /// Average fill price (decimal); absent before a fill.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    avg_price: Option<String>,
+    /// The request that placed or last changed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    correlation_id: Option<String>,
+}
+
+impl OrderView {
+    /// `order` as shown, with `correlation_id` when known.
+    pub fn new(order: &OrderSnapshot, correlation_id: &str) -> Self {
+        Self {
+            order_id: order.order_id.to_string(),
+            instrument_id: order.instrument_id.clone(),
+            side: order.side.clone(),
+            order_type: order.order_type.clone(),
+            time_in_force: order.time_in_force.clone(),
+            qty: order.qty.clone(),
+            status: order.status.clone(),
+            filled_qty: order.filled_qty.clone(),
+            remaining_qty: order.remaining_qty.clone(),
+            updated_at: crate::market_view::rfc3339(order.updated_at),
+            limit_price: order.limit_price.clone(),
+            avg_price: order.avg_price.clone(),
+            correlation_id: (!correlation_id.is_empty()).then(|| correlation_id.to_owned()),
+        }
+    }
+}
 
 /// Renders a command's result.
 pub fn respond(result: Result<Answer, ServiceError>) -> Result<Response, AppError> {
     let answer = result.map_err(service_error)?;
     let id = |n: u64| n.to_string();
     let correlation_id = answer.correlation_id;
+    let rfq = |rfq_id: u64, status, trade_id: Option<u64>, correlation_id: String| {
+        axum::Json(RfqAnswer {
+            rfq_id: id(rfq_id),
+            status,
+            trade_id: trade_id.map(id),
+            correlation_id,
+        })
+        .into_response()
+    };
     let (status, body) = match answer.decision {
         Decision::RfqCreated { rfq_id } => (
             StatusCode::CREATED,
-            json!({"rfqId": id(rfq_id), "status": "SENT", "correlationId": correlation_id}),
+            rfq(rfq_id, "SENT", None, correlation_id),
         ),
         Decision::Traded { rfq_id, trade_id } => (
             StatusCode::OK,
-            json!({"rfqId": id(rfq_id), "status": "TRADED", "tradeId": id(trade_id), "correlationId": correlation_id}),
+            rfq(rfq_id, "TRADED", Some(trade_id), correlation_id),
         ),
         Decision::Cancelled { rfq_id } => (
             StatusCode::OK,
-            json!({"rfqId": id(rfq_id), "status": "CANCELLED", "correlationId": correlation_id}),
+            rfq(rfq_id, "CANCELLED", None, correlation_id),
         ),
         Decision::KillSwitchSet {
             global,
@@ -35,13 +132,25 @@ pub fn respond(result: Result<Answer, ServiceError>) -> Result<Response, AppErro
             enabled,
         } => (
             StatusCode::OK,
-            json!({"scope": if global { "global" } else { "tenant" }, "tenantId": tenant_id, "enabled": enabled}),
+            axum::Json(KillSwitchAnswer {
+                scope: if global { "global" } else { "tenant" },
+                tenant_id,
+                enabled,
+            })
+            .into_response(),
         ),
         Decision::LimitsApplied => (
             StatusCode::OK,
-            json!({"status": "APPLIED", "correlationId": correlation_id}),
+            axum::Json(LimitsAnswer {
+                status: "APPLIED",
+                correlation_id,
+            })
+            .into_response(),
         ),
-        Decision::Order(order) => (StatusCode::OK, order_json(&order, &correlation_id)),
+        Decision::Order(order) => (
+            StatusCode::OK,
+            axum::Json(OrderView::new(&order, &correlation_id)).into_response(),
+        ),
         Decision::LastLookRejected { reason, .. } => (
             StatusCode::CONFLICT,
             error_body(
@@ -58,7 +167,7 @@ pub fn respond(result: Result<Answer, ServiceError>) -> Result<Response, AppErro
             )
         }
     };
-    Ok((status, axum::Json(body)).into_response())
+    Ok((status, body).into_response())
 }
 
 /// The status and message for an engine refusal (409 state, 422 risk, 429 rate, …).
@@ -171,37 +280,18 @@ pub fn service_error(err: ServiceError) -> AppError {
     }
 }
 
-/// An order as REST and the WebSocket show it.
-pub fn order_json(order: &OrderSnapshot, correlation_id: &str) -> serde_json::Value {
-    let mut body = json!({
-        "orderId": order.order_id.to_string(), "instrumentId": order.instrument_id, "side": order.side,
-        "type": order.order_type, "timeInForce": order.time_in_force, "qty": order.qty,
-        "status": order.status, "filledQty": order.filled_qty, "remainingQty": order.remaining_qty,
-        "updatedAt": crate::market_view::rfc3339(order.updated_at),
-    });
-    if let Some(price) = &order.limit_price {
-        body["limitPrice"] = json!(price);
-    }
-    if let Some(price) = &order.avg_price {
-        body["avgPrice"] = json!(price);
-    }
-    if !correlation_id.is_empty() {
-        body["correlationId"] = json!(correlation_id);
-    }
-    body
-}
-
 fn err_text(err: &ServiceError) -> String {
     err.to_string()
 }
 
-fn error_body(code: &str, message: &str, correlation_id: &str) -> serde_json::Value {
+/// The error object for a refused decision.
+pub fn error_body(code: &str, message: &str, correlation_id: &str) -> Response {
     let correlation_id = if correlation_id.is_empty() {
         current_correlation_id()
     } else {
         correlation_id.to_owned()
     };
-    json!({"error": {"code": code, "message": message, "correlationId": correlation_id}})
+    axum::Json(ErrorBody::new(code, message.to_owned(), correlation_id)).into_response()
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
+
+use orion_journal::trace;
 
 tokio::task_local! {
     static CORRELATION_ID: String;
@@ -25,7 +28,10 @@ pub fn current_correlation_id() -> String {
     CORRELATION_ID.try_with(Clone::clone).unwrap_or_default()
 }
 
-/// Middleware: adopt or mint the correlation id, scope it, echo it.
+/// Middleware: adopt or mint the correlation id, scope it, echo it — and run the request in
+/// its server span: the child of the caller's `traceparent` when it sent one, named after its
+/// route template (`POST /rfqs/{id}/accept`), carrying `correlationId` (and `tenantId`, recorded
+/// by [`AuthUser`](super::auth::AuthUser)) into every log line of the request.
 pub async fn correlation(req: Request, next: Next) -> Response {
     let id = req
         .headers()
@@ -34,7 +40,34 @@ pub async fn correlation(req: Request, next: Next) -> Response {
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let mut response = CORRELATION_ID.scope(id.clone(), next.run(req)).await;
+    let route = super::openapi::route_template(req.method(), req.uri().path());
+    let name = match route {
+        Some(template) => format!("{} {template}", req.method()),
+        None => req.method().to_string(),
+    };
+    let span = tracing::info_span!(
+        "http.request",
+        otel.name = name.as_str(),
+        otel.kind = "server",
+        http.request.method = %req.method(),
+        url.path = req.uri().path(),
+        http.route = route,
+        http.response.status_code = tracing::field::Empty,
+        tenantId = tracing::field::Empty,
+        correlationId = %id,
+    );
+    if let Some(parent) = req
+        .headers()
+        .get(trace::TRACEPARENT)
+        .and_then(|v| v.to_str().ok())
+    {
+        trace::follow(&span, parent);
+    }
+    let mut response = CORRELATION_ID
+        .scope(id.clone(), next.run(req))
+        .instrument(span.clone())
+        .await;
+    span.record("http.response.status_code", response.status().as_u16());
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(CORRELATION_HEADER, value);
     }
@@ -80,6 +113,19 @@ pub struct ErrorBody<'a> {
     error: ErrorObject<'a>,
 }
 
+impl<'a> ErrorBody<'a> {
+    /// The error object with `code`, `message` and the request's `correlation_id`.
+    pub fn new(code: &'a str, message: String, correlation_id: String) -> Self {
+        Self {
+            error: ErrorObject {
+                code,
+                message,
+                correlation_id,
+            },
+        }
+    }
+}
+
 /// What went wrong, with the request's correlation id.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -111,7 +157,7 @@ impl IntoResponse for AppError {
         let (status, code) = self.status_and_code();
         let correlation_id = current_correlation_id();
         if let AppError::Internal(cause) = &self {
-            tracing::error!(cause = %cause, correlationId = %correlation_id, "request failed");
+            tracing::error!(cause = %cause, "request failed");
         }
         let body = ErrorBody {
             error: ErrorObject {

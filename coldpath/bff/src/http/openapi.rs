@@ -38,6 +38,13 @@ enum Returns {
     One(&'static str),
     /// An array of them.
     List(&'static str),
+    /// One value when the query names one, else an array of them.
+    OneOrList(&'static str),
+    /// A JSON object whose members the caller chose (preferences) or that is a stored
+    /// document (a confirmation).
+    Document,
+    /// Text of a media type (`text/csv`, the Prometheus exposition format).
+    Text(&'static str),
 }
 
 const fn route(
@@ -469,6 +476,32 @@ const ROUTES: &[Route] = &[
     ),
 ];
 
+/// The documented template (`/rfqs/{id}/accept`) of a request to `path` with `method`: what
+/// names its span, also in a replica, which forwards such requests without routing them.
+pub fn route_template(method: &axum::http::Method, path: &str) -> Option<&'static str> {
+    let method = match *method {
+        axum::http::Method::GET => Get,
+        axum::http::Method::POST => Post,
+        axum::http::Method::PUT => Put,
+        _ => return None,
+    };
+    ROUTES
+        .iter()
+        .filter(|r| r.method == method)
+        .map(|r| r.path)
+        .find(|template| {
+            let mut given = path.split('/');
+            let mut wanted = template.split('/');
+            loop {
+                match (given.next(), wanted.next()) {
+                    (None, None) => return true,
+                    (Some(g), Some(w)) if w == g || (w.starts_with('{') && !g.is_empty()) => {}
+                    _ => return false,
+                }
+            }
+        })
+}
+
 /// Request and response schemas by operation: component schemas generated from the Rust types
 /// the handlers read and write (`utoipa::ToSchema` derives).
 const SCHEMAS: &[(HttpMethod, &str, Option<&str>, Option<Returns>)] = &[
@@ -556,28 +589,147 @@ const SCHEMAS: &[(HttpMethod, &str, Option<&str>, Option<Returns>)] = &[
         None,
         Some(Returns::List("InstrumentView")),
     ),
-    (Post, "/rfqs", Some("CreateRfq"), None),
-    (Post, "/rfqs/{id}/accept", Some("AcceptBody"), None),
-    (Post, "/orders", Some("PlaceOrderBody"), None),
-    (Post, "/orders/{id}/amend", Some("AmendBody"), None),
+    (Get, "/healthz", None, Some(Returns::One("Status"))),
+    (Get, "/readyz", None, Some(Returns::One("Status"))),
+    (
+        Get,
+        "/metrics",
+        None,
+        Some(Returns::Text("text/plain; version=0.0.4")),
+    ),
+    (Get, "/openapi.json", None, Some(Returns::Document)),
+    (Get, "/me/preferences", None, Some(Returns::Document)),
+    (Put, "/me/preferences", None, Some(Returns::Document)),
+    (
+        Get,
+        "/market/snapshot",
+        None,
+        Some(Returns::OneOrList("MarketView")),
+    ),
+    (Get, "/market/depth", None, Some(Returns::One("DepthView"))),
+    (
+        Post,
+        "/rfqs",
+        Some("CreateRfq"),
+        Some(Returns::One("RfqAnswer")),
+    ),
+    (Get, "/rfqs", None, Some(Returns::List("RfqBlotterView"))),
+    (Get, "/rfqs/{id}", None, Some(Returns::One("RfqView"))),
+    (
+        Post,
+        "/rfqs/{id}/accept",
+        Some("AcceptBody"),
+        Some(Returns::One("RfqAnswer")),
+    ),
+    (
+        Post,
+        "/rfqs/{id}/cancel",
+        None,
+        Some(Returns::One("RfqAnswer")),
+    ),
+    (
+        Post,
+        "/orders",
+        Some("PlaceOrderBody"),
+        Some(Returns::One("OrderView")),
+    ),
+    (Get, "/orders", None, Some(Returns::One("OrderPage"))),
+    (Get, "/orders/{id}", None, Some(Returns::One("OrderDetail"))),
+    (
+        Post,
+        "/orders/{id}/cancel",
+        None,
+        Some(Returns::One("OrderView")),
+    ),
+    (
+        Post,
+        "/orders/{id}/amend",
+        Some("AmendBody"),
+        Some(Returns::One("OrderView")),
+    ),
+    (
+        Get,
+        "/trades",
+        None,
+        Some(Returns::List("TradeBlotterView")),
+    ),
+    (Get, "/trades/{id}", None, Some(Returns::One("TradeView"))),
+    (
+        Get,
+        "/trades/{id}/confirmation",
+        None,
+        Some(Returns::Document),
+    ),
+    (
+        Get,
+        "/posttrade/unsettled",
+        None,
+        Some(Returns::One("Unsettled")),
+    ),
+    (
+        Get,
+        "/posttrade/reconciliation.csv",
+        None,
+        Some(Returns::Text("text/csv")),
+    ),
+    (Get, "/ops/dlq", None, Some(Returns::One("DeadLetters"))),
+    (
+        Get,
+        "/ops/dlq/{id}",
+        None,
+        Some(Returns::One("DeadLetterView")),
+    ),
+    (
+        Post,
+        "/ops/dlq/{id}/replay",
+        None,
+        Some(Returns::One("ReplayRequested")),
+    ),
+    (Get, "/ops/consumers", None, Some(Returns::One("Consumers"))),
+    (
+        Get,
+        "/analytics/spreads",
+        None,
+        Some(Returns::One("Spreads")),
+    ),
+    (
+        Get,
+        "/analytics/lp-response",
+        None,
+        Some(Returns::One("LpResponses")),
+    ),
+    (Get, "/analytics/volume", None, Some(Returns::One("Volume"))),
+    (
+        Get,
+        "/admin/killswitch",
+        None,
+        Some(Returns::One("KillSwitches")),
+    ),
     (
         Post,
         "/admin/killswitch/enable",
         Some("KillSwitchBody"),
-        None,
+        Some(Returns::One("KillSwitchAnswer")),
     ),
     (
         Post,
         "/admin/killswitch/disable",
         Some("KillSwitchBody"),
-        None,
+        Some(Returns::One("KillSwitchAnswer")),
     ),
-    (Post, "/admin/limits", Some("LimitsBody"), None),
+    (Get, "/admin/limits", None, Some(Returns::One("Limits"))),
+    (
+        Post,
+        "/admin/limits",
+        Some("LimitsBody"),
+        Some(Returns::One("LimitsAnswer")),
+    ),
 ];
 
 /// The component schemas `SCHEMAS` names, and the error object.
 fn components() -> ComponentsBuilder {
-    use super::{admin, auth, error, market, orders, rfq};
+    use super::{admin, auth, decision, error, market, ops, orders, posttrade, rfq, workstation};
+    use orion_services::rfq as rfq_views;
     ComponentsBuilder::new()
         .schema_from::<error::ErrorBody<'static>>()
         .schema_from::<error::ErrorObject<'static>>()
@@ -601,11 +753,72 @@ fn components() -> ComponentsBuilder {
         .schema_from::<orders::PlaceOrderBody>()
         .schema_from::<orders::AmendBody>()
         .schema_from::<orders::Decimal>()
+        .schema_from::<ops::Status>()
+        .schema_from::<crate::market_view::MarketView<'static>>()
+        .schema_from::<orders::DepthView>()
+        .schema_from::<orion_journal::orders::DepthLevel>()
+        .schema_from::<decision::RfqAnswer>()
+        .schema_from::<decision::KillSwitchAnswer>()
+        .schema_from::<decision::LimitsAnswer>()
+        .schema_from::<decision::OrderView>()
+        .schema_from::<orders::OrderPage>()
+        .schema_from::<orders::OrderDetail>()
+        .schema_from::<orders::FillView>()
+        .schema_from::<rfq_views::RfqView>()
+        .schema_from::<rfq_views::QuoteView>()
+        .schema_from::<rfq_views::RfqBlotterView>()
+        .schema_from::<rfq_views::TradeView>()
+        .schema_from::<rfq_views::TradeBlotterView>()
+        .schema_from::<posttrade::Unsettled>()
+        .schema_from::<orion_services::posttrade::UnsettledTrade>()
+        .schema_from::<posttrade::DeadLetters>()
+        .schema_from::<orion_services::consumer::ops::DeadLetterView>()
+        .schema_from::<posttrade::ReplayRequested>()
+        .schema_from::<posttrade::Consumers>()
+        .schema_from::<orion_services::consumer::ops::ConsumerView>()
+        .schema_from::<workstation::Spreads>()
+        .schema_from::<workstation::SpreadPoint>()
+        .schema_from::<workstation::LpResponses>()
+        .schema_from::<workstation::LpResponse>()
+        .schema_from::<workstation::ResponseBucket>()
+        .schema_from::<workstation::Volume>()
+        .schema_from::<workstation::VolumeBucket>()
+        .schema_from::<workstation::InstrumentVolume>()
+        .schema_from::<workstation::KillSwitches>()
+        .schema_from::<workstation::KillSwitchState>()
+        .schema_from::<workstation::Limits>()
+        .schema_from::<workstation::UserLimits>()
 }
 
 /// A JSON body of component `name`.
 fn json(schema: RefOr<Schema>) -> Content {
     ContentBuilder::new().schema(Some(schema)).build()
+}
+
+/// The media type and schema of a successful response.
+fn success(returns: Returns) -> (&'static str, RefOr<Schema>) {
+    let list = |name| ArrayBuilder::new().items(Ref::from_schema_name(name));
+    match returns {
+        Returns::One(name) => ("application/json", Ref::from_schema_name(name).into()),
+        Returns::List(name) => ("application/json", list(name).into()),
+        Returns::OneOrList(name) => (
+            "application/json",
+            utoipa::openapi::schema::OneOfBuilder::new()
+                .item(Ref::from_schema_name(name))
+                .item(list(name))
+                .into(),
+        ),
+        Returns::Document => (
+            "application/json",
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .additional_properties(Some(
+                    utoipa::openapi::schema::AdditionalProperties::FreeForm(true),
+                ))
+                .into(),
+        ),
+        Returns::Text(media) => (media, ObjectBuilder::new().schema_type(Type::String).into()),
+    }
 }
 
 /// The schema of a query or path parameter: integers for counts, strings otherwise.
@@ -639,13 +852,8 @@ fn document() -> OpenApi {
             let mut response = ResponseBuilder::new().description(*code);
             if code.starts_with('2') {
                 if let Some(returns) = returns {
-                    let schema: RefOr<Schema> = match returns {
-                        Returns::One(name) => Ref::from_schema_name(name).into(),
-                        Returns::List(name) => ArrayBuilder::new()
-                            .items(Ref::from_schema_name(name))
-                            .into(),
-                    };
-                    response = response.content("application/json", json(schema));
+                    let (media, schema) = success(returns);
+                    response = response.content(media, json(schema));
                 }
             } else {
                 response = response.content(
@@ -707,13 +915,21 @@ fn document() -> OpenApi {
         .build()
 }
 
+/// The document as JSON (what `GET /openapi.json` serves and `orion openapi` prints).
+pub fn document_json() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| {
+        document()
+            .to_pretty_json()
+            .expect("the document serialises")
+    })
+}
+
 /// `GET /openapi.json`.
 pub async fn openapi() -> impl IntoResponse {
-    static DOC: OnceLock<String> = OnceLock::new();
-    let body = DOC.get_or_init(|| document().to_json().expect("the document serialises"));
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
-        body.as_str(),
+        document_json(),
     )
 }
 
@@ -754,7 +970,39 @@ mod tests {
                     "#/components/schemas/ErrorBody",
                     "{method} {path}: errors are the error object"
                 );
+                for (code, response) in op["responses"].as_object().unwrap() {
+                    if code.starts_with('2') && code != "204" {
+                        let content = response["content"].as_object();
+                        assert!(
+                            content.is_some_and(|c| c.values().all(|m| m["schema"].is_object())),
+                            "{method} {path}: {code} has no schema"
+                        );
+                    }
+                }
             }
+        }
+    }
+
+    #[test]
+    fn requests_are_named_by_their_template() {
+        use axum::http::Method;
+        let cases = [
+            (Method::POST, "/rfqs/42/accept", Some("/rfqs/{id}/accept")),
+            (Method::GET, "/rfqs/42", Some("/rfqs/{id}")),
+            (Method::GET, "/rfqs", Some("/rfqs")),
+            (Method::POST, "/rfqs", Some("/rfqs")),
+            (
+                Method::PUT,
+                "/admin/instruments/EUR%2FUSD",
+                Some("/admin/instruments/{id}"),
+            ),
+            (Method::GET, "/rfqs//accept", None),
+            (Method::DELETE, "/rfqs", None),
+            (Method::GET, "/nowhere", None),
+            (Method::GET, "/rfqs/42/accept/more", None),
+        ];
+        for (method, path, template) in cases {
+            assert_eq!(route_template(&method, path), template, "{method} {path}");
         }
     }
 

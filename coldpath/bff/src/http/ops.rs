@@ -9,9 +9,16 @@ use axum::response::IntoResponse;
 use super::AppState;
 use super::error::AppError;
 
+/// `GET /healthz` and `GET /readyz` when all is well.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Status {
+    /// `ok` (alive) or `ready`.
+    status: &'static str,
+}
+
 /// `GET /healthz`: the process answers.
 pub async fn healthz() -> impl IntoResponse {
-    axum::Json(serde_json::json!({"status": "ok"}))
+    axum::Json(Status { status: "ok" })
 }
 
 /// `GET /readyz`: 200 once the pipeline and fan-out run and the store answers; 503 while
@@ -21,7 +28,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<impl IntoResponse, 
         return Err(AppError::Unavailable("the store is unavailable".into()));
     }
     if state.ready.load(Ordering::Acquire) {
-        Ok(axum::Json(serde_json::json!({"status": "ready"})))
+        Ok(axum::Json(Status { status: "ready" }))
     } else {
         Err(AppError::Unavailable("not ready".into()))
     }

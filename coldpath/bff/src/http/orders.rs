@@ -5,16 +5,15 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use orion_hotpath::rfq::Reason;
-use orion_journal::OrderSnapshot;
-use orion_journal::{Answer, Decision};
+use orion_journal::orders::DepthLevel;
+use orion_journal::{Answer, Decision, OrderSnapshot};
 use orion_services::rfq::ServiceError;
 use orion_services::rfq::orders::OrderRequest;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::auth::AuthUser;
-use super::decision::{order_json, refusal, respond, service_error};
+use super::decision::{OrderView, error_body, refusal, respond, service_error};
 use super::error::{AppError, Json, Query, current_correlation_id};
 use super::rfq::{caller, service, trader};
 
@@ -100,7 +99,7 @@ fn order_response(
     match &answer.decision {
         Decision::Order(order) => Ok((
             status,
-            axum::Json(order_json(order, &answer.correlation_id)),
+            axum::Json(OrderView::new(order, &answer.correlation_id)),
         )
             .into_response()),
         Decision::Refused { reason } => {
@@ -112,8 +111,8 @@ fn order_response(
                 _ if code.is_client_error() => StatusCode::UNPROCESSABLE_ENTITY,
                 _ => code,
             };
-            let body = json!({"error": {"code": reason.as_str(), "message": message, "correlationId": answer.correlation_id}});
-            Ok((code, axum::Json(body)).into_response())
+            let body = error_body(reason.as_str(), message, &answer.correlation_id);
+            Ok((code, body).into_response())
         }
         _ => respond(Ok(answer)),
     }
@@ -192,12 +191,54 @@ pub async fn list(
         .list_orders(&caller, &filter, &page)
         .await
         .map_err(service_error)?;
-    let items: Vec<Value> = page
+    let items = page
         .items
         .iter()
-        .map(|r| order_json(&OrderSnapshot::from(r), &r.correlation_id))
+        .map(|r| OrderView::new(&OrderSnapshot::from(r), &r.correlation_id))
         .collect();
-    Ok(axum::Json(json!({"items": items, "nextCursor": page.next_cursor})).into_response())
+    Ok(axum::Json(OrderPage {
+        items,
+        next_cursor: page.next_cursor,
+    })
+    .into_response())
+}
+
+/// `GET /orders`: a page of orders, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderPage {
+    items: Vec<OrderView>,
+    /// Passed back as `cursor` for the next page; null on the last.
+    next_cursor: Option<String>,
+}
+
+/// `GET /orders/{id}`: the order, when it was placed, why it was cancelled, and its fills.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderDetail {
+    #[serde(flatten)]
+    order: OrderView,
+    /// Placement (RFC 3339).
+    created_at: String,
+    /// Why it was cancelled, once cancelled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cancel_reason: Option<String>,
+    fills: Vec<FillView>,
+}
+
+/// One fill of an order.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FillView {
+    trade_id: String,
+    /// Decimal price.
+    price: String,
+    /// Decimal quantity.
+    qty: String,
+    /// `MAKER` or `TAKER`.
+    liquidity: String,
+    /// Execution (RFC 3339).
+    executed_at: String,
 }
 
 /// `GET /orders/{id}`: the order with its fills.
@@ -212,21 +253,23 @@ pub async fn get(
         .order_with_fills(&caller, id)
         .await
         .map_err(service_error)?;
-    let mut body = order_json(&OrderSnapshot::from(&record), &record.correlation_id);
-    if let Some(reason) = &record.cancel_reason {
-        body["cancelReason"] = json!(reason);
-    }
-    body["createdAt"] = json!(crate::market_view::rfc3339(record.created_at as u64));
-    body["fills"] = fills
+    let fills = fills
         .iter()
-        .map(|f| {
-            json!({
-                "tradeId": f.trade_id.to_string(), "price": f.price, "qty": f.qty,
-                "liquidity": f.liquidity, "executedAt": crate::market_view::rfc3339(f.executed_at as u64),
-            })
+        .map(|f| FillView {
+            trade_id: f.trade_id.to_string(),
+            price: f.price.clone(),
+            qty: f.qty.clone(),
+            liquidity: f.liquidity.to_owned(),
+            executed_at: crate::market_view::rfc3339(f.executed_at as u64),
         })
         .collect();
-    Ok(axum::Json(body).into_response())
+    Ok(axum::Json(OrderDetail {
+        order: OrderView::new(&OrderSnapshot::from(&record), &record.correlation_id),
+        created_at: crate::market_view::rfc3339(record.created_at as u64),
+        cancel_reason: record.cancel_reason.clone(),
+        fills,
+    })
+    .into_response())
 }
 
 /// `GET /market/depth` query.
@@ -259,8 +302,22 @@ pub async fn depth(
         return Err(AppError::BadRequest("levels must be 1..=100".into()));
     }
     let depth = books.depth(&query.instrument_id, levels);
-    Ok(axum::Json(json!({
-        "instrumentId": query.instrument_id, "seq": depth.seq, "bids": depth.bids, "asks": depth.asks,
-    }))
+    Ok(axum::Json(DepthView {
+        instrument_id: query.instrument_id,
+        seq: depth.seq,
+        bids: depth.bids,
+        asks: depth.asks,
+    })
     .into_response())
+}
+
+/// `GET /market/depth`: the committed book, best levels first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DepthView {
+    instrument_id: String,
+    /// Bumped by every committed batch that changed an order.
+    seq: u64,
+    bids: Vec<DepthLevel>,
+    asks: Vec<DepthLevel>,
 }

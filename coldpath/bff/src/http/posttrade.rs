@@ -10,15 +10,15 @@
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::auth::AuthUser;
 use super::error::{AppError, Query};
 use super::rfq::{caller, db};
-use orion_services::consumer::ops::OpsService;
+use orion_services::consumer::ops::{ConsumerView, DeadLetterView, OpsService};
 use orion_services::identity::Claims;
-use orion_services::posttrade::PostTradeService;
+use orion_services::posttrade::{PostTradeService, UnsettledTrade};
 
 fn posttrade(state: &AppState) -> Result<&PostTradeService, AppError> {
     state
@@ -63,7 +63,39 @@ pub async fn unsettled(
 ) -> Result<Response, AppError> {
     let caller = caller(&state, claims)?;
     let trades = posttrade(&state)?.unsettled(&caller).await.map_err(db)?;
-    Ok(axum::Json(serde_json::json!({"trades": trades, "count": trades.len()})).into_response())
+    Ok(axum::Json(Unsettled {
+        count: trades.len(),
+        trades,
+    })
+    .into_response())
+}
+
+/// `GET /posttrade/unsettled`: the tenant's trades that are not settled, oldest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Unsettled {
+    trades: Vec<UnsettledTrade>,
+    count: usize,
+}
+
+/// `GET /ops/dlq`: dead letters not yet replayed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeadLetters {
+    letters: Vec<DeadLetterView>,
+    count: usize,
+}
+
+/// `POST /ops/dlq/{id}/replay`: the replay was requested.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReplayRequested {
+    id: String,
+    /// `REPLAY_REQUESTED`.
+    state: &'static str,
+}
+
+/// `GET /ops/consumers`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Consumers {
+    consumers: Vec<ConsumerView>,
 }
 
 /// `GET /posttrade/reconciliation.csv`.
@@ -107,7 +139,11 @@ pub async fn dead_letters(
         .dead_letters(q.consumer.as_deref())
         .await
         .map_err(db)?;
-    Ok(axum::Json(serde_json::json!({"letters": letters, "count": letters.len()})).into_response())
+    Ok(axum::Json(DeadLetters {
+        count: letters.len(),
+        letters,
+    })
+    .into_response())
 }
 
 /// `GET /ops/dlq/{id}`.
@@ -144,7 +180,10 @@ pub async fn replay(
         .map_err(db)?;
     Ok((
         StatusCode::ACCEPTED,
-        axum::Json(serde_json::json!({"id": id, "state": "REPLAY_REQUESTED"})),
+        axum::Json(ReplayRequested {
+            id,
+            state: "REPLAY_REQUESTED",
+        }),
     )
         .into_response())
 }
@@ -155,5 +194,5 @@ pub async fn consumers(
     AuthUser(claims): AuthUser,
 ) -> Result<Response, AppError> {
     let consumers = ops(&state, &claims)?.consumers().await.map_err(db)?;
-    Ok(axum::Json(serde_json::json!({"consumers": consumers})).into_response())
+    Ok(axum::Json(Consumers { consumers }).into_response())
 }

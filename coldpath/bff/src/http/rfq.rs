@@ -66,7 +66,7 @@ pub(super) fn service(state: &AppState) -> Result<&orion_services::rfq::RfqServi
 
 /// A store failure: logged with its cause, answered 503 without details.
 pub(super) fn db(err: orion_services::StoreError) -> AppError {
-    tracing::error!(cause = %err, correlationId = %current_correlation_id(), "store call failed");
+    tracing::error!(cause = %err, "store call failed");
     AppError::Unavailable("the store is unavailable".into())
 }
 

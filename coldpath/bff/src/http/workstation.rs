@@ -12,7 +12,7 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::AppState;
@@ -91,14 +91,42 @@ pub async fn spreads(
     State(state): State<AppState>,
     AuthUser(claims): AuthUser,
     Query(query): Query<SpreadQuery>,
-) -> Result<axum::Json<Value>, AppError> {
+) -> Result<axum::Json<Spreads>, AppError> {
     let symbol = query.instrument_id;
     let id = entitled_instrument(&state, &claims, &symbol)?;
-    Ok(axum::Json(json!({
-        "instrumentId": symbol,
-        "intervalMs": 1_000,
-        "points": state.spreads.json(&state.instruments, id),
-    })))
+    let scale = state.instruments.spec(id).map_or(0, |s| s.price_scale);
+    let points = state
+        .spreads
+        .points(id)
+        .iter()
+        .map(|p| SpreadPoint {
+            t: p.at_ms,
+            spread: orion_hotpath::Price::new(p.spread, scale).to_string(),
+        })
+        .collect();
+    Ok(axum::Json(Spreads {
+        instrument_id: symbol,
+        interval_ms: 1_000,
+        points,
+    }))
+}
+
+/// `GET /analytics/spreads`: one instrument's spread, sampled once a second.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Spreads {
+    instrument_id: String,
+    interval_ms: u64,
+    points: Vec<SpreadPoint>,
+}
+
+/// One spread sample.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SpreadPoint {
+    /// Unix milliseconds.
+    t: u64,
+    /// Ask minus bid (decimal).
+    spread: String,
 }
 
 /// The `q` quantile of sorted `values` (nearest rank).
@@ -111,7 +139,7 @@ fn quantile(sorted: &[u64], q: f64) -> u64 {
 }
 
 /// Per-LP summary of response times (ms).
-fn lp_summary(lp: &str, mut ms: Vec<u64>) -> Value {
+fn lp_summary(lp: &str, mut ms: Vec<u64>) -> LpResponse {
     ms.sort_unstable();
     let mut counts = vec![0u64; RESPONSE_BUCKETS_MS.len() + 1];
     for &v in &ms {
@@ -121,26 +149,58 @@ fn lp_summary(lp: &str, mut ms: Vec<u64>) -> Value {
             .unwrap_or(RESPONSE_BUCKETS_MS.len());
         counts[bucket] += 1;
     }
-    let buckets: Vec<Value> = counts
+    let buckets = counts
         .iter()
         .enumerate()
-        .map(|(i, &count)| json!({"leMs": RESPONSE_BUCKETS_MS.get(i), "count": count}))
+        .map(|(i, &count)| ResponseBucket {
+            le_ms: RESPONSE_BUCKETS_MS.get(i).copied(),
+            count,
+        })
         .collect();
-    json!({
-        "lpId": lp,
-        "quotes": ms.len(),
-        "p50Ms": quantile(&ms, 0.5),
-        "p90Ms": quantile(&ms, 0.9),
-        "p99Ms": quantile(&ms, 0.99),
-        "buckets": buckets,
-    })
+    LpResponse {
+        lp_id: lp.to_owned(),
+        quotes: ms.len(),
+        p50_ms: quantile(&ms, 0.5),
+        p90_ms: quantile(&ms, 0.9),
+        p99_ms: quantile(&ms, 0.99),
+        buckets,
+    }
+}
+
+/// `GET /analytics/lp-response`: per LP, the time from RFQ creation to its quote.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LpResponses {
+    /// Quotes considered (the tenant's latest).
+    sample_size: usize,
+    lps: Vec<LpResponse>,
+}
+
+/// One LP's response times, ms.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LpResponse {
+    lp_id: String,
+    quotes: usize,
+    p50_ms: u64,
+    p90_ms: u64,
+    p99_ms: u64,
+    buckets: Vec<ResponseBucket>,
+}
+
+/// Quotes answered within `leMs` (and above the previous edge); null = the open last bucket.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseBucket {
+    le_ms: Option<u64>,
+    count: u64,
 }
 
 /// `GET /analytics/lp-response`.
 pub async fn lp_response(
     State(state): State<AppState>,
     AuthUser(claims): AuthUser,
-) -> Result<axum::Json<Value>, AppError> {
+) -> Result<axum::Json<LpResponses>, AppError> {
     let rows = store(&state)?
         .quote_response_times(&claims.tenant, LP_RESPONSE_SAMPLE)
         .await
@@ -152,18 +212,50 @@ pub async fn lp_response(
             .or_default()
             .push((*nanos).max(0) as u64 / 1_000_000);
     }
-    let lps: Vec<Value> = by_lp
+    let lps = by_lp
         .into_iter()
         .map(|(lp, ms)| lp_summary(&lp, ms))
         .collect();
-    Ok(axum::Json(json!({"sampleSize": rows.len(), "lps": lps})))
+    Ok(axum::Json(LpResponses {
+        sample_size: rows.len(),
+        lps,
+    }))
+}
+
+/// `GET /analytics/volume`: the tenant's trades per minute over the last hour, and per
+/// instrument.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Volume {
+    bucket_ms: u64,
+    buckets: Vec<VolumeBucket>,
+    by_instrument: Vec<InstrumentVolume>,
+}
+
+/// Trades in the minute starting at `t` (unix ms).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VolumeBucket {
+    t: u64,
+    trades: u64,
+    /// Whole currency units (decimal).
+    notional: String,
+}
+
+/// One instrument's trades over the hour.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InstrumentVolume {
+    instrument_id: String,
+    trades: u64,
+    /// Whole currency units (decimal).
+    notional: String,
 }
 
 /// `GET /analytics/volume`.
 pub async fn volume(
     State(state): State<AppState>,
     AuthUser(claims): AuthUser,
-) -> Result<axum::Json<Value>, AppError> {
+) -> Result<axum::Json<Volume>, AppError> {
     const MINUTE: u64 = 60_000_000_000;
     let now = now_nanos();
     let since = (now / MINUTE).saturating_sub(59) * MINUTE;
@@ -181,20 +273,49 @@ pub async fn volume(
         e.0 += 1;
         e.1 += notional;
     }
-    let buckets: Vec<Value> = minutes
+    let buckets = minutes
         .iter()
         .enumerate()
-        .map(|(i, (trades, notional))| {
-            json!({"t": (since + i as u64 * MINUTE) / 1_000_000, "trades": trades, "notional": notional.to_string()})
+        .map(|(i, (trades, notional))| VolumeBucket {
+            t: (since + i as u64 * MINUTE) / 1_000_000,
+            trades: *trades,
+            notional: notional.to_string(),
         })
         .collect();
-    let instruments: Vec<Value> = by_instrument
+    let by_instrument = by_instrument
         .into_iter()
-        .map(|(id, (trades, notional))| json!({"instrumentId": id, "trades": trades, "notional": notional.to_string()}))
+        .map(|(instrument_id, (trades, notional))| InstrumentVolume {
+            instrument_id,
+            trades,
+            notional: notional.to_string(),
+        })
         .collect();
-    Ok(axum::Json(
-        json!({"bucketMs": 60_000, "buckets": buckets, "byInstrument": instruments}),
-    ))
+    Ok(axum::Json(Volume {
+        bucket_ms: 60_000,
+        buckets,
+        by_instrument,
+    }))
+}
+
+/// `GET /admin/killswitch`: the caller's tenant switch and the global one.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct KillSwitches {
+    tenant_id: String,
+    tenant: KillSwitchState,
+    global: KillSwitchState,
+}
+
+/// One kill switch; when and by whom it last changed, once it has.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct KillSwitchState {
+    enabled: bool,
+    /// RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changed_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changed_by: Option<String>,
 }
 
 /// `GET /admin/killswitch`: the caller's tenant switch and the global one (risk roles, and the
@@ -211,22 +332,45 @@ pub async fn kill_switch_status(
         .await
         .map_err(db)?;
     let view = |scope: &str| {
-        rows.iter()
-            .find(|r| r.scope == scope)
-            .map_or(json!({"enabled": false}), |r| {
-                json!({
-                    "enabled": r.enabled,
-                    "changedAt": rfc3339(r.changed_at),
-                    "changedBy": r.changed_by,
-                })
-            })
+        rows.iter().find(|r| r.scope == scope).map_or(
+            KillSwitchState {
+                enabled: false,
+                changed_at: None,
+                changed_by: None,
+            },
+            |r| KillSwitchState {
+                enabled: r.enabled,
+                changed_at: Some(rfc3339(r.changed_at)),
+                changed_by: Some(r.changed_by.clone()),
+            },
+        )
     };
-    Ok(axum::Json(json!({
-        "tenantId": claims.tenant,
-        "tenant": view(&format!("tenant:{}", claims.tenant)),
-        "global": view("global"),
-    }))
+    Ok(axum::Json(KillSwitches {
+        tenant: view(&format!("tenant:{}", claims.tenant)),
+        global: view("global"),
+        tenant_id: claims.tenant,
+    })
     .into_response())
+}
+
+/// `GET /admin/limits`: the tenant's open-notional limit and every user's limits.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    tenant_id: String,
+    /// The tenant's open-notional limit (decimal); null when none is set.
+    max_open_notional: Option<String>,
+    users: Vec<UserLimits>,
+}
+
+/// One user's limits.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserLimits {
+    user_id: String,
+    /// Decimal.
+    max_notional: String,
+    max_rfqs_per_second: i64,
 }
 
 /// `GET /admin/limits`: the tenant's open-notional limit and every user's limits.
@@ -236,24 +380,27 @@ pub async fn limits(
 ) -> Result<Response, AppError> {
     require_risk_role(&claims)?;
     let (tenant, rows) = store(&state)?.limits(&claims.tenant).await.map_err(db)?;
-    let users: Vec<Value> = state
+    let users = state
         .directory
         .users_of(&claims.tenant)
         .iter()
         .map(|u| {
             let row = rows.iter().find(|r| r.user == u.user);
-            json!({
-                "userId": u.user,
-                "maxNotional": row.map_or(DEFAULT_MAX_NOTIONAL, |r| r.max_notional).to_string(),
-                "maxRfqsPerSecond": row.map_or(i64::from(DEFAULT_MAX_RFQS_PER_SEC), |r| r.max_rfqs_per_sec),
-            })
+            UserLimits {
+                user_id: u.user.clone(),
+                max_notional: row
+                    .map_or(DEFAULT_MAX_NOTIONAL, |r| r.max_notional)
+                    .to_string(),
+                max_rfqs_per_second: row
+                    .map_or(i64::from(DEFAULT_MAX_RFQS_PER_SEC), |r| r.max_rfqs_per_sec),
+            }
         })
         .collect();
-    Ok(axum::Json(json!({
-        "tenantId": claims.tenant,
-        "maxOpenNotional": tenant.map(|n| n.to_string()),
-        "users": users,
-    }))
+    Ok(axum::Json(Limits {
+        max_open_notional: tenant.map(|n| n.to_string()),
+        users,
+        tenant_id: claims.tenant,
+    })
     .into_response())
 }
 
@@ -272,7 +419,7 @@ mod tests {
 
     #[test]
     fn response_times_fall_into_their_buckets() {
-        let s = lp_summary("lp-alpha", vec![5, 10, 11, 45, 2_000]);
+        let s = serde_json::to_value(lp_summary("lp-alpha", vec![5, 10, 11, 45, 2_000])).unwrap();
         assert_eq!(s["quotes"], 5);
         assert_eq!(s["buckets"][0]["count"], 2, "≤ 10 ms");
         assert_eq!(s["buckets"][1]["count"], 1, "≤ 20 ms");

@@ -33,6 +33,7 @@ use orion_bridge::drain::MarketDrain;
 use orion_hotpath::SnapshotTable;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use crate::http::error::{AppError, CORRELATION_HEADER, current_correlation_id};
 use crate::stream::StreamHub;
@@ -256,7 +257,18 @@ async fn forward(State(state): State<ReplicaState>, request: Request) -> Respons
         body: body.to_vec(),
         peer,
     };
-    let answer = match state.core.forward(forwarded, FORWARD_TIMEOUT).await {
+    let call = tracing::info_span!(
+        "forward",
+        otel.name = "orion.internal.v1.CoreLink/Forward",
+        otel.kind = "client",
+        rpc.system = "grpc",
+    );
+    let answer = match state
+        .core
+        .forward(forwarded, FORWARD_TIMEOUT)
+        .instrument(call)
+        .await
+    {
         Ok(answer) => answer,
         Err(status) => {
             counter!("orion_bff_forward_failures_total", "code" => format!("{:?}", status.code()))

@@ -42,7 +42,8 @@ pub fn frames(update: &OwnerUpdate) -> Vec<(UpdateChannel, Value)> {
     let id = |n: u64| n.to_string();
     match &update.change {
         RfqChange::Order(order) => {
-            let mut frame = crate::http::decision::order_json(order, "");
+            let mut frame = serde_json::to_value(crate::http::decision::OrderView::new(order, ""))
+                .expect("orders serialise");
             frame["type"] = json!("ORDER_UPDATE");
             vec![(UpdateChannel::Orders, frame)]
         }

@@ -70,10 +70,20 @@ impl CoreClient {
         })
     }
 
+    /// A request bearing the internal credential and, when the caller is traced, its span's
+    /// `traceparent`, so the core's work continues the caller's trace.
     fn request<T>(&self, message: T) -> Request<T> {
         let mut request = Request::new(message);
         if let Ok(value) = MetadataValue::try_from(self.credential.secret()) {
             request.metadata_mut().insert(INTERNAL_TOKEN, value);
+        }
+        let traceparent = orion_journal::trace::current();
+        if !traceparent.is_empty() {
+            if let Ok(value) = MetadataValue::try_from(traceparent.as_str()) {
+                request
+                    .metadata_mut()
+                    .insert(orion_journal::trace::TRACEPARENT, value);
+            }
         }
         request
     }

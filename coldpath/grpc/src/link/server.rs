@@ -90,8 +90,20 @@ impl CoreLink for Link {
         let mut builder = http::Request::builder()
             .method(forwarded.method.as_str())
             .uri(forwarded.uri.as_str());
+        // The API's request span is a child of this call's span (the replica's trace), not
+        // of whatever context the client gave the replica.
+        let traceparent = orion_journal::trace::current();
         for header in &forwarded.headers {
+            if header
+                .name
+                .eq_ignore_ascii_case(orion_journal::trace::TRACEPARENT)
+            {
+                continue;
+            }
             builder = builder.header(header.name.as_str(), header.value.as_slice());
+        }
+        if !traceparent.is_empty() {
+            builder = builder.header(orion_journal::trace::TRACEPARENT, traceparent);
         }
         let api_request = builder
             .body(bytes::Bytes::from(forwarded.body))

@@ -287,11 +287,35 @@ impl Drop for Orion {
     }
 }
 
+/// Environment and stderr for the processes this test binary starts from now on.
+struct ChildSetup {
+    env: Vec<(String, String)>,
+    stderr: Option<std::path::PathBuf>,
+}
+
+static CHILD_SETUP: std::sync::Mutex<ChildSetup> = std::sync::Mutex::new(ChildSetup {
+    env: Vec::new(),
+    stderr: None,
+});
+
+/// Sets `key=value` in the environment of every `orion` started from now on.
+pub fn set_child_env(key: &str, value: &str) {
+    let mut setup = CHILD_SETUP.lock().unwrap();
+    setup.env.retain(|(k, _)| k != key);
+    setup.env.push((key.to_owned(), value.to_owned()));
+}
+
+/// Appends the stderr (the JSON logs) of every `orion` started from now on to `path`.
+pub fn set_child_stderr(path: &std::path::Path) {
+    CHILD_SETUP.lock().unwrap().stderr = Some(path.to_owned());
+}
+
 /// Starts `orion ARGS… --data-dir DIR`; returns once its banner printed the HTTP address
 /// (the line starting `http_banner`) and, where the process has them, the UDP feed and gRPC
 /// addresses (unspecified otherwise).
 pub fn spawn(args: &[&str], data_dir: &std::path::Path, http_banner: &str) -> Spawned {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_orion"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_orion"));
+    command
         .args(args)
         .arg("--data-dir")
         .arg(data_dir)
@@ -302,9 +326,20 @@ pub fn spawn(args: &[&str], data_dir: &std::path::Path, http_banner: &str) -> Sp
             std::env::var("ORION_TEST_LOG").unwrap_or_else(|_| "warn".into()),
         )
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("orion binary starts");
+        .stderr(Stdio::inherit());
+    {
+        let setup = CHILD_SETUP.lock().unwrap();
+        command.envs(setup.env.iter().map(|(k, v)| (k, v)));
+        if let Some(path) = &setup.stderr {
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .expect("log file opens");
+            command.stderr(log);
+        }
+    }
+    let mut child = command.spawn().expect("orion binary starts");
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let unspecified: SocketAddr = "0.0.0.0:0".parse().unwrap();

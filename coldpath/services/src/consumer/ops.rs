@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::Registry;
 
 /// One dead letter as operators see it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeadLetterView {
     /// Id.
@@ -51,6 +51,7 @@ pub struct DeadLetterView {
     /// `DEAD`, `REPLAY_REQUESTED` or `REPLAYED`.
     pub state: String,
     /// Headers.
+    #[schema(value_type = std::collections::BTreeMap<String, String>)]
     pub headers: Value,
     /// The original bytes as text (lossy for bytes that are not UTF-8).
     pub payload: String,
@@ -85,7 +86,7 @@ impl From<DeadLetter> for DeadLetterView {
 }
 
 /// One consumer's state.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsumerView {
     /// Name.

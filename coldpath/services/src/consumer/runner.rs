@@ -14,8 +14,10 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::statistics::Statistics;
 use serde_json::{Map, Value};
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use orion_bridge::clock::unix_nanos;
+use orion_journal::trace;
 use orion_store::Store;
 use orion_store::dead_letters::DeadLetter;
 
@@ -111,8 +113,33 @@ impl<H: Handler> Runner<H> {
     }
 
     /// Validates and applies one message, retrying transient failures per the policy and
-    /// dead-lettering what cannot apply.
+    /// dead-lettering what cannot apply — inside a consumer span that continues the trace of
+    /// the message's `traceparent` header, and whose `tenantId`, `correlationId` and
+    /// `entityId` every log line of the delivery carries.
     pub async fn deliver(&mut self, d: &Delivery) -> Outcome {
+        let header = |name: &str| {
+            d.headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .map_or("", |(_, v)| v.as_str())
+        };
+        let span = tracing::info_span!(
+            parent: None,
+            "consume",
+            otel.name = %format_args!("{} {}", self.name(), header("eventType")),
+            otel.kind = "consumer",
+            messaging.consumer.group.name = self.name(),
+            messaging.destination.name = %d.topic,
+            eventType = header("eventType"),
+            tenantId = header("tenantId"),
+            correlationId = header("correlationId"),
+            entityId = %d.key,
+        );
+        trace::follow(&span, header(trace::TRACEPARENT));
+        self.deliver_in_span(d).instrument(span).await
+    }
+
+    async fn deliver_in_span(&mut self, d: &Delivery) -> Outcome {
         let first = unix_nanos() as i64;
         let event = match self.schemas.decode(&d.payload) {
             Ok(event) => event,
@@ -127,6 +154,7 @@ impl<H: Handler> Runner<H> {
         loop {
             match self.handler.apply(&event).await {
                 Ok(true) => {
+                    tracing::debug!(consumer = self.name(), eventId = %event.event_id, "applied");
                     self.stats
                         .processed
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -304,6 +332,19 @@ impl<H: Handler> Runner<H> {
     }
 }
 
+/// The headers the relay would have given `row` on Kafka.
+fn local_headers(row: &orion_store::outbox::OutboxRow) -> Vec<(String, String)> {
+    let mut headers = vec![
+        ("correlationId".into(), row.correlation_id.clone()),
+        ("tenantId".into(), row.tenant.clone()),
+        ("eventType".into(), row.event_type.clone()),
+    ];
+    if !row.trace_parent.is_empty() {
+        headers.push((trace::TRACEPARENT.into(), row.trace_parent.clone()));
+    }
+    headers
+}
+
 /// How often a runner looks for replay requests.
 const REPLAY_POLL: Duration = Duration::from_millis(500);
 
@@ -329,11 +370,7 @@ pub async fn run_local<H: Handler>(mut runner: Runner<H>, mut head: watch::Recei
                     source: format!("outbox/{}", row.position),
                     topic: row.topic.clone(),
                     key: row.key.clone(),
-                    headers: vec![
-                        ("correlationId".into(), row.correlation_id.clone()),
-                        ("tenantId".into(), row.tenant.clone()),
-                        ("eventType".into(), row.event_type.clone()),
-                    ],
+                    headers: local_headers(row),
                     payload: row.envelope.clone().into_bytes(),
                 };
                 if runner.deliver(&delivery).await == Outcome::Interrupted {
