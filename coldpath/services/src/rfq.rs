@@ -227,6 +227,7 @@ impl Caller {
 /// `POST /rfqs` body.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = json!({"instrumentId": "EUR/USD", "side": "BUY", "size": "1000000", "expirySeconds": 30, "partialAllowed": false}))]
 pub struct CreateRfq {
     /// Instrument id.
     pub instrument_id: String,

@@ -2619,13 +2619,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description `POST /rfqs/{id}/accept` body. */
+        /**
+         * @description `POST /rfqs/{id}/accept` body.
+         * @example {
+         *       "quoteId": "7001"
+         *     }
+         */
         AcceptBody: {
             quoteId: string;
             /** @description Size to trade (decimal); less than the RFQ's size only where it allows partial fills. */
             size?: string | null;
         };
-        /** @description `POST /orders/{id}/amend` body. */
+        /**
+         * @description `POST /orders/{id}/amend` body.
+         * @example {
+         *       "qty": "500000",
+         *       "limitPrice": "1.08415"
+         *     }
+         */
         AmendBody: {
             limitPrice?: null | components["schemas"]["Decimal"];
             qty?: null | components["schemas"]["Decimal"];
@@ -2679,7 +2690,16 @@ export interface components {
         Consumers: {
             consumers: components["schemas"]["ConsumerView"][];
         };
-        /** @description `POST /rfqs` body. */
+        /**
+         * @description `POST /rfqs` body.
+         * @example {
+         *       "instrumentId": "EUR/USD",
+         *       "side": "BUY",
+         *       "size": "1000000",
+         *       "expirySeconds": 30,
+         *       "partialAllowed": false
+         *     }
+         */
         CreateRfq: {
             /**
              * Format: int64
@@ -2700,7 +2720,23 @@ export interface components {
             /** @description Decimal size. */
             size: string;
         };
-        /** @description `POST /admin/users` body. */
+        /**
+         * @description `POST /admin/users` body.
+         * @example {
+         *       "userId": "trader2@acme",
+         *       "password": "s3cret-Passw0rd",
+         *       "roles": [
+         *         "ROLE_TRADER"
+         *       ],
+         *       "entitlements": {
+         *         "assetClasses": [
+         *           "fx"
+         *         ]
+         *       },
+         *       "maxNotional": 50000000,
+         *       "maxRfqsPerSec": 20
+         *     }
+         */
         CreateUserBody: {
             entitlements: components["schemas"]["EntitlementsView"];
             /** Format: int64 */
@@ -2793,7 +2829,16 @@ export interface components {
             /** @description Named instruments within the classes; absent or empty = all of them. */
             instruments?: string[];
         };
-        /** @description The error object every refusal carries: `{"error": {code, message, correlationId}}`. */
+        /**
+         * @description The error object every refusal carries: `{"error": {code, message, correlationId}}`.
+         * @example {
+         *       "error": {
+         *         "code": "QUOTE_EXPIRED",
+         *         "message": "the quote has expired",
+         *         "correlationId": "3f1c2a9e-8d4b-4f7a-9c1e-2b6d5e4f7a10"
+         *       }
+         *     }
+         */
         ErrorBody: {
             error: components["schemas"]["ErrorObject"];
         };
@@ -2818,13 +2863,31 @@ export interface components {
             qty: string;
             tradeId: string;
         };
-        /** @description A tenant's feature flags. */
+        /**
+         * @description A tenant's feature flags.
+         * @example {
+         *       "oms": true,
+         *       "clob": true,
+         *       "replay": false
+         *     }
+         */
         FlagsBody: {
             clob: boolean;
             oms: boolean;
             replay: boolean;
         };
-        /** @description An instrument as the admin API shows and takes it. */
+        /**
+         * @description An instrument as the admin API shows and takes it.
+         * @example {
+         *       "instrumentId": "AUD/USD",
+         *       "assetClass": "fx",
+         *       "symbol": "AUD/USD",
+         *       "currency": "USD",
+         *       "tickSize": "0.00001",
+         *       "lotSize": "1000",
+         *       "referencePrice": "0.65410"
+         *     }
+         */
         InstrumentBody: {
             assetClass: string;
             currency?: string;
@@ -2876,7 +2939,13 @@ export interface components {
             /** @description The tenant whose switch changed (`*` for the global one). */
             tenantId: string;
         };
-        /** @description Kill-switch body. */
+        /**
+         * @description Kill-switch body.
+         * @example {
+         *       "scope": "tenant",
+         *       "cancelResting": true
+         *     }
+         */
         KillSwitchBody: {
             /** @description Also cancel the scope's resting orders. */
             cancelResting?: boolean;
@@ -2908,7 +2977,14 @@ export interface components {
             /** @description `APPLIED`. */
             status: string;
         };
-        /** @description `POST /admin/limits` body: a user's limits, or the tenant's open-notional limit. */
+        /**
+         * @description `POST /admin/limits` body: a user's limits, or the tenant's open-notional limit.
+         * @example {
+         *       "userId": "trader@acme",
+         *       "maxNotional": 25000000,
+         *       "maxRfqsPerSec": 10
+         *     }
+         */
         LimitsBody: {
             /** Format: int64 */
             maxNotional?: number | null;
@@ -2918,12 +2994,30 @@ export interface components {
             tenantMaxOpenNotional?: number | null;
             userId?: string | null;
         };
-        /** @description `POST /auth/login` body. */
+        /**
+         * @description `POST /auth/login` body.
+         * @example {
+         *       "username": "trader@acme",
+         *       "password": "demo"
+         *     }
+         */
         LoginRequest: {
             password: string;
             username: string;
         };
-        /** @description An LP as the admin API shows and takes it. */
+        /**
+         * @description An LP as the admin API shows and takes it.
+         * @example {
+         *       "lpId": "lp-delta",
+         *       "enabled": true,
+         *       "assetClasses": [
+         *         "fx",
+         *         "rates"
+         *       ],
+         *       "maxQuotesPerSec": 200,
+         *       "spreadBps": 4
+         *     }
+         */
         LpBody: {
             assetClasses: string[];
             enabled: boolean;
@@ -3034,7 +3128,17 @@ export interface components {
             /** @description Last change (RFC 3339). */
             updatedAt: string;
         };
-        /** @description `POST /orders` body. */
+        /**
+         * @description `POST /orders` body.
+         * @example {
+         *       "instrumentId": "EUR/USD",
+         *       "side": "BUY",
+         *       "type": "LIMIT",
+         *       "qty": "1000000",
+         *       "limitPrice": "1.08420",
+         *       "timeInForce": "GTC"
+         *     }
+         */
         PlaceOrderBody: {
             instrumentId: string;
             limitPrice?: null | components["schemas"]["Decimal"];
@@ -3067,7 +3171,12 @@ export interface components {
             /** @description Validity (RFC 3339). */
             validUntil: string;
         };
-        /** @description `POST /auth/refresh` body. */
+        /**
+         * @description `POST /auth/refresh` body.
+         * @example {
+         *       "refreshToken": "eyJhbGciOiJFZERTQSJ9.e30.c2lnbmF0dXJl"
+         *     }
+         */
         RefreshRequest: {
             refreshToken: string;
         };
@@ -3313,7 +3422,17 @@ export interface components {
             tenantId: string;
             userId: string;
         };
-        /** @description A venue as the admin API shows and takes it. */
+        /**
+         * @description A venue as the admin API shows and takes it.
+         * @example {
+         *       "venueId": "CLOB-FX",
+         *       "executionType": "CLOB",
+         *       "instruments": [
+         *         "EUR/USD",
+         *         "GBP/USD"
+         *       ]
+         *     }
+         */
         VenueBody: {
             executionType: string;
             instruments: string[];

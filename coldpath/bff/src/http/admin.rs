@@ -103,6 +103,7 @@ pub async fn list_users(
 /// `POST /admin/users` body.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = json!({"userId": "trader2@acme", "password": "s3cret-Passw0rd", "roles": ["ROLE_TRADER"], "entitlements": {"assetClasses": ["fx"]}, "maxNotional": 50000000, "maxRfqsPerSec": 20}))]
 pub struct CreateUserBody {
     user_id: String,
     password: String,
@@ -231,6 +232,7 @@ pub async fn audit(
 /// An LP as the admin API shows and takes it.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = json!({"lpId": "lp-delta", "enabled": true, "assetClasses": ["fx", "rates"], "maxQuotesPerSec": 200, "spreadBps": 4}))]
 pub struct LpBody {
     lp_id: String,
     enabled: bool,
@@ -292,6 +294,7 @@ pub async fn configure_lp(
 /// A venue as the admin API shows and takes it.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = json!({"venueId": "CLOB-FX", "executionType": "CLOB", "instruments": ["EUR/USD", "GBP/USD"]}))]
 pub struct VenueBody {
     venue_id: String,
     execution_type: String,
@@ -351,6 +354,7 @@ pub async fn configure_venue(
 /// A tenant's feature flags.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"oms": true, "clob": true, "replay": false}))]
 pub struct FlagsBody {
     oms: bool,
     clob: bool,
@@ -403,6 +407,7 @@ pub async fn set_feature_flags(
 /// An instrument as the admin API shows and takes it.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = json!({"instrumentId": "AUD/USD", "assetClass": "fx", "symbol": "AUD/USD", "currency": "USD", "tickSize": "0.00001", "lotSize": "1000", "referencePrice": "0.65410"}))]
 pub struct InstrumentBody {
     instrument_id: String,
     asset_class: String,

@@ -58,6 +58,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
 /// `POST /auth/login` body.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"username": "trader@acme", "password": "demo"}))]
 pub struct LoginRequest {
     username: String,
     password: String,
@@ -66,6 +67,7 @@ pub struct LoginRequest {
 /// `POST /auth/refresh` body.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = json!({"refreshToken": "eyJhbGciOiJFZERTQSJ9.e30.c2lnbmF0dXJl"}))]
 pub struct RefreshRequest {
     refresh_token: String,
 }

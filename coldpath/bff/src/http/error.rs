@@ -109,6 +109,7 @@ pub enum AppError {
 
 /// The error object every refusal carries: `{"error": {code, message, correlationId}}`.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"error": {"code": "QUOTE_EXPIRED", "message": "the quote has expired", "correlationId": "3f1c2a9e-8d4b-4f7a-9c1e-2b6d5e4f7a10"}}))]
 pub struct ErrorBody<'a> {
     error: ErrorObject<'a>,
 }

@@ -984,6 +984,41 @@ mod tests {
     }
 
     #[test]
+    fn every_request_body_has_an_example_its_handler_accepts() {
+        use super::super::{admin, auth, orders, rfq};
+        fn accepts<T: serde::de::DeserializeOwned>(doc: &serde_json::Value, name: &str) {
+            let example = &doc["components"]["schemas"][name]["example"];
+            assert!(example.is_object(), "{name} has no example");
+            if let Err(err) = serde_json::from_value::<T>(example.clone()) {
+                panic!("{name}'s example is refused by its handler: {err}");
+            }
+        }
+        let doc: serde_json::Value = serde_json::from_str(document_json()).unwrap();
+        accepts::<auth::LoginRequest>(&doc, "LoginRequest");
+        accepts::<auth::RefreshRequest>(&doc, "RefreshRequest");
+        accepts::<orion_services::rfq::CreateRfq>(&doc, "CreateRfq");
+        accepts::<rfq::AcceptBody>(&doc, "AcceptBody");
+        accepts::<rfq::KillSwitchBody>(&doc, "KillSwitchBody");
+        accepts::<rfq::LimitsBody>(&doc, "LimitsBody");
+        accepts::<orders::PlaceOrderBody>(&doc, "PlaceOrderBody");
+        accepts::<orders::AmendBody>(&doc, "AmendBody");
+        accepts::<admin::CreateUserBody>(&doc, "CreateUserBody");
+        accepts::<admin::InstrumentBody>(&doc, "InstrumentBody");
+        accepts::<admin::LpBody>(&doc, "LpBody");
+        accepts::<admin::VenueBody>(&doc, "VenueBody");
+        accepts::<admin::FlagsBody>(&doc, "FlagsBody");
+        // Every body an operation takes is one of those.
+        for (_, path, body, _) in SCHEMAS {
+            if let Some(name) = body {
+                assert!(
+                    doc["components"]["schemas"][name]["example"].is_object(),
+                    "{path}: {name} has no example"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn requests_are_named_by_their_template() {
         use axum::http::Method;
         let cases = [

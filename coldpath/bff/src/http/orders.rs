@@ -40,6 +40,7 @@ impl Decimal {
 /// `POST /orders` body.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = json!({"instrumentId": "EUR/USD", "side": "BUY", "type": "LIMIT", "qty": "1000000", "limitPrice": "1.08420", "timeInForce": "GTC"}))]
 pub struct PlaceOrderBody {
     instrument_id: String,
     side: String,
@@ -55,6 +56,7 @@ pub struct PlaceOrderBody {
 /// `POST /orders/{id}/amend` body.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = json!({"qty": "500000", "limitPrice": "1.08415"}))]
 pub struct AmendBody {
     #[serde(default)]
     qty: Option<Decimal>,

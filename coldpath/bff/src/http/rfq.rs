@@ -163,6 +163,7 @@ pub async fn get(
 /// `POST /rfqs/{id}/accept` body.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = json!({"quoteId": "7001"}))]
 pub struct AcceptBody {
     quote_id: String,
     /// Size to trade (decimal); less than the RFQ's size only where it allows partial fills.
@@ -252,6 +253,7 @@ pub async fn trade(
 /// Kill-switch body.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"scope": "tenant", "cancelResting": true}))]
 pub struct KillSwitchBody {
     scope: String,
     /// Also cancel the scope's resting orders.
@@ -309,6 +311,7 @@ pub async fn kill_switch_disable(
 /// `POST /admin/limits` body: a user's limits, or the tenant's open-notional limit.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = json!({"userId": "trader@acme", "maxNotional": 25000000, "maxRfqsPerSec": 10}))]
 pub struct LimitsBody {
     user_id: Option<String>,
     max_notional: Option<i64>,
