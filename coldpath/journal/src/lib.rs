@@ -226,6 +226,9 @@ pub struct Committer {
     next_priority: AtomicI64,
     /// The `traceparent` of the input being rendered, stored with the outbox rows it stages.
     trace_parent: Mutex<String>,
+    /// The market as the pipeline last saw it: stamped on trades, so analytics measure each
+    /// trade against the market at its decision without reading ticks.
+    market: Option<std::sync::Arc<orion_hotpath::SnapshotTable>>,
 }
 
 struct Written {
@@ -257,7 +260,44 @@ impl Committer {
             order_requests: Mutex::new(HashMap::new()),
             next_priority: AtomicI64::new(1),
             trace_parent: Mutex::new(String::new()),
+            market: None,
         }
+    }
+
+    /// Stamps trades with the market of `snapshots` (bid, ask and mid when written).
+    pub fn with_market(mut self, snapshots: std::sync::Arc<orion_hotpath::SnapshotTable>) -> Self {
+        self.market = Some(snapshots);
+        self
+    }
+
+    /// Adds `market: {bid, ask, mid}` — the instrument's latest snapshot as the trade is
+    /// written, milliseconds after the engine decided it — to a trade's payload, when there is
+    /// one.
+    pub(crate) fn stamp_market(&self, payload: &mut serde_json::Value, symbol: &str) {
+        let Some(snapshots) = &self.market else {
+            return;
+        };
+        let Some((id, spec)) = self
+            .instruments
+            .id(symbol)
+            .and_then(|id| Some((id, self.instruments.spec(id)?)))
+        else {
+            return;
+        };
+        let Some(snapshot) = snapshots.read(id) else {
+            return;
+        };
+        let scale = spec.price_scale;
+        let (bid, ask) = (
+            orion_hotpath::Price::new(snapshot.bid, scale),
+            orion_hotpath::Price::new(snapshot.ask, scale),
+        );
+        let Some(mid) = orion_hotpath::Price::mid(bid, ask) else {
+            return;
+        };
+        payload["market"] = serde_json::json!({
+            "bid": bid.to_string(), "ask": ask.to_string(), "mid": mid.to_string(),
+        });
     }
 
     fn stage(&self) -> std::sync::MutexGuard<'_, staged::Staged> {

@@ -465,13 +465,15 @@ impl Committer {
             venue: "CLOB",
             orders: Some((maker as i64, taker as i64)),
         });
-        let payload = json!({
+        let mut payload = json!({
             "tradeId": trade_id.to_string(), "venue": "CLOB", "lpId": "CLOB",
             "makerOrderId": maker.to_string(), "takerOrderId": taker.to_string(),
             "aggressorSide": side_str(aggressor), "price": price_text, "executedAt": rfc3339(at),
             "instrumentId": t.instrument, "side": side_str(aggressor), "size": size,
             "requester": t.user, "partial": false,
+            "requestedAt": rfc3339(t.created_at.max(0) as u64),
         });
+        self.stamp_market(&mut payload, &t.instrument);
         self.outbox(
             "TradeExecuted",
             "execution.trades",

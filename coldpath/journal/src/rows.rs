@@ -52,6 +52,8 @@ pub(super) struct RfqRow {
     size_units: i64,
     price_scale: u8,
     size_scale: u8,
+    /// Creation, ns since the epoch.
+    created_at: u64,
 }
 
 impl RfqRow {
@@ -131,6 +133,7 @@ impl Committer {
                         size_units: size,
                         price_scale: spec.price_scale,
                         size_scale: spec.size_scale,
+                        created_at: at,
                     },
                 );
                 let payload = json!({
@@ -379,12 +382,13 @@ impl Committer {
                     at as i64,
                     Some(trade.0 as i64),
                 );
-                let payload = json!({
+                let mut payload = json!({
                     "tradeId": trade.0.to_string(), "rfqId": rfq.raw().to_string(), "quoteId": quote.0.to_string(),
                     "lpId": lp_name, "price": price_text, "executedAt": rfc3339(at),
                     "instrumentId": row.instrument, "side": row.side, "size": filled, "requester": row.user,
-                    "partial": partial,
+                    "partial": partial, "requestedAt": rfc3339(row.created_at),
                 });
+                self.stamp_market(&mut payload, &row.instrument);
                 self.outbox(
                     "TradeExecuted",
                     "execution.trades",
@@ -647,6 +651,7 @@ impl Committer {
             size_units: facts.size_units,
             price_scale,
             size_scale,
+            created_at: facts.created_at.max(0) as u64,
         };
         self.remember(rfq, row.clone());
         Ok(Some(row))

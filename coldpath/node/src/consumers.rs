@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use orion_bridge::clock::Clock;
 use orion_journal::JournalInput;
+use orion_services::analytics::AnalyticsProjection;
 use orion_services::consumer::runner::{self, Runner};
 use orion_services::consumer::schema::Schemas;
 use orion_services::consumer::{Handler, Registry, RetryPolicy};
@@ -71,6 +72,12 @@ pub fn start(ctx: &ConsumerContext, shutdown: &watch::Receiver<bool>) -> Vec<Joi
     vec![
         spawn(
             BlotterProjection::new(ctx.store.clone()),
+            ctx,
+            &schemas,
+            shutdown,
+        ),
+        spawn(
+            AnalyticsProjection::new(ctx.store.clone()),
             ctx,
             &schemas,
             shutdown,

@@ -197,7 +197,8 @@ where
         Arc::clone(&instruments),
         Arc::clone(&directory) as Arc<dyn Names>,
         args.env.clone(),
-    );
+    )
+    .with_market(Arc::clone(&platform.snapshots));
     committer.resume_orders(restored.rows, restored.last_priority);
     let books = committer.book_view();
     for (symbol, checksum) in &engine_books {
@@ -348,6 +349,7 @@ where
         rfqs: Some(rfqs),
         spreads,
         workstation: WorkstationService::new(store.clone()),
+        analytics: orion_services::analytics::AnalyticsService::new(store.clone()),
         posttrade: Some(orion_services::posttrade::PostTradeService::new(
             store.clone(),
         )),

@@ -27,6 +27,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod admin;
+pub mod analytics;
 pub mod auth;
 pub mod consumer;
 pub mod directory;

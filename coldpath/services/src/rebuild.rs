@@ -22,6 +22,9 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
+use orion_store::analytics::AnalyticsChange;
+
+use crate::analytics;
 use crate::consumer::schema::Schemas;
 use crate::projections::{self, blotter_event};
 
@@ -94,14 +97,27 @@ impl Line {
 
 /// The name the shadow rebuild records its processed events under.
 const SHADOW_CONSUMER: &str = "blotters.rebuild";
+/// The same for the analytics models.
+const ANALYTICS_SHADOW_CONSUMER: &str = "analytics.rebuild";
 
 /// Rebuilds every projection from `log`; with `verify`, compares against the live tables
 /// instead of replacing them.
 pub async fn rebuild(store: &Store, log: &Log, verify: bool) -> Result<Vec<Line>, RebuildError> {
     store.clear_shadow_blotters(SHADOW_CONSUMER).await?;
+    store
+        .clear_shadow_analytics(ANALYTICS_SHADOW_CONSUMER)
+        .await?;
     let (only, live) = if verify {
         let (ids, sums) = store
             .blotter_snapshot(projections::CONSUMER, Blotters::Live)
+            .await?;
+        (Some(ids), Some(sums))
+    } else {
+        (None, None)
+    };
+    let (analytics_only, analytics_live) = if verify {
+        let (ids, sums) = store
+            .analytics_snapshot(analytics::CONSUMER, Blotters::Live)
             .await?;
         (Some(ids), Some(sums))
     } else {
@@ -112,6 +128,9 @@ pub async fn rebuild(store: &Store, log: &Log, verify: bool) -> Result<Vec<Line>
         Log::Kafka { brokers, env } => {
             let topics: Vec<String> = projections::STREAMS
                 .iter()
+                .chain(analytics::STREAMS)
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
                 .map(|s| format!("{env}.{s}.v1"))
                 .collect();
             let brokers = brokers.clone();
@@ -125,7 +144,9 @@ pub async fn rebuild(store: &Store, log: &Log, verify: bool) -> Result<Vec<Line>
         }
     };
     apply_all(store, &envelopes, only.as_ref()).await?;
+    apply_analytics(store, &envelopes, analytics_only.as_ref()).await?;
     let rebuilt = store.blotter_checksums(Blotters::Shadow).await?;
+    let analytics_rebuilt = store.analytics_checksums(Blotters::Shadow).await?;
     let differences = match &live {
         Some(live) if *live != rebuilt => differences(store).await?,
         _ => Vec::new(),
@@ -134,12 +155,29 @@ pub async fn rebuild(store: &Store, log: &Log, verify: bool) -> Result<Vec<Line>
         store
             .promote_shadow_blotters(projections::CONSUMER, SHADOW_CONSUMER, head)
             .await?;
+        store
+            .promote_shadow_analytics(analytics::CONSUMER, ANALYTICS_SHADOW_CONSUMER)
+            .await?;
     }
     store.clear_shadow_blotters(SHADOW_CONSUMER).await?;
-    Ok(rebuilt
+    store
+        .clear_shadow_analytics(ANALYTICS_SHADOW_CONSUMER)
+        .await?;
+    let mut out = lines(rebuilt, live.as_deref(), &differences);
+    out.extend(lines(analytics_rebuilt, analytics_live.as_deref(), &[]));
+    Ok(out)
+}
+
+/// One line per rebuilt projection, beside its live checksum when verifying.
+fn lines(
+    rebuilt: Vec<Checksum>,
+    live: Option<&[Checksum]>,
+    differences: &[(&'static str, String)],
+) -> Vec<Line> {
+    rebuilt
         .into_iter()
         .map(|rebuilt| Line {
-            live: live.as_ref().and_then(|sums| {
+            live: live.and_then(|sums| {
                 sums.iter()
                     .find(|s| s.projection == rebuilt.projection)
                     .cloned()
@@ -151,7 +189,41 @@ pub async fn rebuild(store: &Store, log: &Log, verify: bool) -> Result<Vec<Line>
                 .collect(),
             rebuilt,
         })
-        .collect())
+        .collect()
+}
+
+/// Projects `envelopes` into the shadow analytics (only the ids in `only`, when given).
+async fn apply_analytics(
+    store: &Store,
+    envelopes: &[Vec<u8>],
+    only: Option<&HashSet<String>>,
+) -> Result<(), StoreError> {
+    let schemas = Schemas::default();
+    let mut batch = Vec::with_capacity(512);
+    let now = orion_bridge::clock::unix_nanos() as i64;
+    for bytes in envelopes {
+        let Ok(event) = schemas.decode(bytes) else {
+            continue;
+        };
+        if only.is_some_and(|ids| !ids.contains(&event.event_id)) {
+            continue;
+        }
+        let event = analytics::analytics_event(&event.envelope);
+        if event.change == AnalyticsChange::None {
+            continue;
+        }
+        batch.push(event);
+        if batch.len() == 512 {
+            store
+                .apply_analytics_events(Blotters::Shadow, ANALYTICS_SHADOW_CONSUMER, &batch, now)
+                .await?;
+            batch.clear();
+        }
+    }
+    store
+        .apply_analytics_events(Blotters::Shadow, ANALYTICS_SHADOW_CONSUMER, &batch, now)
+        .await?;
+    Ok(())
 }
 
 /// Up to five rows per projection that only one side has (read after the comparison: a live

@@ -20,6 +20,7 @@
 //!   and LPs.
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod analytics;
 pub mod batch;
 pub mod dead_letters;
 pub mod directory;
@@ -128,6 +129,13 @@ fn migrator() -> Migrator {
             Cow::Borrowed("outbox trace context"),
             MigrationType::Simple,
             include_str!("../migrations/0011_outbox_trace.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            12,
+            Cow::Borrowed("analytics read models"),
+            MigrationType::Simple,
+            include_str!("../migrations/0012_analytics.sql").into_sql_str(),
             false,
         ),
     ])

@@ -364,24 +364,28 @@ async fn checksums(
     tx: &mut Transaction<'static, Any>,
     target: Blotters,
 ) -> Result<Vec<Checksum>, StoreError> {
-    use sha2::{Digest, Sha256};
     Ok(canonical_rows(tx, target)
         .await?
         .into_iter()
-        .map(|(projection, rows)| {
-            let digest = rows.iter().fold(0u64, |sum, row| {
-                let hash = Sha256::digest(row.as_bytes());
-                sum.wrapping_add(u64::from_be_bytes(
-                    hash[..8].try_into().expect("8 bytes of a SHA-256"),
-                ))
-            });
-            Checksum {
-                projection,
-                rows: rows.len() as u64,
-                digest,
-            }
-        })
+        .map(|(projection, rows)| checksum(projection, &rows))
         .collect())
+}
+
+/// The rows and order-independent digest of `rows` (canonical texts): the sum of a SHA-256
+/// prefix of each.
+pub(crate) fn checksum(projection: &'static str, rows: &[String]) -> Checksum {
+    use sha2::{Digest, Sha256};
+    let digest = rows.iter().fold(0u64, |sum, row| {
+        let hash = Sha256::digest(row.as_bytes());
+        sum.wrapping_add(u64::from_be_bytes(
+            hash[..8].try_into().expect("8 bytes of a SHA-256"),
+        ))
+    });
+    Checksum {
+        projection,
+        rows: rows.len() as u64,
+        digest,
+    }
 }
 
 /// Applies one event inside `tx`; false when `consumer` had already applied it.

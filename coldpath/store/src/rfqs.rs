@@ -108,6 +108,8 @@ pub struct RfqFacts {
     pub size: String,
     /// Size units.
     pub size_units: i64,
+    /// Creation, ns since the epoch.
+    pub created_at: i64,
 }
 
 /// A row of the RFQ blotter read model.
@@ -310,22 +312,25 @@ impl Store {
 
     /// The facts of an RFQ written by an earlier batch.
     pub async fn rfq_facts(&self, rfq_id: u64) -> Result<Option<RfqFacts>, StoreError> {
-        type Facts = (String, String, String, String, String, String, i64);
+        type Facts = (String, String, String, String, String, String, i64, i64);
         let row: Option<Facts> = sqlx::query_as(
-            "SELECT tenant_id, correlation_id, instrument_id, user_id, side, size, size_units FROM rfqs WHERE rfq_id = $1",
+            "SELECT tenant_id, correlation_id, instrument_id, user_id, side, size, size_units, created_at FROM rfqs WHERE rfq_id = $1",
         )
         .bind(rfq_id as i64)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(
-            |(tenant, correlation_id, instrument, user, side, size, size_units)| RfqFacts {
-                tenant,
-                correlation_id,
-                instrument,
-                user,
-                side,
-                size,
-                size_units,
+            |(tenant, correlation_id, instrument, user, side, size, size_units, created_at)| {
+                RfqFacts {
+                    tenant,
+                    correlation_id,
+                    instrument,
+                    user,
+                    side,
+                    size,
+                    size_units,
+                    created_at,
+                }
             },
         ))
     }

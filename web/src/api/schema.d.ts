@@ -856,6 +856,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/analytics/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** TCA, the LP scorecard or a VWAP series as CSV: kind=tca|lp-scorecard|vwap */
+        get: {
+            parameters: {
+                query?: {
+                    kind?: string;
+                    instrumentId?: string;
+                    windowSeconds?: number;
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 200 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description The error object (400, 401, 403, 404, 409, 422, 429, 503) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/analytics/lp-response": {
         parameters: {
             query?: never;
@@ -880,6 +931,51 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["LpResponses"];
+                    };
+                };
+                /** @description The error object (400, 401, 403, 404, 409, 422, 429, 503) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analytics/lp-scorecard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per LP: RFQs received, quotes, wins, hit ratio, response p50/p90, mean distance to the best quote in bp */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 200 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LpScore"][];
                     };
                 };
                 /** @description The error object (400, 401, 403, 404, 409, 422, 429, 503) */
@@ -948,6 +1044,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/analytics/tca": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per trade: the mid when it was recorded, slippage and spread capture in bp, time to execution; a summary by LP and instrument (ROLE_ANALYST, ROLE_SALES, ROLE_RISK: the tenant's trades; ROLE_TRADER: their own) */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                    instrumentId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 200 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Tca"];
+                    };
+                };
+                /** @description The error object (400, 401, 403, 404, 409, 422, 429, 503) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/analytics/volume": {
         parameters: {
             query?: never;
@@ -972,6 +1117,54 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Volume"];
+                    };
+                };
+                /** @description The error object (400, 401, 403, 404, 409, 422, 429, 503) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analytics/vwap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rolling VWAP of one instrument's trades over windowSeconds (default 300), a point per trade */
+        get: {
+            parameters: {
+                query?: {
+                    instrumentId?: string;
+                    windowSeconds?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 200 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Vwap"];
                     };
                 };
                 /** @description The error object (400, 401, 403, 404, 409, 422, 429, 503) */
@@ -3045,6 +3238,40 @@ export interface components {
             /** @description Quotes considered (the tenant's latest). */
             sampleSize: number;
         };
+        /** @description One LP's record with the caller's RFQs. */
+        LpScore: {
+            /**
+             * Format: double
+             * @description Wins / quotes (0 without quotes).
+             */
+            hitRatio: number;
+            /** @description The LP (`CLOB` on the order book). */
+            lpId: string;
+            /**
+             * Format: double
+             * @description Mean distance of its quotes to the best quote on the same RFQ, bp.
+             */
+            meanDistanceToBestBps?: number | null;
+            /** @description Quotes it gave. */
+            quotes: number;
+            /**
+             * Format: int64
+             * @description Median time from the RFQ reaching it to its quote.
+             */
+            responseP50Ms?: number | null;
+            /**
+             * Format: int64
+             * @description 90th percentile of the same.
+             */
+            responseP90Ms?: number | null;
+            /**
+             * Format: int64
+             * @description RFQs sent to it.
+             */
+            rfqsReceived: number;
+            /** @description RFQ trades it won. */
+            wins: number;
+        };
         /** @description One instrument's latest value as clients see it. */
         MarketView: {
             /**
@@ -3266,6 +3493,26 @@ export interface components {
             /** @description The trade, once traded. */
             tradeId?: string | null;
         };
+        /** @description Slippage statistics of a group of trades, bp. */
+        SlippageStats: {
+            /** @description Trades measured (those with a market). */
+            count: number;
+            /**
+             * Format: double
+             * @description Mean.
+             */
+            meanBps?: number | null;
+            /**
+             * Format: double
+             * @description Median.
+             */
+            p50Bps?: number | null;
+            /**
+             * Format: double
+             * @description 90th percentile.
+             */
+            p90Bps?: number | null;
+        };
         /** @description One spread sample. */
         SpreadPoint: {
             /** @description Ask minus bid (decimal). */
@@ -3287,6 +3534,64 @@ export interface components {
         Status: {
             /** @description `ok` (alive) or `ready`. */
             status: string;
+        };
+        /** @description `GET /analytics/tca`. */
+        Tca: {
+            /** @description Over all of them. */
+            summary: components["schemas"]["TcaSummary"];
+            /** @description Per trade, oldest first. */
+            trades: components["schemas"]["TcaTrade"][];
+        };
+        /** @description TCA over all the trades, by LP and by instrument. */
+        TcaSummary: {
+            /** @description By instrument. */
+            byInstrument: {
+                [key: string]: components["schemas"]["SlippageStats"];
+            };
+            /** @description By LP. */
+            byLp: {
+                [key: string]: components["schemas"]["SlippageStats"];
+            };
+            /** @description Trades. */
+            count: number;
+            /** @description Slippage of all of them. */
+            slippage: components["schemas"]["SlippageStats"];
+        };
+        /** @description One trade's transaction cost. */
+        TcaTrade: {
+            /** @description RFC 3339. */
+            executedAt: string;
+            /** @description Instrument id. */
+            instrumentId: string;
+            /** @description The LP (`CLOB` on the order book). */
+            lpId: string;
+            /** @description The mid when the trade was recorded (decimal); null when there was no market. */
+            midAtDecision?: string | null;
+            /** @description Decimal. */
+            price: string;
+            /** @description `BUY` or `SELL`. */
+            side: string;
+            /** @description Decimal. */
+            size: string;
+            /**
+             * Format: double
+             * @description Against the mid, bp; positive = a cost.
+             */
+            slippageBps?: number | null;
+            /**
+             * Format: double
+             * @description Inside the touch, bp of the mid: 0 at the far side, half the spread at the mid.
+             */
+            spreadCaptureBps?: number | null;
+            /**
+             * Format: int64
+             * @description RFQ created or order placed → executed.
+             */
+            timeToExecutionMs: number;
+            /** @description The trade. */
+            tradeId: string;
+            /** @description `RFQ` or `CLOB`. */
+            venue: string;
         };
         /** @description A pair of tokens as `POST /auth/login` returns them. */
         TokenPair: {
@@ -3457,6 +3762,31 @@ export interface components {
             t: number;
             /** Format: int64 */
             trades: number;
+        };
+        /** @description `GET /analytics/vwap`: the rolling VWAP of one instrument's trades, a point per trade. */
+        Vwap: {
+            instrumentId: string;
+            points: components["schemas"]["VwapPoint"][];
+            /** Format: int32 */
+            windowSeconds: number;
+        };
+        /** @description One point of a rolling VWAP: at a trade, over the trades of the trailing window. */
+        VwapPoint: {
+            /**
+             * Format: int64
+             * @description Unix ms of the trade.
+             */
+            t: number;
+            /**
+             * Format: double
+             * @description Traded in the window (decimal).
+             */
+            volume: number;
+            /**
+             * Format: double
+             * @description Volume-weighted average price of the window.
+             */
+            vwap: number;
         };
     };
     responses: never;

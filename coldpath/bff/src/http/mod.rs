@@ -8,7 +8,8 @@
 //! - [`ops`] — health, readiness, metrics.
 //! - [`request_metrics`] — request counts and durations by route template.
 //! - [`rfq`] — RFQs, trades, kill switches and limits.
-//! - [`workstation`] — preferences, analytics, risk-panel reads for the web workstation.
+//! - [`workstation`] — preferences, spread/LP-response/volume charts, risk-panel reads.
+//! - [`analytics`] — TCA, LP scorecard, VWAP and their CSV exports.
 //! - [`openapi`] — `GET /openapi.json`.
 //!
 //! The WebSocket stream lives in [`crate::stream`].
@@ -17,6 +18,7 @@
 //! decisions is in [`decision`].
 
 pub mod admin;
+pub mod analytics;
 pub mod auth;
 pub mod decision;
 pub mod error;
@@ -74,6 +76,8 @@ pub struct AppState {
     pub ops: Option<orion_services::consumer::ops::OpsService>,
     /// The committed order books (depth); `None` where trading is not enabled.
     pub books: Option<orion_journal::orders::BookView>,
+    /// TCA, LP scorecard and VWAP from the analytics read models.
+    pub analytics: orion_services::analytics::AnalyticsService,
 }
 
 /// The BFF router.
@@ -138,6 +142,10 @@ pub fn router(state: AppState) -> Router {
         .route("/analytics/spreads", get(workstation::spreads))
         .route("/analytics/lp-response", get(workstation::lp_response))
         .route("/analytics/volume", get(workstation::volume))
+        .route("/analytics/tca", get(analytics::tca))
+        .route("/analytics/lp-scorecard", get(analytics::lp_scorecard))
+        .route("/analytics/vwap", get(analytics::vwap))
+        .route("/analytics/export.csv", get(analytics::export_csv))
         .route("/admin/killswitch", get(workstation::kill_switch_status))
         .route("/admin/killswitch/enable", post(rfq::kill_switch_enable))
         .route("/admin/killswitch/disable", post(rfq::kill_switch_disable))

@@ -439,6 +439,43 @@ const ROUTES: &[Route] = &[
         "The tenant's trades and notional per minute over the last hour, and per instrument",
         &["200"],
     ),
+    Route {
+        query: &["from", "to", "instrumentId"],
+        ..route(
+            Get,
+            "/analytics/tca",
+            "analytics",
+            "Per trade: the mid when it was recorded, slippage and spread capture in bp, time to execution; a summary by LP and instrument (ROLE_ANALYST, ROLE_SALES, ROLE_RISK: the tenant's trades; ROLE_TRADER: their own)",
+            &["200"],
+        )
+    },
+    route(
+        Get,
+        "/analytics/lp-scorecard",
+        "analytics",
+        "Per LP: RFQs received, quotes, wins, hit ratio, response p50/p90, mean distance to the best quote in bp",
+        &["200"],
+    ),
+    Route {
+        query: &["instrumentId", "windowSeconds"],
+        ..route(
+            Get,
+            "/analytics/vwap",
+            "analytics",
+            "The rolling VWAP of one instrument's trades over windowSeconds (default 300), a point per trade",
+            &["200"],
+        )
+    },
+    Route {
+        query: &["kind", "instrumentId", "windowSeconds", "from", "to"],
+        ..route(
+            Get,
+            "/analytics/export.csv",
+            "analytics",
+            "TCA, the LP scorecard or a VWAP series as CSV: kind=tca|lp-scorecard|vwap",
+            &["200"],
+        )
+    },
     route(
         Get,
         "/admin/killswitch",
@@ -699,6 +736,20 @@ const SCHEMAS: &[(HttpMethod, &str, Option<&str>, Option<Returns>)] = &[
         Some(Returns::One("LpResponses")),
     ),
     (Get, "/analytics/volume", None, Some(Returns::One("Volume"))),
+    (Get, "/analytics/tca", None, Some(Returns::One("Tca"))),
+    (
+        Get,
+        "/analytics/lp-scorecard",
+        None,
+        Some(Returns::List("LpScore")),
+    ),
+    (Get, "/analytics/vwap", None, Some(Returns::One("Vwap"))),
+    (
+        Get,
+        "/analytics/export.csv",
+        None,
+        Some(Returns::Text("text/csv")),
+    ),
     (
         Get,
         "/admin/killswitch",
@@ -788,6 +839,13 @@ fn components() -> ComponentsBuilder {
         .schema_from::<workstation::KillSwitchState>()
         .schema_from::<workstation::Limits>()
         .schema_from::<workstation::UserLimits>()
+        .schema_from::<orion_services::analytics::Tca>()
+        .schema_from::<orion_services::analytics::TcaTrade>()
+        .schema_from::<orion_services::analytics::TcaSummary>()
+        .schema_from::<orion_services::analytics::SlippageStats>()
+        .schema_from::<orion_services::analytics::LpScore>()
+        .schema_from::<super::analytics::Vwap>()
+        .schema_from::<orion_services::analytics::VwapPoint>()
 }
 
 /// A JSON body of component `name`.
@@ -824,7 +882,7 @@ fn success(returns: Returns) -> (&'static str, RefOr<Schema>) {
 /// The schema of a query or path parameter: integers for counts, strings otherwise.
 fn parameter_schema(name: &str) -> Schema {
     let kind = match name {
-        "limit" | "levels" => Type::Integer,
+        "limit" | "levels" | "windowSeconds" => Type::Integer,
         _ => Type::String,
     };
     Schema::Object(ObjectBuilder::new().schema_type(kind).build())

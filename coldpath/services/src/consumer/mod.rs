@@ -1,5 +1,5 @@
 //! One consumer runner for every consumer of the event log (blotters, post-trade,
-//! notifications), on Kafka and on the local bus alike.
+//! notifications, analytics), on Kafka and on the local bus alike.
 //!
 //! A consumer is a [`Handler`]: a name, a version, the streams it reads and an `apply` that
 //! records the event id in `processed_events` with its effects, so a redelivery changes
