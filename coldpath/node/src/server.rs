@@ -30,7 +30,6 @@ use orion_services::identity::{
     DEMO_USERS, Identity, TokenLifetimes, hash_password, load_or_create_secret,
 };
 use orion_services::rfq::RfqService;
-use orion_services::spread_history::SpreadHistory;
 use orion_services::workstation::WorkstationService;
 use orion_services::{recovery, relay};
 use orion_store::{Store, reference};
@@ -325,10 +324,11 @@ where
         metrics.clone(),
     ));
 
-    let spreads = Arc::new(SpreadHistory::new(platform.instruments.len()));
-    let spread_sampler = tokio::spawn(orion_services::spread_history::run(
-        Arc::clone(&spreads),
+    let spread_sampler = tokio::spawn(orion_services::market_samples::run(
+        store.clone(),
+        Arc::clone(&instruments),
         Arc::clone(&platform.snapshots),
+        orion_services::market_samples::RETENTION,
         shutdown_rx.clone(),
     ));
     let market_makers = args
@@ -347,7 +347,6 @@ where
         hub: hub.clone(),
         ready: Arc::clone(&ready),
         rfqs: Some(rfqs),
-        spreads,
         workstation: WorkstationService::new(store.clone()),
         analytics: orion_services::analytics::AnalyticsService::new(store.clone()),
         posttrade: Some(orion_services::posttrade::PostTradeService::new(

@@ -39,16 +39,21 @@ async fn fill(orion: &Orion, token: &str, i: usize) -> bool {
     placed["status"] == "FILLED"
 }
 
-/// Samples the mids the client sees until `done` is set; the lowest and highest.
+/// Samples the mids of `instrument` the client sees until `done` is set; the lowest and
+/// highest.
 async fn sample_mids(
     orion: &Orion,
     token: &str,
+    instrument: &str,
     done: &std::sync::atomic::AtomicBool,
 ) -> (f64, f64) {
     let (mut low, mut high) = (f64::MAX, f64::MIN);
     while !done.load(std::sync::atomic::Ordering::Acquire) {
         let snapshot: Value = orion
-            .get("/market/snapshot?instrumentId=EUR/USD", token)
+            .get(
+                &format!("/market/snapshot?instrumentId={instrument}"),
+                token,
+            )
             .await
             .json()
             .await
@@ -67,6 +72,26 @@ async fn tca_scorecard_and_vwap_follow_the_trades_and_rebuild_equal() {
     let analyst = orion.login("analyst@acme").await;
     orion.wait_ready_to_trade(&trader, "EUR/USD").await;
     support::wait_for_book(&orion, &trader, "EUR/USD").await;
+
+    // A basket of two instruments, defined before the trading starts.
+    let basket = json!({"name": "EUR and GBP", "base": "100", "components": [
+        {"instrumentId": "EUR/USD", "weight": 1}, {"instrumentId": "GBP/USD", "weight": 1},
+    ]});
+    let put = |body: Value| {
+        orion
+            .client
+            .put(orion.url("/analytics/baskets/eur-gbp"))
+            .bearer_auth(&analyst)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(put(basket.clone()).await.unwrap().status(), 200);
+    let mut zero = basket.clone();
+    zero["components"][0]["weight"] = json!(0);
+    assert_eq!(put(zero).await.unwrap().status(), 400);
+    let mut unknown = basket.clone();
+    unknown["components"][1]["instrumentId"] = json!("XXX/YYY");
+    assert_eq!(put(unknown).await.unwrap().status(), 404);
 
     let done = std::sync::atomic::AtomicBool::new(false);
     let trading = async {
@@ -93,7 +118,11 @@ async fn tca_scorecard_and_vwap_follow_the_trades_and_rebuild_equal() {
         done.store(true, std::sync::atomic::Ordering::Release);
         rfq_trades
     };
-    let (rfq_trades, (low, high)) = tokio::join!(trading, sample_mids(&orion, &trader, &done));
+    let (rfq_trades, (low, high), (gbp_low, gbp_high)) = tokio::join!(
+        trading,
+        sample_mids(&orion, &trader, "EUR/USD", &done),
+        sample_mids(&orion, &trader, "GBP/USD", &done)
+    );
 
     // The analytics consumer catches up.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -226,6 +255,55 @@ async fn tca_scorecard_and_vwap_follow_the_trades_and_rebuild_equal() {
         .unwrap();
     assert_eq!(csv.lines().count(), RFQ_TRADES + CLOB_FILLS + 1);
     assert!(csv.starts_with("tradeId,instrumentId,venue"));
+
+    // The basket index is base × the mean of its mids' returns since its first second, from
+    // the market's own mids, and it moved with them.
+    let series: Value = orion
+        .get("/analytics/baskets/eur-gbp/series", &analyst)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let points = series["points"].as_array().unwrap();
+    assert!(points.len() >= 5, "{series}");
+    let mid = |p: &Value, i: &str| number(&p["mids"][i]);
+    let first = &points[0];
+    assert_eq!(number(&first["value"]), 100.0);
+    let mut moved = false;
+    for p in points {
+        let expected = 100.0
+            * (mid(p, "EUR/USD") / mid(first, "EUR/USD")
+                + mid(p, "GBP/USD") / mid(first, "GBP/USD"))
+            / 2.0;
+        assert!(
+            (number(&p["value"]) - expected).abs() < 1e-6,
+            "{p}: expected {expected}"
+        );
+        let eur = mid(p, "EUR/USD");
+        assert!(eur >= low * 0.999 && eur <= high * 1.001, "{p}");
+        let gbp = mid(p, "GBP/USD");
+        assert!(gbp >= gbp_low * 0.999 && gbp <= gbp_high * 1.001, "{p}");
+        moved |= number(&p["value"]) != 100.0;
+    }
+    assert!(moved, "the index never moved: {series}");
+    let listed: Value = orion
+        .get("/analytics/baskets", &analyst)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[0]["basketId"], "eur-gbp");
+    // The spread history is the persisted samples.
+    let spreads: Value = orion
+        .get("/analytics/spreads?instrumentId=EUR/USD", &analyst)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        spreads["points"].as_array().unwrap().len() >= 5,
+        "{spreads}"
+    );
 
     // Tenants and roles.
     let globex = orion.login("trader@globex").await;

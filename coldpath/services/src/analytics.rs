@@ -442,6 +442,113 @@ pub fn vwap(trades: &[AnalyticsTrade], window_ms: i64) -> Vec<VwapPoint> {
     out
 }
 
+/// One instrument of a basket and its weight.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BasketComponent {
+    /// Instrument id.
+    pub instrument_id: String,
+    /// Weight (positive; weights are normalised by their sum).
+    pub weight: f64,
+}
+
+/// `PUT /analytics/baskets/{id}` body.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "EUR and GBP", "base": "100", "components": [{"instrumentId": "EUR/USD", "weight": 0.5}, {"instrumentId": "GBP/USD", "weight": 0.5}]}))]
+pub struct BasketDefinition {
+    /// Name.
+    pub name: String,
+    /// The index's value at definition (decimal).
+    pub base: String,
+    /// 1 to 20 instruments.
+    pub components: Vec<BasketComponent>,
+}
+
+/// A basket as `GET /analytics/baskets` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Basket {
+    /// Id.
+    pub basket_id: String,
+    /// Name.
+    pub name: String,
+    /// The index's value at definition (decimal).
+    pub base: String,
+    /// Its instruments and weights.
+    pub components: Vec<BasketComponent>,
+    /// Definition or last redefinition (RFC 3339): where the index starts at `base`.
+    pub defined_at: String,
+}
+
+/// One second of a basket index.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct BasketPoint {
+    /// Unix ms.
+    pub t: i64,
+    /// `base × Σ wᵢ·midᵢ(t)/midᵢ(t₀) / Σ wᵢ`.
+    pub value: f64,
+    /// The components' mids that second (decimal).
+    pub mids: BTreeMap<String, String>,
+}
+
+/// `GET /analytics/baskets/{id}/series`: the index once a second since its definition (the
+/// latest hour at most).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BasketSeries {
+    /// The basket.
+    pub basket: Basket,
+    /// Oldest first.
+    pub points: Vec<BasketPoint>,
+}
+
+/// Points of a basket series at most (an hour at one per second).
+pub const BASKET_POINTS: usize = 3_600;
+
+/// The index of `components` over `samples` (per instrument: `(unix s, mid)` oldest first):
+/// `base` at the first second every component has a mid, then each second they all have one.
+pub fn basket_index(
+    base: f64,
+    components: &[BasketComponent],
+    samples: &BTreeMap<String, BTreeMap<i64, String>>,
+) -> Vec<BasketPoint> {
+    let total: f64 = components.iter().map(|c| c.weight).sum();
+    let Some(first) = samples.get(&components[0].instrument_id) else {
+        return Vec::new();
+    };
+    let mut start: Option<BTreeMap<String, f64>> = None;
+    let mut out = Vec::new();
+    for &t in first.keys() {
+        let mids: Option<BTreeMap<String, String>> = components
+            .iter()
+            .map(|c| {
+                let mid = samples.get(&c.instrument_id)?.get(&t)?;
+                Some((c.instrument_id.clone(), mid.clone()))
+            })
+            .collect();
+        let Some(mids) = mids else { continue };
+        let numeric: Option<BTreeMap<String, f64>> = mids
+            .iter()
+            .map(|(k, v)| Some((k.clone(), decimal(v).filter(|m| *m > 0.0)?)))
+            .collect();
+        let Some(numeric) = numeric else { continue };
+        let start = start.get_or_insert_with(|| numeric.clone());
+        let value = components
+            .iter()
+            .map(|c| c.weight * numeric[&c.instrument_id] / start[&c.instrument_id])
+            .sum::<f64>()
+            * base
+            / total;
+        out.push(BasketPoint {
+            t: t * 1_000,
+            value: (value * 1e8).round() / 1e8,
+            mids,
+        });
+    }
+    out
+}
+
 /// Reads for the analytics API, scoped to a tenant (and to a trader's own trades).
 #[derive(Clone)]
 pub struct AnalyticsService {
@@ -475,6 +582,78 @@ impl AnalyticsService {
             .await
     }
 
+    /// Defines (or redefines, restarting it at `base`) the tenant's basket `id` at `now` (ns).
+    pub async fn define_basket(
+        &self,
+        tenant: &str,
+        id: &str,
+        definition: &BasketDefinition,
+        now: i64,
+    ) -> Result<Basket, StoreError> {
+        let record = orion_store::market_samples::BasketRecord {
+            basket_id: id.to_owned(),
+            name: definition.name.clone(),
+            base: definition.base.clone(),
+            components: serde_json::to_string(&definition.components)
+                .expect("components serialise"),
+            defined_at: now,
+        };
+        self.store.save_basket(tenant, &record).await?;
+        Ok(basket(record))
+    }
+
+    /// The tenant's baskets.
+    pub async fn baskets(&self, tenant: &str) -> Result<Vec<Basket>, StoreError> {
+        Ok(self
+            .store
+            .baskets(tenant)
+            .await?
+            .into_iter()
+            .map(basket)
+            .collect())
+    }
+
+    /// The index of the tenant's basket `id` since its definition; `None` when unknown.
+    pub async fn basket_series(
+        &self,
+        tenant: &str,
+        id: &str,
+    ) -> Result<Option<BasketSeries>, StoreError> {
+        let Some(basket) = self
+            .baskets(tenant)
+            .await?
+            .into_iter()
+            .find(|b| b.basket_id == id)
+        else {
+            return Ok(None);
+        };
+        let since = humantime::parse_rfc3339_weak(&basket.defined_at)
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs() as i64);
+        let mut samples = BTreeMap::new();
+        for c in &basket.components {
+            let series: BTreeMap<i64, String> = self
+                .store
+                .samples(&c.instrument_id, since)
+                .await?
+                .into_iter()
+                .map(|s| (s.t, s.mid))
+                .collect();
+            samples.insert(c.instrument_id.clone(), series);
+        }
+        let base = decimal(&basket.base).unwrap_or(100.0);
+        let mut points = if basket.components.is_empty() {
+            Vec::new()
+        } else {
+            basket_index(base, &basket.components, &samples)
+        };
+        if points.len() > BASKET_POINTS {
+            points.drain(..points.len() - BASKET_POINTS);
+        }
+        Ok(Some(BasketSeries { basket, points }))
+    }
+
     /// The LP scorecard.
     pub async fn scorecard(&self, scope: &Scope) -> Result<Vec<LpScore>, StoreError> {
         let (quotes, sent) = self
@@ -483,6 +662,16 @@ impl AnalyticsService {
             .await?;
         let trades = self.trades(scope, (0, i64::MAX), None).await?;
         Ok(scorecard(&quotes, &sent, &trades))
+    }
+}
+
+fn basket(r: orion_store::market_samples::BasketRecord) -> Basket {
+    Basket {
+        basket_id: r.basket_id,
+        name: r.name,
+        base: r.base,
+        components: serde_json::from_str(&r.components).unwrap_or_default(),
+        defined_at: orion_bridge::clock::rfc3339(r.defined_at.max(0) as u64),
     }
 }
 
@@ -541,6 +730,39 @@ mod tests {
         assert_eq!(tca.summary.slippage.mean_bps, Some(0.4612));
         assert_eq!(tca.summary.by_lp["lp-b"].count, 1);
         assert_eq!(tca.summary.by_instrument["EUR/USD"].p90_bps, Some(0.9224));
+    }
+
+    #[test]
+    fn a_basket_starts_at_its_base_and_moves_with_its_weighted_mids() {
+        let components = vec![
+            BasketComponent {
+                instrument_id: "A".into(),
+                weight: 3.0,
+            },
+            BasketComponent {
+                instrument_id: "B".into(),
+                weight: 1.0,
+            },
+        ];
+        let series = |pairs: &[(i64, &str)]| -> BTreeMap<i64, String> {
+            pairs.iter().map(|(t, m)| (*t, (*m).to_owned())).collect()
+        };
+        let samples = BTreeMap::from([
+            (
+                "A".to_owned(),
+                series(&[(1, "2.0"), (2, "2.0"), (3, "2.2"), (4, "2.2")]),
+            ),
+            // B has no mid at second 1: the index starts at second 2.
+            (
+                "B".to_owned(),
+                series(&[(2, "1.0"), (3, "1.0"), (4, "0.5")]),
+            ),
+        ]);
+        let points = basket_index(100.0, &components, &samples);
+        let values: Vec<(i64, f64)> = points.iter().map(|p| (p.t, p.value)).collect();
+        // A +10 % with weight 3/4, then B −50 % with weight 1/4.
+        assert_eq!(values, vec![(2_000, 100.0), (3_000, 107.5), (4_000, 95.0)]);
+        assert_eq!(points[2].mids["B"], "0.5");
     }
 
     #[test]

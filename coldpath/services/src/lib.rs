@@ -19,7 +19,10 @@
 //!   retries, dead letters, replays, stats.
 //! - [`projections`] — the blotter read models, fed by one consumer on either bus.
 //! - [`ticks`] — every normalized tick on Kafka's `marketdata.ticks`, fed by the bridge's tap.
-//! - [`spread_history`] — per-instrument spread samples for the analytics panel.
+//! - [`market_samples`] — every instrument's mid and spread once a second, persisted with a
+//!   bounded retention (spread history, basket indices).
+//! - [`analytics`] — the analytics consumer (facts from events) and TCA, LP scorecard, VWAP
+//!   and basket indices derived from them.
 //! - [`workstation`] — preferences, analytics samples and risk-panel reads.
 //!
 //! The services read time only through the [`Clock`](orion_bridge::clock::Clock) they are
@@ -33,6 +36,7 @@ pub mod consumer;
 pub mod directory;
 pub mod identity;
 pub mod market_maker;
+pub mod market_samples;
 pub mod notifications;
 pub mod posttrade;
 pub mod projections;
@@ -40,7 +44,6 @@ pub mod rebuild;
 pub mod recovery;
 pub mod relay;
 pub mod rfq;
-pub mod spread_history;
 pub mod ticks;
 pub mod workstation;
 

@@ -16,6 +16,15 @@ impl WorkstationService {
         Self { store }
     }
 
+    /// `instrument`'s market samples (mid and spread per second) from unix second `since`.
+    pub async fn samples(
+        &self,
+        instrument: &str,
+        since: i64,
+    ) -> Result<Vec<orion_store::market_samples::MarketSample>, StoreError> {
+        self.store.samples(instrument, since).await
+    }
+
     /// A user's saved preferences document (JSON text).
     pub async fn preferences(
         &self,

@@ -24,6 +24,7 @@ pub mod analytics;
 pub mod batch;
 pub mod dead_letters;
 pub mod directory;
+pub mod market_samples;
 pub mod orders;
 pub mod outbox;
 pub mod posttrade;
@@ -136,6 +137,13 @@ fn migrator() -> Migrator {
             Cow::Borrowed("analytics read models"),
             MigrationType::Simple,
             include_str!("../migrations/0012_analytics.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            13,
+            Cow::Borrowed("market samples and baskets"),
+            MigrationType::Simple,
+            include_str!("../migrations/0013_market_samples_baskets.sql").into_sql_str(),
             false,
         ),
     ])

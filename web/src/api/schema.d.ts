@@ -856,6 +856,149 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/analytics/baskets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's baskets */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 200 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Basket"][];
+                    };
+                };
+                /** @description The error object (400, 401, 403, 404, 409, 422, 429, 503) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analytics/baskets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Define or redefine a basket {name, base, components: [{instrumentId, weight}]}: its index starts at base now */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BasketDefinition"];
+                };
+            };
+            responses: {
+                /** @description 200 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Basket"];
+                    };
+                };
+                /** @description The error object (400, 401, 403, 404, 409, 422, 429, 503) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analytics/baskets/{id}/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The basket's index once a second since its definition (the latest hour), with the components' mids */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 200 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BasketSeries"];
+                    };
+                };
+                /** @description The error object (400, 401, 403, 404, 409, 422, 429, 503) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/analytics/export.csv": {
         parameters: {
             query?: never;
@@ -2844,6 +2987,81 @@ export interface components {
             entityType: string;
             tenantId: string;
             userId: string;
+        };
+        /** @description A basket as `GET /analytics/baskets` lists it. */
+        Basket: {
+            /** @description The index's value at definition (decimal). */
+            base: string;
+            /** @description Id. */
+            basketId: string;
+            /** @description Its instruments and weights. */
+            components: components["schemas"]["BasketComponent"][];
+            /** @description Definition or last redefinition (RFC 3339): where the index starts at `base`. */
+            definedAt: string;
+            /** @description Name. */
+            name: string;
+        };
+        /** @description One instrument of a basket and its weight. */
+        BasketComponent: {
+            /** @description Instrument id. */
+            instrumentId: string;
+            /**
+             * Format: double
+             * @description Weight (positive; weights are normalised by their sum).
+             */
+            weight: number;
+        };
+        /**
+         * @description `PUT /analytics/baskets/{id}` body.
+         * @example {
+         *       "name": "EUR and GBP",
+         *       "base": "100",
+         *       "components": [
+         *         {
+         *           "instrumentId": "EUR/USD",
+         *           "weight": 0.5
+         *         },
+         *         {
+         *           "instrumentId": "GBP/USD",
+         *           "weight": 0.5
+         *         }
+         *       ]
+         *     }
+         */
+        BasketDefinition: {
+            /** @description The index's value at definition (decimal). */
+            base: string;
+            /** @description 1 to 20 instruments. */
+            components: components["schemas"]["BasketComponent"][];
+            /** @description Name. */
+            name: string;
+        };
+        /** @description One second of a basket index. */
+        BasketPoint: {
+            /** @description The components' mids that second (decimal). */
+            mids: {
+                [key: string]: string;
+            };
+            /**
+             * Format: int64
+             * @description Unix ms.
+             */
+            t: number;
+            /**
+             * Format: double
+             * @description `base × Σ wᵢ·midᵢ(t)/midᵢ(t₀) / Σ wᵢ`.
+             */
+            value: number;
+        };
+        /**
+         * @description `GET /analytics/baskets/{id}/series`: the index once a second since its definition (the
+         *     latest hour at most).
+         */
+        BasketSeries: {
+            /** @description The basket. */
+            basket: components["schemas"]["Basket"];
+            /** @description Oldest first. */
+            points: components["schemas"]["BasketPoint"][];
         };
         /** @description One consumer's state. */
         ConsumerView: {

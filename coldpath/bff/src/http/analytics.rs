@@ -7,19 +7,23 @@
 //!   times, distance to the best quote.
 //! - `GET /analytics/vwap?instrumentId=&windowSeconds=300` — the rolling VWAP of the trades.
 //! - `GET /analytics/export.csv?kind=tca|lp-scorecard|vwap` — the same as CSV.
+//! - `GET /analytics/baskets` · `PUT /analytics/baskets/{id}` · `GET /analytics/baskets/{id}/series`
+//!   — the tenant's basket indices, from the market's mids once a second.
 
 use std::fmt::Write as _;
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::auth::AuthUser;
-use super::error::{AppError, Query};
+use super::error::{AppError, Json, Query};
 use super::rfq::db;
-use orion_services::analytics::{LpScore, Scope, Tca, VwapPoint};
+use orion_services::analytics::{
+    Basket, BasketDefinition, BasketSeries, LpScore, Scope, Tca, VwapPoint,
+};
 use orion_services::identity::Claims;
 
 /// Who may read analytics, and what: the tenant's, or a trader's own.
@@ -242,4 +246,93 @@ pub async fn export_csv(
         csv,
     )
         .into_response())
+}
+
+/// `GET /analytics/baskets`.
+pub async fn baskets(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+) -> Result<axum::Json<Vec<Basket>>, AppError> {
+    let scope = scope(&claims)?;
+    Ok(axum::Json(
+        state.analytics.baskets(&scope.tenant).await.map_err(db)?,
+    ))
+}
+
+/// Why a basket definition is refused, if it is.
+fn check_basket(
+    state: &AppState,
+    claims: &Claims,
+    id: &str,
+    definition: &BasketDefinition,
+) -> Result<(), AppError> {
+    let bad = |message: &str| Err(AppError::BadRequest(message.into()));
+    if id.is_empty()
+        || id.len() > 64
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return bad("a basket id is 1 to 64 letters, digits, '-' or '_'");
+    }
+    if definition.name.trim().is_empty() || definition.name.len() > 100 {
+        return bad("name must be 1 to 100 characters");
+    }
+    if !definition
+        .base
+        .parse::<f64>()
+        .is_ok_and(|b| b.is_finite() && b > 0.0)
+    {
+        return bad("base must be a positive decimal");
+    }
+    if definition.components.is_empty() || definition.components.len() > 20 {
+        return bad("a basket has 1 to 20 components");
+    }
+    let mut seen = std::collections::HashSet::new();
+    for c in &definition.components {
+        if !(c.weight.is_finite() && c.weight > 0.0) {
+            return bad("every weight must be positive");
+        }
+        if !seen.insert(c.instrument_id.as_str()) {
+            return bad("an instrument appears twice");
+        }
+        super::market::entitled_instrument(state, claims, &c.instrument_id)?;
+    }
+    Ok(())
+}
+
+/// `PUT /analytics/baskets/{id}`: defines the basket (or redefines it, restarting the index at
+/// `base`).
+pub async fn define_basket(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    Path(id): Path<String>,
+    Json(definition): Json<BasketDefinition>,
+) -> Result<axum::Json<Basket>, AppError> {
+    let scope = scope(&claims)?;
+    check_basket(&state, &claims, &id, &definition)?;
+    let now = orion_bridge::clock::unix_nanos() as i64;
+    Ok(axum::Json(
+        state
+            .analytics
+            .define_basket(&scope.tenant, &id, &definition, now)
+            .await
+            .map_err(db)?,
+    ))
+}
+
+/// `GET /analytics/baskets/{id}/series`.
+pub async fn basket_series(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    Path(id): Path<String>,
+) -> Result<axum::Json<BasketSeries>, AppError> {
+    let scope = scope(&claims)?;
+    state
+        .analytics
+        .basket_series(&scope.tenant, &id)
+        .await
+        .map_err(db)?
+        .map(axum::Json)
+        .ok_or_else(|| AppError::NotFound("no such basket".into()))
 }

@@ -39,7 +39,6 @@ use axum::routing::{get, post, put};
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use orion_hotpath::{InstrumentTable, SnapshotTable};
-use orion_services::spread_history::SpreadHistory;
 
 use crate::stream::StreamHub;
 use orion_services::admin::AdminService;
@@ -66,8 +65,6 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
     /// The RFQ service; `None` where trading is not enabled.
     pub rfqs: Option<Arc<orion_services::rfq::RfqService>>,
-    /// Spread samples for the analytics panel.
-    pub spreads: Arc<SpreadHistory>,
     /// Preferences, analytics and risk-panel reads.
     pub workstation: orion_services::workstation::WorkstationService,
     /// Confirmations, unsettled trades, reconciliation; `None` where there is no store.
@@ -146,6 +143,12 @@ pub fn router(state: AppState) -> Router {
         .route("/analytics/lp-scorecard", get(analytics::lp_scorecard))
         .route("/analytics/vwap", get(analytics::vwap))
         .route("/analytics/export.csv", get(analytics::export_csv))
+        .route("/analytics/baskets", get(analytics::baskets))
+        .route("/analytics/baskets/{id}", put(analytics::define_basket))
+        .route(
+            "/analytics/baskets/{id}/series",
+            get(analytics::basket_series),
+        )
         .route("/admin/killswitch", get(workstation::kill_switch_status))
         .route("/admin/killswitch/enable", post(rfq::kill_switch_enable))
         .route("/admin/killswitch/disable", post(rfq::kill_switch_disable))

@@ -478,6 +478,27 @@ const ROUTES: &[Route] = &[
     },
     route(
         Get,
+        "/analytics/baskets",
+        "analytics",
+        "The tenant's baskets",
+        &["200"],
+    ),
+    route(
+        Put,
+        "/analytics/baskets/{id}",
+        "analytics",
+        "Define or redefine a basket {name, base, components: [{instrumentId, weight}]}: its index starts at base now",
+        &["200"],
+    ),
+    route(
+        Get,
+        "/analytics/baskets/{id}/series",
+        "analytics",
+        "The basket's index once a second since its definition (the latest hour), with the components' mids",
+        &["200"],
+    ),
+    route(
+        Get,
         "/admin/killswitch",
         "admin",
         "Kill switch state for the caller's tenant and global (ROLE_RISK or ROLE_ADMIN)",
@@ -746,6 +767,24 @@ const SCHEMAS: &[(HttpMethod, &str, Option<&str>, Option<Returns>)] = &[
     (Get, "/analytics/vwap", None, Some(Returns::One("Vwap"))),
     (
         Get,
+        "/analytics/baskets",
+        None,
+        Some(Returns::List("Basket")),
+    ),
+    (
+        Put,
+        "/analytics/baskets/{id}",
+        Some("BasketDefinition"),
+        Some(Returns::One("Basket")),
+    ),
+    (
+        Get,
+        "/analytics/baskets/{id}/series",
+        None,
+        Some(Returns::One("BasketSeries")),
+    ),
+    (
+        Get,
         "/analytics/export.csv",
         None,
         Some(Returns::Text("text/csv")),
@@ -846,6 +885,11 @@ fn components() -> ComponentsBuilder {
         .schema_from::<orion_services::analytics::LpScore>()
         .schema_from::<super::analytics::Vwap>()
         .schema_from::<orion_services::analytics::VwapPoint>()
+        .schema_from::<orion_services::analytics::BasketDefinition>()
+        .schema_from::<orion_services::analytics::BasketComponent>()
+        .schema_from::<orion_services::analytics::Basket>()
+        .schema_from::<orion_services::analytics::BasketSeries>()
+        .schema_from::<orion_services::analytics::BasketPoint>()
 }
 
 /// A JSON body of component `name`.
@@ -1065,6 +1109,7 @@ mod tests {
         accepts::<admin::LpBody>(&doc, "LpBody");
         accepts::<admin::VenueBody>(&doc, "VenueBody");
         accepts::<admin::FlagsBody>(&doc, "FlagsBody");
+        accepts::<orion_services::analytics::BasketDefinition>(&doc, "BasketDefinition");
         // Every body an operation takes is one of those.
         for (_, path, body, _) in SCHEMAS {
             if let Some(name) = body {

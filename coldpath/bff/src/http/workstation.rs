@@ -26,6 +26,8 @@ use orion_services::workstation::WorkstationService;
 
 /// Largest preferences document accepted.
 pub const MAX_PREFS_BYTES: usize = 64 * 1024;
+/// The spread history `GET /analytics/spreads` shows.
+const SPREAD_WINDOW_SECONDS: i64 = 15 * 60;
 /// Quotes considered by `GET /analytics/lp-response`.
 const LP_RESPONSE_SAMPLE: i64 = 5_000;
 /// Upper edges of the response-time buckets, ms (the last bucket is open).
@@ -93,15 +95,16 @@ pub async fn spreads(
     Query(query): Query<SpreadQuery>,
 ) -> Result<axum::Json<Spreads>, AppError> {
     let symbol = query.instrument_id;
-    let id = entitled_instrument(&state, &claims, &symbol)?;
-    let scale = state.instruments.spec(id).map_or(0, |s| s.price_scale);
-    let points = state
-        .spreads
-        .points(id)
-        .iter()
-        .map(|p| SpreadPoint {
-            t: p.at_ms,
-            spread: orion_hotpath::Price::new(p.spread, scale).to_string(),
+    entitled_instrument(&state, &claims, &symbol)?;
+    let since = (orion_bridge::clock::unix_nanos() / 1_000_000_000) as i64 - SPREAD_WINDOW_SECONDS;
+    let points = store(&state)?
+        .samples(&symbol, since)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(|s| SpreadPoint {
+            t: (s.t * 1_000) as u64,
+            spread: s.spread,
         })
         .collect();
     Ok(axum::Json(Spreads {
