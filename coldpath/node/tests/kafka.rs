@@ -25,6 +25,13 @@ const TOPICS: [&str; 8] = [
     "dev.admin.changes.v1",
 ];
 
+/// Each test here runs a broker, Orion and its consumer groups: on a small machine two at once
+/// starve the broker, so they take turns (a panicking test releases its turn too).
+async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TURN.lock().await
+}
+
 async fn outbox_ids(data_dir: &std::path::Path) -> HashSet<String> {
     sqlx::any::install_default_drivers();
     let url = format!("sqlite://{}/orion.db", data_dir.display());
@@ -53,11 +60,15 @@ async fn consume_until(
         .unwrap();
     consumer.subscribe(&TOPICS).unwrap();
     let mut seen: HashMap<String, Value> = HashMap::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(30);
     while !wanted.iter().all(|id| seen.contains_key(id)) {
         assert!(
             Instant::now() < deadline,
-            "missing on Kafka: {:?}",
+            "after {:?}, {} of {} events seen; missing on Kafka: {:?}",
+            started.elapsed(),
+            wanted.iter().filter(|id| seen.contains_key(*id)).count(),
+            wanted.len(),
             wanted
                 .iter()
                 .filter(|id| !seen.contains_key(*id))
@@ -133,6 +144,7 @@ async fn consume_until(
 
 #[tokio::test]
 async fn every_committed_event_reaches_kafka_even_across_a_kill_9() {
+    let _turn = one_at_a_time().await;
     let broker = Broker::start();
     // Every tick goes to the broker too: a gentle simulator keeps the test broker's load low.
     let orion = Orion::start(&["--kafka-brokers", &broker.addr, "--sim-rate", "200"]);
@@ -284,6 +296,7 @@ async fn read_topics(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn post_trade_dead_letters_ticks_and_rebuild_on_postgres_with_kafka() {
+    let _turn = one_at_a_time().await;
     use rdkafka::producer::{FutureProducer, FutureRecord};
     let broker = Broker::start();
     let (_db, url) = support::PgDatabase::create().await;
@@ -356,24 +369,29 @@ async fn post_trade_dead_letters_ticks_and_rebuild_on_postgres_with_kafka() {
     let (ok, out) = support::orion_cli(&["dlq", "list", "--json", "--database-url", &url]);
     assert!(ok, "{out}");
     let letters: Vec<Value> = serde_json::from_str(&out).unwrap();
-    let mut kinds: Vec<(String, String)> = letters
+    // Each consumer of the topic (the blotters and analytics) dead-letters both on its own.
+    let mut kinds: Vec<(String, String, String)> = letters
         .iter()
         .map(|l| {
-            assert_eq!(l["consumer"], "blotters", "{l}");
             (
+                l["consumer"].as_str().unwrap().to_owned(),
                 l["key"].as_str().unwrap().to_owned(),
                 l["errorKind"].as_str().unwrap().to_owned(),
             )
         })
         .collect();
     kinds.sort();
-    assert_eq!(
-        kinds,
-        [
-            ("poison-malformed".to_owned(), "MALFORMED".to_owned()),
-            ("poison-schema".to_owned(), "SCHEMA".to_owned())
-        ]
-    );
+    let expected: Vec<(String, String, String)> = ["analytics", "blotters"]
+        .iter()
+        .flat_map(|consumer| {
+            [
+                ("poison-malformed", "MALFORMED"),
+                ("poison-schema", "SCHEMA"),
+            ]
+            .map(|(key, kind)| ((*consumer).to_owned(), key.to_owned(), kind.to_owned()))
+        })
+        .collect();
+    assert_eq!(kinds, expected);
     let dead = read_topics(&broker.addr, &["dev.dlq.blotters.v1"], |seen| {
         seen.len() >= 2
     })
@@ -453,13 +471,18 @@ async fn post_trade_dead_letters_ticks_and_rebuild_on_postgres_with_kafka() {
     ]);
     assert!(ok, "{out}");
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 2, "{out}");
+    // The two blotters and the four analytics models.
+    assert_eq!(lines.len(), 6, "{out}");
     assert!(lines.iter().all(|l| l.ends_with(" equal")), "{out}");
-    assert!(lines[1].contains("rows=50"), "{out}");
+    for model in ["trade_blotter", "analytics_trades"] {
+        let line = lines.iter().find(|l| l.starts_with(model)).unwrap();
+        assert!(line.contains("rows=50 "), "{out}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn always_failing_settlement_across_a_kill_9_on_postgres_with_kafka() {
+    let _turn = one_at_a_time().await;
     let broker = Broker::start();
     let (_db, url) = support::PgDatabase::create().await;
     let flags = [
