@@ -60,7 +60,7 @@ function Workstation({ me }: { me: Me }) {
       <p className="muted">Trading needs ROLE_TRADER.</p>
     ),
     blotters: <Blotters />,
-    analytics: <Analytics instrumentId={selected} />,
+    analytics: <Analytics instrumentId={selected} instrumentIds={instruments.map((i) => i.instrumentId)} />,
     admin: hasRole(me, "ROLE_RISK", "ROLE_ADMIN", "ROLE_PLATFORM") ? <AdminPanel me={me} /> : null,
     console: hasRole(me, "ROLE_ADMIN", "ROLE_RISK", "ROLE_PLATFORM") ? <AdminConsole me={me} /> : null,
     notifications: <NotificationList />,

@@ -73,6 +73,13 @@ export type Limits = Schemas["Limits"];
 export type SpreadSeries = Schemas["Spreads"];
 export type LpResponse = Schemas["LpResponses"];
 export type Volume = Schemas["Volume"];
+export type Tca = Schemas["Tca"];
+export type TcaTrade = Schemas["TcaTrade"];
+export type LpScore = Schemas["LpScore"];
+export type Vwap = Schemas["Vwap"];
+export type Basket = Schemas["Basket"];
+export type BasketDefinition = Schemas["BasketDefinition"];
+export type BasketSeries = Schemas["BasketSeries"];
 
 export type AdminUser = Schemas["UserView"];
 export type AuditEntry = Schemas["AuditView"];

@@ -1,5 +1,6 @@
 // Analytics: spread over time for the selected instrument, RFQ response-time distribution per
-// LP, trade volume per minute. Polled from the BFF's /analytics endpoints every few seconds.
+// LP, TCA, the LP scorecard, VWAP against the mid, basket indices, trade volume per minute.
+// Polled from the BFF's /analytics endpoints every few seconds.
 import { useEffect, useMemo, useState } from "react";
 import uPlot from "uplot";
 import { api } from "../api/http";
@@ -7,6 +8,7 @@ import type { LpResponse, SpreadSeries, Volume } from "../api/types";
 import { toNumber } from "../lib/decimal";
 import { usePrefs } from "../state/prefs";
 import { Chart } from "./Chart";
+import { BasketPanel, ScorecardPanel, TcaPanel, VwapPanel } from "./TradeAnalytics";
 
 const POLL_MS = 3_000;
 const LP_COLORS = ["#4ea1ff", "#2fbf71", "#f2b134", "#c678dd", "#f0524f"];
@@ -33,7 +35,7 @@ function axisColors(theme: string) {
   return { stroke, grid, ticks: grid };
 }
 
-export function Analytics({ instrumentId }: { instrumentId: string }) {
+export function Analytics({ instrumentId, instrumentIds }: { instrumentId: string; instrumentIds: string[] }) {
   const theme = usePrefs((s) => s.theme);
   const spreads = usePoll<SpreadSeries>(`/analytics/spreads?instrumentId=${encodeURIComponent(instrumentId)}`);
   const lps = usePoll<LpResponse>("/analytics/lp-response");
@@ -143,6 +145,10 @@ export function Analytics({ instrumentId }: { instrumentId: string }) {
           <p className="muted">No quotes yet — send an RFQ.</p>
         )}
       </div>
+      <TcaPanel instrumentId={instrumentId} />
+      <ScorecardPanel />
+      <VwapPanel instrumentId={instrumentId} />
+      <BasketPanel instrumentIds={instrumentIds} />
       <div className="chart">
         <h3>Trade volume (trades per minute, last hour)</h3>
         <Chart options={volumeOpts} data={volumeData} label="Trade volume per minute" />
