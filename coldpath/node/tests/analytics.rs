@@ -340,3 +340,133 @@ async fn tca_scorecard_and_vwap_follow_the_trades_and_rebuild_equal() {
         assert!(!line.contains("rows=0 "), "{line}");
     }
 }
+
+/// RFQs created one after another for `seconds`; how many were accepted (201). Anything but a
+/// 201 fails the test: analytics must never refuse or delay trading.
+async fn create_rfqs_for(orion: &Orion, token: &str, seconds: u64) -> usize {
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let mut created = 0;
+    while Instant::now() < until {
+        let response = orion
+            .post(
+                "/rfqs",
+                token,
+                json!({"instrumentId": "EUR/USD", "side": "BUY", "size": "1000000", "expirySeconds": 5}),
+                None,
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        created += 1;
+    }
+    created
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paused_analytics_consumer_neither_refuses_nor_slows_trading_and_catches_up() {
+    let orion = Orion::start(&[]);
+    let trader = orion.login("trader@acme").await;
+    let ops = orion.login("ops@orion").await;
+    let risk = orion.login("risk@acme").await;
+    orion.wait_ready_to_trade(&trader, "EUR/USD").await;
+    // Room for the load: the default limit is 50 RFQs a second.
+    let limits = json!({"userId": "trader@acme", "maxNotional": 1_000_000_000_000i64, "maxRfqsPerSec": 10_000});
+    assert_eq!(
+        orion
+            .post("/admin/limits", &risk, limits, None)
+            .await
+            .status(),
+        200
+    );
+
+    let analytics = |token: String| {
+        let orion = &orion;
+        async move {
+            support::consumer_state(orion, &token, "analytics")
+                .await
+                .unwrap()
+        }
+    };
+    let running = create_rfqs_for(&orion, &trader, 3).await;
+
+    let paused = orion
+        .post("/ops/consumers/analytics/pause", &ops, json!({}), None)
+        .await;
+    assert_eq!(paused.status(), 200);
+    assert_eq!(paused.json::<Value>().await.unwrap()["paused"], true);
+    // A delivery under way when the pause came finishes.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = analytics(ops.clone()).await;
+    let while_paused = create_rfqs_for(&orion, &trader, 3).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = analytics(ops.clone()).await;
+    assert_eq!(
+        after["processed"], before["processed"],
+        "a paused consumer applies nothing"
+    );
+    assert!(after["lag"].as_i64().unwrap() > 0, "{after}");
+    println!(
+        "RFQs created in 3 s: {running} with analytics running, {while_paused} with it paused"
+    );
+    // The decisions kept their pace (a generous bound: this machine is shared and noisy; the
+    // point is that nothing waits for analytics).
+    assert!(
+        while_paused * 2 >= running,
+        "{running} RFQs in 3 s with analytics running, {while_paused} with it paused"
+    );
+
+    // Resumed, it catches up and has every RFQ.
+    assert_eq!(
+        orion
+            .post("/ops/consumers/analytics/resume", &ops, json!({}), None)
+            .await
+            .status(),
+        200
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let state = analytics(ops.clone()).await;
+        if state["lag"] == 0 && state["paused"] == false {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "analytics did not catch up: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let card: Value = orion
+        .get("/analytics/lp-scorecard", &trader)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let received: i64 = card
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|lp| lp["rfqsReceived"].as_i64().unwrap())
+        .sum();
+    assert!(
+        received >= (running + while_paused) as i64,
+        "{received} RFQs reached LPs of {} created",
+        running + while_paused
+    );
+
+    // Only the platform operator pauses consumers, and only those that run.
+    let status = |token: &str, name: &str| {
+        let (orion, token, name) = (&orion, token.to_owned(), name.to_owned());
+        async move {
+            orion
+                .post(
+                    &format!("/ops/consumers/{name}/pause"),
+                    &token,
+                    json!({}),
+                    None,
+                )
+                .await
+                .status()
+        }
+    };
+    assert_eq!(status(&trader, "analytics").await, 403);
+    assert_eq!(status(&ops, "nobody").await, 404);
+}

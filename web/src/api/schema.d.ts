@@ -1919,6 +1919,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ops/consumers/{name}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a consumer: it takes no further message until resumed, its lag grows, trading is unaffected (ROLE_PLATFORM) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 200 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConsumerView"];
+                    };
+                };
+                /** @description The error object (400, 401, 403, 404, 409, 422, 429, 503) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ops/consumers/{name}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a paused consumer: it catches up from where it stopped (ROLE_PLATFORM) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 200 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConsumerView"];
+                    };
+                };
+                /** @description The error object (400, 401, 403, 404, 409, 422, 429, 503) */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ops/dlq": {
         parameters: {
             query?: never;
@@ -3077,6 +3171,8 @@ export interface components {
              * @description Messages behind the head of the log.
              */
             lag: number;
+            /** @description Paused by an operator. */
+            paused: boolean;
             /** @description Next position per source (`outbox`, or `topic/partition`). */
             position: {
                 [key: string]: number;

@@ -136,6 +136,14 @@ pub fn router(state: AppState) -> Router {
         .route("/ops/dlq/{id}", get(posttrade::dead_letter))
         .route("/ops/dlq/{id}/replay", post(posttrade::replay))
         .route("/ops/consumers", get(posttrade::consumers))
+        .route(
+            "/ops/consumers/{name}/pause",
+            post(posttrade::pause_consumer),
+        )
+        .route(
+            "/ops/consumers/{name}/resume",
+            post(posttrade::resume_consumer),
+        )
         .route("/analytics/spreads", get(workstation::spreads))
         .route("/analytics/lp-response", get(workstation::lp_response))
         .route("/analytics/volume", get(workstation::volume))

@@ -415,6 +415,20 @@ const ROUTES: &[Route] = &[
         "Per consumer: position, lag, processed, duplicates, retried, dead-lettered (ROLE_PLATFORM)",
         &["200"],
     ),
+    route(
+        Post,
+        "/ops/consumers/{name}/pause",
+        "ops",
+        "Pause a consumer: it takes no further message until resumed, its lag grows, trading is unaffected (ROLE_PLATFORM)",
+        &["200"],
+    ),
+    route(
+        Post,
+        "/ops/consumers/{name}/resume",
+        "ops",
+        "Resume a paused consumer: it catches up from where it stopped (ROLE_PLATFORM)",
+        &["200"],
+    ),
     Route {
         query: &["instrumentId"],
         ..route(
@@ -745,6 +759,18 @@ const SCHEMAS: &[(HttpMethod, &str, Option<&str>, Option<Returns>)] = &[
     ),
     (Get, "/ops/consumers", None, Some(Returns::One("Consumers"))),
     (
+        Post,
+        "/ops/consumers/{name}/pause",
+        None,
+        Some(Returns::One("ConsumerView")),
+    ),
+    (
+        Post,
+        "/ops/consumers/{name}/resume",
+        None,
+        Some(Returns::One("ConsumerView")),
+    ),
+    (
         Get,
         "/analytics/spreads",
         None,
@@ -976,14 +1002,16 @@ fn document() -> OpenApi {
         if r.auth {
             op = op.security(SecurityRequirement::new("bearer", Vec::<String>::new()));
         }
-        if r.path.contains("{id}") {
-            op = op.parameter(
-                ParameterBuilder::new()
-                    .name("id")
-                    .parameter_in(ParameterIn::Path)
-                    .required(Required::True)
-                    .schema(Some(parameter_schema("id"))),
-            );
+        for name in ["id", "name"] {
+            if r.path.contains(&format!("{{{name}}}")) {
+                op = op.parameter(
+                    ParameterBuilder::new()
+                        .name(name)
+                        .parameter_in(ParameterIn::Path)
+                        .required(Required::True)
+                        .schema(Some(parameter_schema(name))),
+                );
+            }
         }
         for q in r.query {
             op = op.parameter(

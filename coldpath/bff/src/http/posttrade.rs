@@ -6,6 +6,8 @@
 //! - `GET /ops/dlq[?consumer=]` · `GET /ops/dlq/{id}` · `POST /ops/dlq/{id}/replay` —
 //!   dead letters (ROLE_PLATFORM).
 //! - `GET /ops/consumers` — position, lag, processed, retried, dead-lettered (ROLE_PLATFORM).
+//! - `POST /ops/consumers/{name}/pause` · `/resume` — stop a consumer taking messages, and
+//!   start it again (ROLE_PLATFORM).
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -195,4 +197,43 @@ pub async fn consumers(
 ) -> Result<Response, AppError> {
     let consumers = ops(&state, &claims)?.consumers().await.map_err(db)?;
     Ok(axum::Json(Consumers { consumers }).into_response())
+}
+
+async fn set_paused(
+    state: &AppState,
+    claims: &Claims,
+    name: &str,
+    paused: bool,
+) -> Result<Response, AppError> {
+    let ops = ops(state, claims)?;
+    if !ops.set_paused(name, paused) {
+        return Err(AppError::NotFound(format!("no consumer {name} runs here")));
+    }
+    let view = ops
+        .consumers()
+        .await
+        .map_err(db)?
+        .into_iter()
+        .find(|c| c.consumer == name)
+        .ok_or_else(|| AppError::NotFound(format!("no consumer {name} runs here")))?;
+    Ok(axum::Json(view).into_response())
+}
+
+/// `POST /ops/consumers/{name}/pause`: the consumer takes no further message until resumed;
+/// its lag grows meanwhile.
+pub async fn pause_consumer(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    Path(name): Path<String>,
+) -> Result<Response, AppError> {
+    set_paused(&state, &claims, &name, true).await
+}
+
+/// `POST /ops/consumers/{name}/resume`: the consumer catches up from where it stopped.
+pub async fn resume_consumer(
+    State(state): State<AppState>,
+    AuthUser(claims): AuthUser,
+    Path(name): Path<String>,
+) -> Result<Response, AppError> {
+    set_paused(&state, &claims, &name, false).await
 }

@@ -22,6 +22,9 @@
 //!   are delivered again by the consumer that owns them, and leave the list when they apply.
 //! - **Stats** ([`Stats`]) for `GET /ops/consumers` and `/metrics`: position, lag, processed,
 //!   retried, dead-lettered.
+//! - **Pause and resume** (`POST /ops/consumers/{name}/pause|resume`): a paused consumer takes
+//!   no message and commits nothing; its lag grows and it catches up when resumed. Trading
+//!   never waits for a consumer, paused or not.
 //!
 //! Sources: [`runner::run_local`] tails the outbox (the local bus is the outbox itself; the
 //! position lives in `consumer_offsets`), [`runner::run_kafka`] is a consumer group.
@@ -180,6 +183,8 @@ pub struct Stats {
     pub lag: AtomicI64,
     /// Where it is: the outbox position, or per Kafka partition the next offset.
     pub position: Mutex<BTreeMap<String, i64>>,
+    /// Set by an operator: the consumer takes no message until resumed (the log keeps them).
+    pub paused: std::sync::atomic::AtomicBool,
 }
 
 impl Stats {

@@ -103,6 +103,8 @@ pub struct ConsumerView {
     pub retried: u64,
     /// Dead letters not yet replayed.
     pub dead_lettered: i64,
+    /// Paused by an operator.
+    pub paused: bool,
 }
 
 /// Dead letters and consumer state.
@@ -176,7 +178,24 @@ impl OpsService {
                 skipped: stats.skipped.load(Ordering::Relaxed),
                 retried: stats.retried.load(Ordering::Relaxed),
                 dead_lettered: depths.get(name).copied().unwrap_or(0),
+                paused: stats.paused.load(Ordering::Acquire),
             })
             .collect())
+    }
+
+    /// Pauses or resumes the running consumer `name`; false when no such consumer runs.
+    pub fn set_paused(&self, name: &str, paused: bool) -> bool {
+        match self.registry.all().into_iter().find(|(n, _)| *n == name) {
+            Some((name, stats)) => {
+                stats.paused.store(paused, Ordering::Release);
+                tracing::warn!(
+                    consumer = name,
+                    paused,
+                    "consumer pause changed by an operator"
+                );
+                true
+            }
+            None => false,
+        }
     }
 }

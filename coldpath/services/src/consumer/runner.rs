@@ -105,6 +105,25 @@ impl<H: Handler> Runner<H> {
         format!("{}.dlq.{}.v1", self.env, self.name())
     }
 
+    /// While an operator has paused this consumer, waits (true once resumed, false on
+    /// shutdown).
+    async fn while_paused(&mut self) -> bool {
+        let mut logged = false;
+        while self.stats.paused.load(std::sync::atomic::Ordering::Acquire) {
+            if !logged {
+                tracing::info!(consumer = self.name(), "consumer paused");
+                logged = true;
+            }
+            if !self.pause(Duration::from_millis(100)).await {
+                return false;
+            }
+        }
+        if logged {
+            tracing::info!(consumer = self.name(), "consumer resumed");
+        }
+        true
+    }
+
     async fn pause(&mut self, pause: Duration) -> bool {
         tokio::select! {
             _ = tokio::time::sleep(pause) => true,
@@ -357,6 +376,19 @@ pub async fn run_local<H: Handler>(mut runner: Runner<H>, mut head: watch::Recei
     let mut position = store.consumer_position(name).await.unwrap_or(0);
     let mut last_replay_poll = std::time::Instant::now();
     loop {
+        if runner
+            .stats
+            .paused
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            let committed = *head.borrow_and_update();
+            runner.stats.set_lag(name, (committed - position).max(0));
+            if !runner.pause(Duration::from_millis(100)).await {
+                let _ = store.save_consumer_position(name, position).await;
+                return;
+            }
+            continue;
+        }
         let rows = match store.outbox_after(position, 500).await {
             Ok(rows) => rows,
             Err(err) => {
@@ -365,6 +397,14 @@ pub async fn run_local<H: Handler>(mut runner: Runner<H>, mut head: watch::Recei
             }
         };
         for row in &rows {
+            if runner
+                .stats
+                .paused
+                .load(std::sync::atomic::Ordering::Acquire)
+            {
+                // Paused mid-batch: stop after the last row delivered.
+                break;
+            }
             if topics.contains(&row.topic) {
                 let delivery = Delivery {
                     source: format!("outbox/{}", row.position),
@@ -480,6 +520,9 @@ pub async fn run_kafka<H: Handler>(mut runner: Runner<H>, brokers: String) {
     let mut shutdown = runner.shutdown.clone();
     let mut replays = tokio::time::interval(REPLAY_POLL);
     loop {
+        if !runner.while_paused().await {
+            return;
+        }
         let message = tokio::select! {
             m = consumer.recv() => m,
             _ = replays.tick() => {
