@@ -4,7 +4,7 @@
 import { useState, type FormEvent } from "react";
 import { useNow } from "../lib/useNow";
 import type { Instrument, Side } from "../api/types";
-import { formatCountdown, isTerminal, rankQuotes, remainingMs } from "../lib/quotes";
+import { costVsMidBps, formatCountdown, isTerminal, rankQuotes, remainingMs } from "../lib/quotes";
 import { useMarket } from "../state/market";
 import { acceptQuote, cancelRfq, clearTicket, sendRfq, useRfqs } from "../state/rfqs";
 import { CopyId } from "./CopyId";
@@ -23,6 +23,7 @@ export function RfqTicket({ instruments, instrumentId, onInstrument }: {
   const ticket = useRfqs((s) => s.ticket);
   const rfq = useRfqs((s) => (ticket?.rfqId ? s.rfqs[ticket.rfqId] : undefined));
   const quotes = useRfqs((s) => (ticket?.rfqId ? s.quotes[ticket.rfqId] : undefined));
+  const mid = useMarket((s) => s.rows[ticket?.instrumentId ?? instrumentId]?.mid);
   const rejected = useRfqs((s) => s.rejectedQuotes);
   const market = useMarket((s) => s.rows[instrumentId]);
   const now = useNow(100);
@@ -138,6 +139,7 @@ export function RfqTicket({ instruments, instrumentId, onInstrument }: {
                 <th>#</th>
                 <th>LP</th>
                 <th>Price</th>
+                <th title="Cost against the live mid, basis points: positive = paying away from the mid">vs mid</th>
                 <th>Valid for</th>
                 <th />
               </tr>
@@ -154,6 +156,12 @@ export function RfqTicket({ instruments, instrumentId, onInstrument }: {
                       {q === best && <span className="badge" style={{ marginLeft: 6 }}>BEST</span>}
                     </td>
                     <td className="num">{q.price}</td>
+                    <td className="num" aria-label="Cost against the mid">
+                      {(() => {
+                        const bps = costVsMidBps(ticket.side ?? side, q.price, mid);
+                        return bps === null ? "—" : `${bps >= 0 ? "+" : ""}${bps.toFixed(2)} bp`;
+                      })()}
+                    </td>
                     <td className="num">{isRejected ? "rejected" : validFor > 0 ? formatCountdown(validFor) : "expired"}</td>
                     <td>
                       {open && (
@@ -167,7 +175,7 @@ export function RfqTicket({ instruments, instrumentId, onInstrument }: {
               })}
               {shown.length === 0 && ticket.rfqId && (
                 <tr>
-                  <td colSpan={5} className="muted">
+                  <td colSpan={6} className="muted">
                     Waiting for quotes…
                   </td>
                 </tr>

@@ -33,3 +33,13 @@ export function formatCountdown(ms: number): string {
 export function isTerminal(status: string): boolean {
   return ["TRADED", "EXPIRED", "CANCELLED", "REJECTED"].includes(status);
 }
+
+/** What accepting `price` costs against `mid`, in basis points of the mid: positive when buying
+ * above or selling below it (the spread paid), negative when inside; null without a mid. */
+export function costVsMidBps(side: Side, price: string, mid: string | undefined): number | null {
+  const p = Number(price);
+  const m = Number(mid);
+  if (!mid || !Number.isFinite(p) || !Number.isFinite(m) || m <= 0) return null;
+  const signed = side === "BUY" ? p - m : m - p;
+  return (signed / m) * 10_000;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compareDecimal } from "../lib/decimal";
-import { formatCountdown, rankQuotes, remainingMs } from "../lib/quotes";
+import { costVsMidBps, formatCountdown, rankQuotes, remainingMs } from "../lib/quotes";
 
 describe("decimal comparison", () => {
   it("compares exactly, whatever the number of digits", () => {
@@ -32,5 +32,14 @@ describe("quote ranking", () => {
     expect(remainingMs("2026-11-21T09:59:59Z", now)).toBe(0);
     expect(remainingMs("garbage", now)).toBe(0);
     expect(formatCountdown(2500)).toBe("2.5 s");
+  });
+});
+
+describe("cost against the mid", () => {
+  it("is the spread paid in bp of the mid, positive away from the mid on either side", () => {
+    expect(costVsMidBps("BUY", "1.08420", "1.08410")).toBeCloseTo(0.9224, 4);
+    expect(costVsMidBps("SELL", "1.08400", "1.08410")).toBeCloseTo(0.9224, 4);
+    expect(costVsMidBps("SELL", "1.08420", "1.08410")).toBeCloseTo(-0.9224, 4);
+    expect(costVsMidBps("BUY", "1.08420", undefined)).toBeNull();
   });
 });
