@@ -1,7 +1,8 @@
 // Blotters: RFQs (live state), orders (working / done; cancel and amend from the row) and
 // trades (live, RFQ and order-book fills), on AG Grid — sort, filter, quick search and CSV
-// export built in. Correlation ids are shown for audit and copy with one click.
-import { useMemo, useRef, useState } from "react";
+// export built in; each trade shows its slippage against the mid (TCA). Correlation ids are
+// shown for audit and copy with one click.
+import { useEffect, useMemo, useRef, useState } from "react";
 import { AgGridReact } from "ag-grid-react";
 import {
   CellStyleModule,
@@ -16,7 +17,8 @@ import {
   type ColDef,
   type ICellRendererParams,
 } from "ag-grid-community";
-import type { Order, RfqRow, Trade } from "../api/types";
+import { api } from "../api/http";
+import type { Order, RfqRow, Tca, Trade } from "../api/types";
 import { OrdersGrid } from "./OrdersGrid";
 import { TradeDetail } from "./TradeDetail";
 import { usePrefs } from "../state/prefs";
@@ -76,13 +78,46 @@ const rfqColumns: ColDef<RfqRow>[] = [
   { field: "correlationId", headerName: "Correlation id", cellRenderer: CopyCell, minWidth: 220 },
 ];
 
-const tradeColumns: ColDef<Trade>[] = [
+/** A trade row with its slippage against the mid it was decided at (from TCA), when known. */
+type TradeRow = Trade & { slippageBps?: number | null };
+
+/** Each trade's slippage (bp) from the TCA read model over the last day, refreshed while
+ * `active`. */
+function useSlippage(active: boolean): Record<string, number | null> {
+  const [slippage, setSlippage] = useState<Record<string, number | null>>({});
+  useEffect(() => {
+    if (!active) return;
+    let alive = true;
+    // The last day is what a blotter shows; older trades keep their figures in the TCA panel.
+    const load = () =>
+      api<Tca>(`/analytics/tca?from=${encodeURIComponent(new Date(Date.now() - 86_400_000).toISOString())}`)
+        .then((tca) => alive && setSlippage(Object.fromEntries(tca.trades.map((t) => [t.tradeId, t.slippageBps ?? null]))))
+        .catch(() => undefined);
+    void load();
+    const timer = setInterval(load, 5_000);
+    return () => {
+      alive = false;
+      clearInterval(timer);
+    };
+  }, [active]);
+  return slippage;
+}
+
+const tradeColumns: ColDef<TradeRow>[] = [
   { field: "tradeId", headerName: "Trade" },
   { field: "rfqId", headerName: "RFQ" },
   { field: "instrumentId", headerName: "Instrument" },
   { field: "side", headerName: "Side", maxWidth: 90 },
   { field: "size", headerName: "Size", type: "rightAligned" },
   { field: "price", headerName: "Price", type: "rightAligned" },
+  {
+    field: "slippageBps",
+    headerName: "Slippage bp",
+    headerTooltip: "Against the mid when the trade was decided; positive = a cost",
+    type: "rightAligned",
+    valueFormatter: (p) => (typeof p.value === "number" ? p.value.toFixed(2) : "—"),
+    maxWidth: 120,
+  },
   { field: "lpId", headerName: "LP" },
   { field: "executedAt", headerName: "Executed", sort: "desc" },
   { field: "confirmationStatus", headerName: "Confirmation", cellRenderer: StatusCell, minWidth: 120 },
@@ -99,9 +134,13 @@ export function Blotters() {
   const tradeMap = useRfqs((s) => s.trades);
   const theme = usePrefs((s) => s.theme);
   const rfqs = useMemo(() => Object.values(rfqMap), [rfqMap]);
-  const trades = useMemo(() => Object.values(tradeMap), [tradeMap]);
+  const slippage = useSlippage(tab === "trades");
+  const trades = useMemo<TradeRow[]>(
+    () => Object.values(tradeMap).map((t) => ({ ...t, slippageBps: slippage[t.tradeId] })),
+    [tradeMap, slippage],
+  );
   const rfqGrid = useRef<AgGridReact<RfqRow>>(null);
-  const tradeGrid = useRef<AgGridReact<Trade>>(null);
+  const tradeGrid = useRef<AgGridReact<TradeRow>>(null);
   const orderGrid = useRef<AgGridReact<Order>>(null);
   const gridTheme = theme === "dark" ? darkTheme : lightTheme;
 
@@ -141,7 +180,7 @@ export function Blotters() {
         <OrdersGrid gridRef={orderGrid} theme={gridTheme} search={tab === "orders" ? search : ""} />
       </div>
       <div className="grid-box" style={{ display: tab === "trades" ? "block" : "none" }} data-testid="trade-blotter">
-        <AgGridReact<Trade>
+        <AgGridReact<TradeRow>
           ref={tradeGrid}
           theme={gridTheme}
           rowData={trades}
