@@ -47,6 +47,8 @@ function Workstation({ me }: { me: Me }) {
     api<Instrument[]>("/instruments").then(setInstruments).catch(() => undefined);
   }, []);
 
+  // TCA, the scorecard, VWAP and baskets: the tenant's for analysts, sales and risk, a trader's own.
+  const mayAnalyse = hasRole(me, "ROLE_ANALYST", "ROLE_SALES", "ROLE_RISK", "ROLE_TRADER");
   const content: Record<PanelId, ReactNode | null> = {
     market: <MarketWatch instruments={instruments} selected={selected} onSelect={setSelected} />,
     ticket: hasRole(me, "ROLE_TRADER") ? (
@@ -59,8 +61,10 @@ function Workstation({ me }: { me: Me }) {
     ) : (
       <p className="muted">Trading needs ROLE_TRADER.</p>
     ),
-    blotters: <Blotters />,
-    analytics: <Analytics instrumentId={selected} instrumentIds={instruments.map((i) => i.instrumentId)} />,
+    blotters: <Blotters tca={mayAnalyse} />,
+    analytics: (
+      <Analytics instrumentId={selected} instrumentIds={instruments.map((i) => i.instrumentId)} tradeAnalytics={mayAnalyse} />
+    ),
     admin: hasRole(me, "ROLE_RISK", "ROLE_ADMIN", "ROLE_PLATFORM") ? <AdminPanel me={me} /> : null,
     console: hasRole(me, "ROLE_ADMIN", "ROLE_RISK", "ROLE_PLATFORM") ? <AdminConsole me={me} /> : null,
     notifications: <NotificationList />,

@@ -35,7 +35,16 @@ function axisColors(theme: string) {
   return { stroke, grid, ticks: grid };
 }
 
-export function Analytics({ instrumentId, instrumentIds }: { instrumentId: string; instrumentIds: string[] }) {
+export function Analytics({
+  instrumentId,
+  instrumentIds,
+  tradeAnalytics,
+}: {
+  instrumentId: string;
+  instrumentIds: string[];
+  /** Show TCA, the scorecard, VWAP and baskets (the caller's roles allow them). */
+  tradeAnalytics: boolean;
+}) {
   const theme = usePrefs((s) => s.theme);
   const spreads = usePoll<SpreadSeries>(`/analytics/spreads?instrumentId=${encodeURIComponent(instrumentId)}`);
   const lps = usePoll<LpResponse>("/analytics/lp-response");
@@ -145,10 +154,14 @@ export function Analytics({ instrumentId, instrumentIds }: { instrumentId: strin
           <p className="muted">No quotes yet — send an RFQ.</p>
         )}
       </div>
-      <TcaPanel instrumentId={instrumentId} />
-      <ScorecardPanel />
-      <VwapPanel instrumentId={instrumentId} />
-      <BasketPanel instrumentIds={instrumentIds} />
+      {tradeAnalytics && (
+        <>
+          <TcaPanel instrumentId={instrumentId} />
+          <ScorecardPanel />
+          <VwapPanel instrumentId={instrumentId} />
+          <BasketPanel instrumentIds={instrumentIds} />
+        </>
+      )}
       <div className="chart">
         <h3>Trade volume (trades per minute, last hour)</h3>
         <Chart options={volumeOpts} data={volumeData} label="Trade volume per minute" />

@@ -113,7 +113,6 @@ const tradeColumns: ColDef<TradeRow>[] = [
   {
     field: "slippageBps",
     headerName: "Slippage bp",
-    headerTooltip: "Against the mid when the trade was decided; positive = a cost",
     type: "rightAligned",
     valueFormatter: (p) => (typeof p.value === "number" ? p.value.toFixed(2) : "—"),
     maxWidth: 120,
@@ -126,7 +125,8 @@ const tradeColumns: ColDef<TradeRow>[] = [
   { field: "correlationId", headerName: "Correlation id", cellRenderer: CopyCell, minWidth: 220 },
 ];
 
-export function Blotters() {
+/** `tca`: the caller may read TCA (for each trade's slippage). */
+export function Blotters({ tca }: { tca: boolean }) {
   const [tab, setTab] = useState<"rfqs" | "orders" | "trades">("trades");
   const [search, setSearch] = useState("");
   const [selected, setSelected] = useState<string | null>(null);
@@ -134,7 +134,7 @@ export function Blotters() {
   const tradeMap = useRfqs((s) => s.trades);
   const theme = usePrefs((s) => s.theme);
   const rfqs = useMemo(() => Object.values(rfqMap), [rfqMap]);
-  const slippage = useSlippage(tab === "trades");
+  const slippage = useSlippage(tca && tab === "trades");
   const trades = useMemo<TradeRow[]>(
     () => Object.values(tradeMap).map((t) => ({ ...t, slippageBps: slippage[t.tradeId] })),
     [tradeMap, slippage],
@@ -190,6 +190,8 @@ export function Blotters() {
           quickFilterText={tab === "trades" ? search : ""}
           animateRows={false}
           onRowClicked={(e) => e.data && setSelected(e.data.tradeId)}
+          // Every column in the DOM: a row reads whole (statuses included) however narrow the panel.
+          suppressColumnVirtualisation
         />
       </div>
       {tab === "trades" && selected && tradeMap[selected] && <TradeDetail trade={tradeMap[selected]} onClose={() => setSelected(null)} />}
