@@ -14,6 +14,7 @@
 //! - [`machine`] — what the report header says about the machine and commit.
 
 pub mod clob;
+pub mod consumer_replay;
 pub mod e2e;
 pub mod engine;
 pub mod fanout;

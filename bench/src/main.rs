@@ -519,6 +519,18 @@ async fn main() -> Result<()> {
                 f.relayed,
                 f.relay_seconds
             );
+            for r in &f.replays {
+                println!(
+                    "{}: {} consumer replay {:.0} events/s ({} delivered, {} applied, {} outbox rows in {:.2} s)",
+                    f.store,
+                    r.consumer,
+                    r.rate(),
+                    r.delivered,
+                    r.applied,
+                    r.rows,
+                    r.seconds
+                );
+            }
         }
         Cmd::E2e(args) => {
             for config in args.configs() {

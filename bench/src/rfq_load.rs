@@ -58,7 +58,18 @@ pub struct LoadResult {
     pub failures: u64,
     /// (seconds into the measurement, server RSS in KiB), when sampled.
     pub rss_kib: Vec<(f64, u64)>,
+    /// The analytics consumer's lag (outbox rows not yet applied), sampled every
+    /// [`LAG_SAMPLE`] through the measurement.
+    pub analytics_lag: Histogram<u64>,
+    /// Seconds the analytics consumer took to reach the head of the log once the load stopped.
+    pub analytics_catch_up: f64,
 }
+
+/// How often the analytics consumer's lag is read from `/metrics` under load.
+pub const LAG_SAMPLE: Duration = Duration::from_millis(200);
+
+/// The analytics consumer's lag gauge as `/metrics` prints it.
+const ANALYTICS_LAG: &str = "orion_consumer_lag{consumer=\"analytics\"}";
 
 /// Resident set size of process `pid` in KiB, from `/proc`.
 pub fn rss_kib(pid: u32) -> Option<u64> {
@@ -230,6 +241,18 @@ pub async fn run(config: LoadConfig) -> Result<LoadResult> {
         metric(&client, &http, "orion_outbox_published_total").await,
     );
     let measured = Instant::now();
+    let lag_sampler = {
+        let (client, http) = (client.clone(), http.clone());
+        let duration = config.duration;
+        tokio::spawn(async move {
+            let mut lag = Histogram::<u64>::new(3).expect("valid precision");
+            while measured.elapsed() < duration {
+                lag.saturating_record(metric(&client, &http, ANALYTICS_LAG).await as u64);
+                tokio::time::sleep(LAG_SAMPLE).await;
+            }
+            lag
+        })
+    };
     let mut rss = Vec::new();
     match config.rss_every {
         Some(every) => {
@@ -263,6 +286,14 @@ pub async fn run(config: LoadConfig) -> Result<LoadResult> {
         trades += t;
         failures += f;
     }
+    let analytics_lag = lag_sampler.await?;
+    let stopped = Instant::now();
+    while metric(&client, &http, ANALYTICS_LAG).await > 0.0
+        && stopped.elapsed() < Duration::from_secs(60)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let analytics_catch_up = stopped.elapsed().as_secs_f64();
     drop(server);
     Ok(LoadResult {
         store: if config.database_url.is_some() {
@@ -279,5 +310,7 @@ pub async fn run(config: LoadConfig) -> Result<LoadResult> {
         relay_events_per_sec: (relayed_after - relayed_before) / seconds,
         failures,
         rss_kib: rss,
+        analytics_lag,
+        analytics_catch_up,
     })
 }

@@ -6,7 +6,8 @@
 //! request registered in the ledger for every create and accept, exactly as the REST handlers
 //! do. The whole stream is queued before the committer starts, so every transaction is a full
 //! batch and the figure is the committer's capacity, not the offered load. The relay then
-//! publishes the outbox those commits wrote, on the local bus or on Kafka.
+//! publishes the outbox those commits wrote, on the local bus or on Kafka, and the consumers
+//! replay it (`consumer_replay`).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -49,6 +50,9 @@ pub struct StoreFigures {
     /// The same outbox relayed with the settings before tuning (`RelayTuning::BASELINE`) in
     /// the same process, when asked: rows and seconds.
     pub baseline: Option<(u64, f64)>,
+    /// The committed log replayed into the analytics consumer and, for comparison, the
+    /// blotters one (on the local-bus run).
+    pub replays: Vec<crate::consumer_replay::Replay>,
 }
 
 impl StoreFigures {
@@ -139,6 +143,11 @@ pub async fn run(
     let relayed = relay::relay_all(&store, tuned, RelayTuning::TUNED).await?;
     let relay_seconds = start.elapsed().as_secs_f64();
     let relay_cores = (process_cpu_seconds() - cpu) / relay_seconds;
+    let replays = if brokers.is_none() {
+        crate::consumer_replay::run(&store).await?
+    } else {
+        Vec::new()
+    };
     Ok(StoreFigures {
         store: if store.is_sqlite() {
             "sqlite"
@@ -153,6 +162,7 @@ pub async fn run(
         commit_cores,
         relay_cores,
         baseline,
+        replays,
     })
 }
 
