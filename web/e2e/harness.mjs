@@ -130,8 +130,8 @@ export async function launchBrowser() {
  * error response as a console error; those are reported with their method, path and status so
  * a test can tell an expected refusal (`allowed`, e.g. "POST /rfqs 422") from a real fault.
  */
-export async function openPage(browser, url, allowed = []) {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1600, height: 1000 } });
+export async function openPage(browser, url, allowed = [], viewport = { width: 1600, height: 900 }) {
+  const context = await browser.newContext({ acceptDownloads: true, viewport });
   const page = await context.newPage();
   const errors = [];
   const failures = [];
@@ -163,4 +163,17 @@ export async function signIn(page, username, password = "demo") {
 /** The mid shown for `instrument` in the market watch (first row: pinned instruments come first). */
 export async function midOf(page, instrument) {
   return (await page.locator(`tr[data-instrument="${instrument}"] [data-field="mid"]`).first().innerText()).trim();
+}
+
+/** The dock tab of panel `title` (a workspace shows some panels as tabs behind others). */
+export function dockTab(page, title) {
+  return page.locator(".dv-tab", { has: page.getByText(title, { exact: true }) }).first();
+}
+
+/** Brings panel `title` to the front of its group and returns its region. */
+export async function showPanel(page, title) {
+  await dockTab(page, title).click();
+  const region = page.getByRole("region", { name: title, exact: true });
+  await region.waitFor({ state: "visible", timeout: 5_000 });
+  return region;
 }

@@ -1,5 +1,6 @@
-// Regenerates docs/workstation.png: the main screen with live data (prices, a traded RFQ, the
-// blotter) in Debian's Chromium against a fresh `orion up`.  Run: npm run screenshot
+// Regenerates docs/workstation.png: the default workspace at 1600×900 with live data (prices, a
+// traded RFQ, the blotter, analytics) in Debian's Chromium against a fresh `orion up`.
+// Run: npm run screenshot
 
 import { join } from "node:path";
 import { Orion, eventually, launchBrowser, openPage, signIn, sleep, webDir } from "./harness.mjs";
@@ -20,9 +21,9 @@ try {
   await page.locator('tr[data-instrument="GBP/USD"]').first().click();
   await page.getByRole("button", { name: "Send RFQ" }).click();
   await eventually("quotes", async () => (await page.locator("tbody tr[aria-label^='Quote from']").count()) >= 3);
-  await sleep(1_000);
+  await sleep(1_500);
   const path = join(webDir, "..", "docs", "workstation.png");
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path });
   console.log(`wrote ${path}`);
 } finally {
   await browser.close();

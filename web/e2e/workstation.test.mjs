@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { Orion, eventually, launchBrowser, midOf, openPage, signIn, webDir } from "./harness.mjs";
+import { Orion, dockTab, eventually, launchBrowser, midOf, openPage, showPanel, signIn, webDir } from "./harness.mjs";
 
 let orion;
 let browser;
@@ -75,6 +75,7 @@ test("an admin enables the tenant kill switch and the trader's RFQ is refused wi
   const trader = await openPage(browser, orion.url, ["POST /rfqs 422"]);
   await signIn(trader.page, "trader@acme");
 
+  await showPanel(admin.page, "Risk & admin");
   const status = admin.page.getByTestId("killswitch-tenant");
   await eventually("the kill switch status", async () => /off/.test(await status.innerText()));
   await admin.page.getByRole("button", { name: "Enable tenant kill switch" }).click();
@@ -99,7 +100,7 @@ test("an admin enables the tenant kill switch and the trader's RFQ is refused wi
 test("a trader buys through the market makers from the order ticket, then amends and cancels a resting order", async () => {
   const { page, errors, context } = await openPage(browser, orion.url);
   await signIn(page, "trader@acme");
-  const book = page.getByRole("region", { name: "Order book" });
+  const book = await showPanel(page, "Order book");
   const ladder = book.getByRole("table", { name: "Depth EUR/USD" });
   await eventually("the market makers' book", async () => (await ladder.locator("tr.ask").count()) >= 5 && (await ladder.locator("tr.bid").count()) >= 5, 20_000);
 
@@ -117,7 +118,7 @@ test("a trader buys through the market makers from the order ticket, then amends
   await book.getByLabel("Limit price").fill((askPrice + 0.001).toFixed(5));
   await book.getByRole("button", { name: "Buy EUR/USD" }).click();
   const outcome = book.getByRole("status", { name: "Order outcome" });
-  await eventually("the order filled", async () => /Filled 2000000\.00 at/.test(await outcome.innerText()), 10_000);
+  await eventually("the order filled", async () => /Filled 2,000,000 at/.test(await outcome.innerText()), 10_000);
   const filledId = await book.getByTestId("order").innerText();
 
   const blotters = page.getByRole("region", { name: "Blotters" });
@@ -135,7 +136,7 @@ test("a trader buys through the market makers from the order ticket, then amends
   await book.getByLabel("Order quantity").fill("1000000");
   await book.getByLabel("Limit price").fill((bestBid - 0.005).toFixed(5));
   await book.getByRole("button", { name: "Buy EUR/USD" }).click();
-  await eventually("the order working", async () => /Working: 1000000\.00/.test(await outcome.innerText()), 10_000);
+  await eventually("the order working", async () => /Working: 1,000,000/.test(await outcome.innerText()), 10_000);
   const restingId = await book.getByTestId("order").innerText();
   await blotters.getByRole("tab", { name: "Orders" }).click();
   await orders.getByRole("tab", { name: "Working" }).click();
@@ -144,7 +145,7 @@ test("a trader buys through the market makers from the order ticket, then amends
   await orders.getByRole("button", { name: `Amend order ${restingId}` }).click();
   await orders.getByLabel("New quantity").fill("500000");
   await orders.getByRole("button", { name: "Amend", exact: true }).click();
-  await eventually("the amended quantity", async () => /500000\.00/.test(await row.innerText()));
+  await eventually("the amended quantity", async () => /500,000/.test(await row.innerText()));
   await orders.getByRole("button", { name: `Cancel order ${restingId}` }).click();
   await eventually("the order gone from the working orders", async () => (await orders.locator(".ag-row", { hasText: restingId }).count()) === 0);
   await orders.getByRole("tab", { name: "Done" }).click();
@@ -157,7 +158,7 @@ test("a trader buys through the market makers from the order ticket, then amends
 test("an admin creates a user in the console, the user signs in, the admin disables them, and the audit trail tells it", async () => {
   const admin = await openPage(browser, orion.url);
   await signIn(admin.page, "admin@acme");
-  const console_ = admin.page.getByRole("region", { name: "Administration" });
+  const console_ = await showPanel(admin.page, "Administration");
   await console_.getByLabel("New user id").fill("e2e@acme");
   await console_.getByLabel("New user password").fill("e2e-pass");
   await console_.getByRole("button", { name: "Create user" }).click();
@@ -199,5 +200,76 @@ test("the page recovers by itself when the server restarts", async () => {
   const before = await midOf(page, "EUR/USD");
   await eventually("prices to flow again", async () => (await midOf(page, "EUR/USD")) !== before, 15_000);
   await page.getByText("Connection restored").first().waitFor({ timeout: 5_000 });
+  await context.close();
+});
+
+/** The on-screen box of region `title`. */
+async function boxOf(page, title) {
+  return page.getByRole("region", { name: title, exact: true }).boundingBox();
+}
+
+/** Waits until the server has the desk as shown (the workspace bar says "Saved"). */
+async function saved(page) {
+  await eventually("the desk saved on the server", async () => (await page.getByTestId("layout-sync").getAttribute("data-state")) === "saved", 10_000);
+}
+
+test("the default desk shows every working panel at 1600×900 without scrolling; a rearranged desk and a new workspace survive a reload", async () => {
+  // A user whose desk no other test has touched.
+  const { page, errors, context } = await openPage(browser, orion.url);
+  await signIn(page, "trader@globex");
+
+  // PRD single screen: market watch left, ticket centre, blotters right, analytics below — all at
+  // once, side by side, inside the window, and the page itself never scrolls.
+  const desk = ["Market watch", "RFQ ticket", "Blotters", "Analytics"];
+  for (const title of desk) await page.getByRole("region", { name: title, exact: true }).waitFor({ state: "visible", timeout: 10_000 });
+  const boxes = Object.fromEntries(await Promise.all(desk.map(async (t) => [t, await boxOf(page, t)])));
+  for (const [title, b] of Object.entries(boxes)) {
+    assert.ok(b.x >= 0 && b.y >= 0 && b.x + b.width <= 1600 && b.y + b.height <= 900, `${title} inside the window: ${JSON.stringify(b)}`);
+    assert.ok(b.width >= 300 && b.height >= 200, `${title} has room to work: ${JSON.stringify(b)}`);
+  }
+  assert.ok(boxes["Market watch"].x < boxes["RFQ ticket"].x && boxes["RFQ ticket"].x < boxes["Blotters"].x, "left, centre, right");
+  assert.ok(boxes["Analytics"].y > boxes["RFQ ticket"].y + boxes["RFQ ticket"].height - 2, "analytics below");
+  const page_ = await page.evaluate(() => ({ h: document.documentElement.scrollHeight, w: document.documentElement.scrollWidth }));
+  assert.ok(page_.h <= 900 && page_.w <= 1600, `no page scrolling: ${JSON.stringify(page_)}`);
+
+  // Rearrange: the order book, a tab behind the ticket, is dragged below the market watch into a
+  // group of its own, so both it and the ticket show.
+  assert.equal(await page.getByRole("region", { name: "Order book", exact: true }).isVisible(), false);
+  const market = page.getByRole("region", { name: "Market watch", exact: true });
+  await dockTab(page, "Order book").dragTo(market, { targetPosition: { x: boxes["Market watch"].width / 2, y: boxes["Market watch"].height - 12 } });
+  const placed = async () => {
+    const book = await boxOf(page, "Order book");
+    const watch = await boxOf(page, "Market watch");
+    return (await page.getByRole("region", { name: "RFQ ticket", exact: true }).isVisible()) && book && watch && book.y > watch.y + 20 && Math.abs(book.x - watch.x) < 20;
+  };
+  await eventually("the order book docked below the market watch, the ticket still shown", placed, 5_000);
+  await saved(page);
+
+  await page.reload();
+  await page.getByText("Live", { exact: true }).waitFor({ timeout: 20_000 });
+  await eventually("the rearranged desk after a reload", placed, 10_000);
+
+  // A second named workspace: created, renamed, laid out on its own; the first keeps its layout.
+  const workspaces = page.getByRole("tablist", { name: "Workspace" });
+  await page.getByRole("button", { name: "New workspace" }).click();
+  await page.locator("details.menu summary").click();
+  await page.getByLabel("Workspace name").fill("Rates");
+  await page.getByLabel("Workspace name").press("Enter");
+  await page.locator("details.menu summary").click();
+  assert.equal(await workspaces.getByRole("tab", { selected: true }).innerText(), "Rates");
+  await page.getByRole("region", { name: "RFQ ticket", exact: true }).waitFor({ state: "visible" });
+  assert.equal(await page.getByRole("region", { name: "Order book", exact: true }).isVisible(), false, "a new workspace starts from the desk preset");
+
+  await workspaces.getByRole("tab", { name: "Desk" }).click();
+  await eventually("the first workspace as it was left", placed, 5_000);
+  await saved(page);
+
+  await page.reload();
+  await page.getByText("Live", { exact: true }).waitFor({ timeout: 20_000 });
+  assert.deepEqual(await workspaces.getByRole("tab").allInnerTexts(), ["Desk", "Analysis", "Rates"]);
+  assert.equal(await workspaces.getByRole("tab", { selected: true }).innerText(), "Desk");
+  await eventually("the rearranged desk after a second reload", placed, 10_000);
+
+  assert.deepEqual(errors, [], "no console errors");
   await context.close();
 });

@@ -284,7 +284,7 @@ async fn read_topics(
         .unwrap();
     consumer.subscribe(topics).unwrap();
     let mut seen = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(90);
     while !done(&seen) && Instant::now() < deadline {
         if let Ok(Ok(message)) = tokio::time::timeout(Duration::from_secs(2), consumer.recv()).await
         {

@@ -46,6 +46,24 @@ export interface RequestOptions {
 }
 
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const res = await request(path, options);
+  return (await res.json()) as T;
+}
+
+/** One page of a paged list (`GET /trades`, `GET /rfqs`): the items and the cursor of the next
+ * page, `null` on the last. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** A page of a list whose next-page cursor comes in the `x-next-cursor` header. */
+export async function apiPage<T>(path: string): Promise<Page<T>> {
+  const res = await request(path, {});
+  return { items: (await res.json()) as T[], nextCursor: res.headers.get("x-next-cursor") };
+}
+
+async function request(path: string, options: RequestOptions): Promise<Response> {
   const send = (token: string | null) => {
     const headers: Record<string, string> = { Accept: "application/json" };
     if (options.body !== undefined) headers["Content-Type"] = "application/json";
@@ -63,7 +81,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     if (fresh) res = await send(fresh);
   }
   if (!res.ok) throw await errorOf(res);
-  return (await res.json()) as T;
+  return res;
 }
 
 export function login(username: string, password: string): Promise<TokenPair> {

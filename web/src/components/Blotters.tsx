@@ -1,32 +1,38 @@
 // Blotters: RFQs (live state), orders (working / done; cancel and amend from the row) and
-// trades (live, RFQ and order-book fills), on AG Grid — sort, filter, quick search and CSV
-// export built in; each trade shows its slippage against the mid (TCA). Correlation ids are
-// shown for audit and copy with one click.
-import { useEffect, useMemo, useRef, useState } from "react";
+// trades (RFQ and order-book fills, paged from the server, kept live), on AG Grid — sort, filter,
+// quick search and CSV export built in; each trade shows its slippage against the mid (TCA).
+// Correlation ids are shown for audit and copy with one click.
+import { useMemo, useRef, useState } from "react";
 import { AgGridReact } from "ag-grid-react";
 import {
   CellStyleModule,
   ClientSideRowModelModule,
   CsvExportModule,
+  InfiniteRowModelModule,
   ModuleRegistry,
   NumberFilterModule,
   QuickFilterModule,
+  RenderApiModule,
   TextFilterModule,
   colorSchemeDark,
   themeQuartz,
   type ColDef,
   type ICellRendererParams,
 } from "ag-grid-community";
-import { api } from "../api/http";
-import type { Order, RfqRow, Tca, Trade } from "../api/types";
+import type { Order, RfqRow, Trade } from "../api/types";
+import { priceColumn, qtyColumn, sideColumn, timeColumn } from "./columns";
 import { OrdersGrid } from "./OrdersGrid";
+import { TradesGrid } from "./TradesGrid";
 import { TradeDetail } from "./TradeDetail";
 import { usePrefs } from "../state/prefs";
 import { useRfqs } from "../state/rfqs";
 
-// Only what the blotters use: client-side rows, text/number filters, quick search, CSV export.
+// Only what the blotters use: client-side rows (RFQs, orders), server-paged rows (trades),
+// text/number filters, quick search, CSV export.
 ModuleRegistry.registerModules([
   ClientSideRowModelModule,
+  InfiniteRowModelModule,
+  RenderApiModule,
   TextFilterModule,
   NumberFilterModule,
   QuickFilterModule,
@@ -34,13 +40,19 @@ ModuleRegistry.registerModules([
   CellStyleModule,
 ]);
 
-// The grid uses the workstation's own font everywhere: left to its default, the header fell back
-// to a serif face on the dark theme where the theme's font was not loaded.
+// The grid uses the workstation's own font everywhere (left to its default, the header fell back
+// to a serif face on the dark theme where the theme's font was not loaded), in dense rows: a
+// blotter shows as many trades as the panel has room for.
 const WORKSTATION_FONT = ["Inter", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"];
 export const lightTheme = themeQuartz.withParams({
   fontFamily: WORKSTATION_FONT,
   headerFontFamily: WORKSTATION_FONT,
   cellFontFamily: WORKSTATION_FONT,
+  fontSize: 12,
+  rowHeight: 24,
+  headerHeight: 28,
+  spacing: 4,
+  cellHorizontalPadding: 8,
 });
 export const darkTheme = lightTheme.withPart(colorSchemeDark);
 
@@ -69,59 +81,12 @@ const rfqColumns: ColDef<RfqRow>[] = [
   { field: "rfqId", headerName: "RFQ" },
   { field: "status", headerName: "Status" },
   { field: "instrumentId", headerName: "Instrument" },
-  { field: "side", headerName: "Side", maxWidth: 90 },
-  { field: "size", headerName: "Size", type: "rightAligned" },
-  { field: "quoteCount", headerName: "Quotes", type: "rightAligned", maxWidth: 100 },
-  { field: "lastQuote", headerName: "Last quote", type: "rightAligned" },
+  sideColumn<RfqRow>(),
+  qtyColumn<RfqRow>("size", "Size"),
+  { field: "quoteCount", headerName: "Quotes", type: "rightAligned", cellClass: "num", maxWidth: 100 },
+  priceColumn<RfqRow>("lastQuote", "Last quote"),
   { field: "tradeId", headerName: "Trade" },
-  { field: "updatedAt", headerName: "Updated", sort: "desc" },
-  { field: "correlationId", headerName: "Correlation id", cellRenderer: CopyCell, minWidth: 220 },
-];
-
-/** A trade row with its slippage against the mid it was decided at (from TCA), when known. */
-type TradeRow = Trade & { slippageBps?: number | null };
-
-/** Each trade's slippage (bp) from the TCA read model over the last day, refreshed while
- * `active`. */
-function useSlippage(active: boolean): Record<string, number | null> {
-  const [slippage, setSlippage] = useState<Record<string, number | null>>({});
-  useEffect(() => {
-    if (!active) return;
-    let alive = true;
-    // The last day is what a blotter shows; older trades keep their figures in the TCA panel.
-    const load = () =>
-      api<Tca>(`/analytics/tca?from=${encodeURIComponent(new Date(Date.now() - 86_400_000).toISOString())}`)
-        .then((tca) => alive && setSlippage(Object.fromEntries(tca.trades.map((t) => [t.tradeId, t.slippageBps ?? null]))))
-        .catch(() => undefined);
-    void load();
-    const timer = setInterval(load, 5_000);
-    return () => {
-      alive = false;
-      clearInterval(timer);
-    };
-  }, [active]);
-  return slippage;
-}
-
-const tradeColumns: ColDef<TradeRow>[] = [
-  { field: "tradeId", headerName: "Trade" },
-  { field: "rfqId", headerName: "RFQ" },
-  { field: "instrumentId", headerName: "Instrument" },
-  { field: "side", headerName: "Side", maxWidth: 90 },
-  { field: "size", headerName: "Size", type: "rightAligned" },
-  { field: "price", headerName: "Price", type: "rightAligned" },
-  {
-    field: "slippageBps",
-    headerName: "Slippage bp",
-    type: "rightAligned",
-    valueFormatter: (p) => (typeof p.value === "number" ? p.value.toFixed(2) : "—"),
-    maxWidth: 120,
-  },
-  { field: "lpId", headerName: "LP" },
-  { field: "executedAt", headerName: "Executed", sort: "desc" },
-  { field: "confirmationStatus", headerName: "Confirmation", cellRenderer: StatusCell, minWidth: 120 },
-  { field: "settlementStatus", headerName: "Settlement", cellRenderer: StatusCell, minWidth: 130 },
-  { field: "settlementAttempts", headerName: "Attempts", type: "rightAligned", maxWidth: 100 },
+  timeColumn<RfqRow>("updatedAt", "Updated", { sort: "desc" }),
   { field: "correlationId", headerName: "Correlation id", cellRenderer: CopyCell, minWidth: 220 },
 ];
 
@@ -131,16 +96,13 @@ export function Blotters({ tca }: { tca: boolean }) {
   const [search, setSearch] = useState("");
   const [selected, setSelected] = useState<string | null>(null);
   const rfqMap = useRfqs((s) => s.rfqs);
+  const [instrument, setInstrument] = useState("");
   const tradeMap = useRfqs((s) => s.trades);
   const theme = usePrefs((s) => s.theme);
   const rfqs = useMemo(() => Object.values(rfqMap), [rfqMap]);
-  const slippage = useSlippage(tca && tab === "trades");
-  const trades = useMemo<TradeRow[]>(
-    () => Object.values(tradeMap).map((t) => ({ ...t, slippageBps: slippage[t.tradeId] })),
-    [tradeMap, slippage],
-  );
+  const instrumentIds = useMemo(() => [...new Set(Object.values(tradeMap).map((t) => t.instrumentId))].sort(), [tradeMap]);
   const rfqGrid = useRef<AgGridReact<RfqRow>>(null);
-  const tradeGrid = useRef<AgGridReact<TradeRow>>(null);
+  const tradeGrid = useRef<AgGridReact<Trade>>(null);
   const orderGrid = useRef<AgGridReact<Order>>(null);
   const gridTheme = theme === "dark" ? darkTheme : lightTheme;
 
@@ -150,7 +112,7 @@ export function Blotters({ tca }: { tca: boolean }) {
   };
 
   return (
-    <div>
+    <div className="blotters">
       <div className="tabs" role="tablist" aria-label="Blotters">
         <button role="tab" aria-selected={tab === "rfqs"} className={tab === "rfqs" ? "active" : ""} onClick={() => setTab("rfqs")}>
           RFQs ({rfqs.length})
@@ -159,12 +121,22 @@ export function Blotters({ tca }: { tca: boolean }) {
           Orders
         </button>
         <button role="tab" aria-selected={tab === "trades"} className={tab === "trades" ? "active" : ""} onClick={() => setTab("trades")}>
-          Trades ({trades.length})
+          Trades
         </button>
-        <input placeholder="Search…" aria-label="Search blotter" value={search} onChange={(e) => setSearch(e.target.value)} style={{ marginLeft: "auto" }} />
+        {tab === "trades" ? (
+          // The trade history is paged on the server: it is filtered there, by instrument.
+          <select aria-label="Trades of instrument" value={instrument} onChange={(e) => setInstrument(e.target.value)} style={{ marginLeft: "auto" }}>
+            <option value="">All instruments</option>
+            {instrumentIds.map((i) => (
+              <option key={i}>{i}</option>
+            ))}
+          </select>
+        ) : (
+          <input placeholder="Search…" aria-label="Search blotter" value={search} onChange={(e) => setSearch(e.target.value)} style={{ marginLeft: "auto" }} />
+        )}
         <button onClick={exportCsv}>Export CSV</button>
       </div>
-      <div className="grid-box" style={{ display: tab === "rfqs" ? "block" : "none" }} data-testid="rfq-blotter">
+      <div className="grid-box" style={{ display: tab === "rfqs" ? "flex" : "none" }} data-testid="rfq-blotter">
         <AgGridReact<RfqRow>
           ref={rfqGrid}
           theme={gridTheme}
@@ -176,23 +148,11 @@ export function Blotters({ tca }: { tca: boolean }) {
           animateRows={false}
         />
       </div>
-      <div style={{ display: tab === "orders" ? "block" : "none" }} data-testid="order-blotter">
+      <div className="blotter-pane" style={{ display: tab === "orders" ? "flex" : "none" }} data-testid="order-blotter">
         <OrdersGrid gridRef={orderGrid} theme={gridTheme} search={tab === "orders" ? search : ""} />
       </div>
-      <div className="grid-box" style={{ display: tab === "trades" ? "block" : "none" }} data-testid="trade-blotter">
-        <AgGridReact<TradeRow>
-          ref={tradeGrid}
-          theme={gridTheme}
-          rowData={trades}
-          columnDefs={tradeColumns}
-          defaultColDef={defaultColDef}
-          getRowId={(p) => p.data.tradeId}
-          quickFilterText={tab === "trades" ? search : ""}
-          animateRows={false}
-          onRowClicked={(e) => e.data && setSelected(e.data.tradeId)}
-          // Every column in the DOM: a row reads whole (statuses included) however narrow the panel.
-          suppressColumnVirtualisation
-        />
+      <div className="grid-box" style={{ display: tab === "trades" ? "flex" : "none" }} data-testid="trade-blotter">
+        <TradesGrid gridRef={tradeGrid} theme={gridTheme} tca={tca} instrumentId={instrument} visible={tab === "trades"} onSelect={setSelected} />
       </div>
       {tab === "trades" && selected && tradeMap[selected] && <TradeDetail trade={tradeMap[selected]} onClose={() => setSelected(null)} />}
     </div>

@@ -1,18 +1,6 @@
-// User, tenant and roles; connection state with message rate and round trip; theme; layout;
-// logout.
+// User, tenant and roles; connection state with message rate and round trip; theme; logout.
 import { useSession } from "../state/session";
-import { ALL_PANELS, togglePanel, usePrefs, type PanelId } from "../state/prefs";
-
-export const PANEL_TITLES: Record<PanelId, string> = {
-  market: "Market watch",
-  ticket: "RFQ ticket",
-  orderbook: "Order book",
-  blotters: "Blotters",
-  analytics: "Analytics",
-  admin: "Risk & admin",
-  console: "Administration",
-  notifications: "Notifications",
-};
+import { usePrefs } from "../state/prefs";
 
 const STATE_TEXT = { live: "Live", connecting: "Connecting…", reconnecting: "Reconnecting…", closed: "Disconnected" };
 
@@ -20,7 +8,6 @@ export function Header({ onLogout }: { onLogout: () => void }) {
   const me = useSession((s) => s.me);
   const stream = useSession((s) => s.stream);
   const theme = usePrefs((s) => s.theme);
-  const hidden = usePrefs((s) => s.hidden);
   const update = usePrefs((s) => s.update);
 
   return (
@@ -35,17 +22,6 @@ export function Header({ onLogout }: { onLogout: () => void }) {
         </span>
       </span>
       <span className="spacer" />
-      <details>
-        <summary>Layout</summary>
-        <div style={{ position: "absolute", background: "var(--panel)", border: "1px solid var(--border)", padding: 8, zIndex: 5 }}>
-          {ALL_PANELS.map((p) => (
-            <label key={p} style={{ display: "block" }}>
-              <input type="checkbox" checked={!hidden.includes(p)} onChange={() => update((prefs) => togglePanel(prefs, p))} />{" "}
-              {PANEL_TITLES[p]}
-            </label>
-          ))}
-        </div>
-      </details>
       <button onClick={() => update(() => ({ theme: theme === "dark" ? "light" : "dark" }))} aria-label="Toggle theme">
         {theme === "dark" ? "Light theme" : "Dark theme"}
       </button>

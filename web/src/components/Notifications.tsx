@@ -1,5 +1,7 @@
-// Toasts for the newest notifications and the full list for the notifications panel.
+// Toasts for the newest notifications (a strip in the workspace bar: they never cover a panel)
+// and the full list for the notifications panel.
 import { useNotifications } from "../state/notifications";
+import { formatTime } from "../lib/format";
 
 export function Toasts() {
   const toasts = useNotifications((s) => s.toasts);
@@ -7,9 +9,9 @@ export function Toasts() {
   return (
     <div className="toasts" aria-live="polite">
       {toasts.map((t) => (
-        <div key={t.id} className={`toast ${t.severity}`} role="status" onClick={() => dismiss(t.id)}>
+        <div key={t.id} className={`toast ${t.severity}`} role="status" title="Dismiss" onClick={() => dismiss(t.id)}>
           <strong>{t.title}</strong>
-          <div>{t.message}</div>
+          {t.count > 1 && <span className="badge">×{t.count}</span>} <span>{t.message}</span>
         </div>
       ))}
     </div>
@@ -25,7 +27,7 @@ export function NotificationList() {
       <ul className="notes" aria-label="Notifications">
         {notes.map((n) => (
           <li key={n.id}>
-            <span className="muted num">{new Date(n.at).toLocaleTimeString()}</span>{" "}
+            <span className="muted num">{formatTime(n.at)}</span>{" "}
             <strong className={n.severity === "ERROR" ? "down" : n.severity === "WARNING" ? "warn" : ""}>{n.title}</strong> — {n.message}
           </li>
         ))}

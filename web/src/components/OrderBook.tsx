@@ -6,6 +6,7 @@ import type { Instrument, OrderType, Side, TimeInForce } from "../api/types";
 import { watchDepth } from "../state/live";
 import { loadDepth, pickPrice, placeOrder, useOrders } from "../state/orders";
 import { CopyId } from "./CopyId";
+import { formatQty } from "../lib/format";
 
 function Ladder({ instrumentId }: { instrumentId: string }) {
   const depth = useOrders((s) => s.depth[instrumentId]);
@@ -17,9 +18,9 @@ function Ladder({ instrumentId }: { instrumentId: string }) {
   const asks = [...depth.asks].reverse();
   const row = (side: Side) => (l: { price: string; qty: string; orders: number }) => (
     <tr key={`${side}-${l.price}`} className={side === "SELL" ? "ask" : "bid"} onClick={() => pickPrice(l.price, side === "SELL" ? "BUY" : "SELL")} title="Use this price">
-      <td className="num">{side === "BUY" ? l.qty : ""}</td>
+      <td className="num">{side === "BUY" ? formatQty(l.qty) : ""}</td>
       <td className="num price">{l.price}</td>
-      <td className="num">{side === "SELL" ? l.qty : ""}</td>
+      <td className="num">{side === "SELL" ? formatQty(l.qty) : ""}</td>
       <td className="num muted">{l.orders}</td>
     </tr>
   );

@@ -7,6 +7,7 @@ import type { ColDef, ICellRendererParams, Theme } from "ag-grid-community";
 import type { Order } from "../api/types";
 import { amendOrder, cancelOrder, isWorking, useOrders } from "../state/orders";
 import { CopyCell, StatusCell, defaultColDef } from "./Blotters";
+import { priceColumn, qtyColumn, sideColumn, timeColumn } from "./columns";
 
 function ActionsCell(p: ICellRendererParams<Order> & { onAmend: (o: Order) => void; onError: (e: string) => void }) {
   const o = p.data;
@@ -58,15 +59,15 @@ export function OrdersGrid({ gridRef, theme, search }: { gridRef: RefObject<AgGr
         maxWidth: 170,
       },
       { field: "instrumentId", headerName: "Instrument" },
-      { field: "side", headerName: "Side", maxWidth: 90 },
+      sideColumn<Order>(),
       { field: "type", headerName: "Type", maxWidth: 100 },
-      { field: "limitPrice", headerName: "Limit", type: "rightAligned" },
-      { field: "qty", headerName: "Qty", type: "rightAligned" },
-      { field: "filledQty", headerName: "Filled", type: "rightAligned" },
-      { field: "remainingQty", headerName: "Working", type: "rightAligned" },
-      { field: "avgPrice", headerName: "Avg price", type: "rightAligned" },
+      priceColumn<Order>("limitPrice", "Limit"),
+      qtyColumn<Order>("qty", "Qty"),
+      qtyColumn<Order>("filledQty", "Filled"),
+      qtyColumn<Order>("remainingQty", "Working"),
+      priceColumn<Order>("avgPrice", "Avg price"),
       { field: "timeInForce", headerName: "TIF", maxWidth: 80 },
-      { field: "updatedAt", headerName: "Updated", sort: "desc" },
+      timeColumn<Order>("updatedAt", "Updated", { sort: "desc" }),
       { field: "correlationId", headerName: "Correlation id", cellRenderer: CopyCell, minWidth: 220 },
     ],
     [],
@@ -85,7 +86,7 @@ export function OrdersGrid({ gridRef, theme, search }: { gridRef: RefObject<AgGr
   }
 
   return (
-    <div>
+    <div className="orders-grid">
       <div className="tabs" role="tablist" aria-label="Orders">
         <button role="tab" aria-selected={view === "working"} className={view === "working" ? "active" : ""} onClick={() => setView("working")}>
           Working

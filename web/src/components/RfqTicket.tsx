@@ -8,6 +8,7 @@ import { costVsMidBps, formatCountdown, isTerminal, rankQuotes, remainingMs } fr
 import { useMarket } from "../state/market";
 import { acceptQuote, cancelRfq, clearTicket, sendRfq, useRfqs } from "../state/rfqs";
 import { CopyId } from "./CopyId";
+import { formatPrice, formatQty } from "../lib/format";
 
 export function RfqTicket({ instruments, instrumentId, onInstrument }: {
   instruments: Instrument[];
@@ -100,7 +101,7 @@ export function RfqTicket({ instruments, instrumentId, onInstrument }: {
         <section aria-label="Active RFQ">
           <div className="rfq-head">
             <strong>
-              {ticket.side} {ticket.size} {ticket.instrumentId}
+              <span className={ticket.side === "BUY" ? "up" : "down"}>{ticket.side}</span> {formatQty(ticket.size)} {ticket.instrumentId}
             </strong>
             {ticket.rfqId && <span className="muted">RFQ {ticket.rfqId}</span>}
             <span className="badge" data-testid="rfq-status">{status ?? "—"}</span>
@@ -113,7 +114,7 @@ export function RfqTicket({ instruments, instrumentId, onInstrument }: {
                   <input
                     className="fill"
                     aria-label="Fill size"
-                    placeholder={`fill (≤ ${ticket.size})`}
+                    placeholder={`fill (≤ ${formatQty(ticket.size)})`}
                     value={fill}
                     onChange={(e) => setFill(e.target.value)}
                     inputMode="decimal"
@@ -155,7 +156,7 @@ export function RfqTicket({ instruments, instrumentId, onInstrument }: {
                       {q.lpId}
                       {q === best && <span className="badge" style={{ marginLeft: 6 }}>BEST</span>}
                     </td>
-                    <td className="num">{q.price}</td>
+                    <td className="num">{formatPrice(ticket.instrumentId, q.price)}</td>
                     <td className="num" aria-label="Cost against the mid">
                       {(() => {
                         const bps = costVsMidBps(ticket.side ?? side, q.price, mid);

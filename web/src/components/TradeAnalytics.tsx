@@ -8,6 +8,7 @@ import type { Basket, BasketDefinition, BasketSeries, LpScore, Tca, Vwap } from 
 import { toNumber } from "../lib/decimal";
 import { usePrefs } from "../state/prefs";
 import { Chart } from "./Chart";
+import { formatCompact, formatPrice, formatQty } from "../lib/format";
 
 const POLL_MS = 5_000;
 
@@ -105,6 +106,7 @@ export function TcaPanel({ instrumentId }: { instrumentId: string }) {
               <th>venue</th>
               <th>LP</th>
               <th>side</th>
+              <th className="num">size</th>
               <th className="num">price</th>
               <th className="num">mid at decision</th>
               <th className="num">slippage bp</th>
@@ -122,7 +124,8 @@ export function TcaPanel({ instrumentId }: { instrumentId: string }) {
                   <td>{t.venue}</td>
                   <td>{t.lpId}</td>
                   <td className={t.side === "BUY" ? "buy" : "sell"}>{t.side}</td>
-                  <td className="num">{t.price}</td>
+                  <td className="num" title={formatQty(t.size)}>{formatCompact(t.size)}</td>
+                  <td className="num">{formatPrice(t.instrumentId, t.price)}</td>
                   <td className="num">{t.midAtDecision ?? "—"}</td>
                   <td className="num">{bp(t.slippageBps)}</td>
                   <td className="num">{bp(t.spreadCaptureBps)}</td>

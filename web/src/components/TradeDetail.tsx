@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import { api } from "../api/http";
 import type { Confirmation, Trade } from "../api/types";
+import { formatPrice, formatQty, formatTimestamp } from "../lib/format";
 
 export function TradeDetail({ trade, onClose }: { trade: Trade; onClose(): void }) {
   const [confirmation, setConfirmation] = useState<Confirmation | null>(null);
@@ -35,10 +36,12 @@ export function TradeDetail({ trade, onClose }: { trade: Trade; onClose(): void 
         <dd>{trade.instrumentId}</dd>
         <dt>Side / size</dt>
         <dd>
-          {trade.side} {trade.size}
+          <span className={trade.side === "BUY" ? "up" : "down"}>{trade.side}</span> {formatQty(trade.size)}
         </dd>
         <dt>Price</dt>
-        <dd>{trade.price}</dd>
+        <dd className="num">{formatPrice(trade.instrumentId, trade.price)}</dd>
+        <dt>Executed</dt>
+        <dd className="num">{formatTimestamp(trade.executedAt)}</dd>
         <dt>Counterparty</dt>
         <dd>{trade.lpId}</dd>
         <dt>Confirmation</dt>
@@ -63,13 +66,13 @@ export function TradeDetail({ trade, onClose }: { trade: Trade; onClose(): void 
             </dd>
             <dt>Economics</dt>
             <dd>
-              {confirmation.economics.side} {confirmation.economics.size} {confirmation.economics.instrumentId} @ {confirmation.economics.price}, notional{" "}
-              {confirmation.economics.notional}
+              {confirmation.economics.side} {formatQty(confirmation.economics.size)} {confirmation.economics.instrumentId} @{" "}
+              {formatPrice(confirmation.economics.instrumentId, confirmation.economics.price)}, notional {formatQty(confirmation.economics.notional)}
             </dd>
             <dt>Executed</dt>
-            <dd>{confirmation.timestamps.executedAt}</dd>
+            <dd className="num">{formatTimestamp(confirmation.timestamps.executedAt)}</dd>
             <dt>Confirmed</dt>
-            <dd>{confirmation.timestamps.confirmedAt}</dd>
+            <dd className="num">{formatTimestamp(confirmation.timestamps.confirmedAt)}</dd>
           </dl>
         </div>
       )}

@@ -1,5 +1,7 @@
 // Notifications: quote received, RFQ expired, risk refusals, connection lost/restored, market
-// data stale/recovered. Newest first, bounded; the latest few show as toasts.
+// data stale/recovered. Newest first, bounded; the latest two show as toasts in the workspace bar
+// for a few seconds. Notes pushed with the same key (the quotes of one RFQ) share one toast that
+// counts them instead of stacking.
 
 import { create } from "zustand";
 
@@ -11,15 +13,20 @@ export interface Note {
   severity: Severity;
   title: string;
   message: string;
+  /** Notes with the same key share one toast. */
+  key?: string;
+  /** How many notes this toast stands for. */
+  count: number;
 }
 
 const KEEP = 100;
-const TOAST_MS = 6_000;
+const TOAST_MS = 5_000;
+const TOASTS_SHOWN = 2;
 
 interface NotificationState {
   notes: Note[];
   toasts: Note[];
-  push(severity: Severity, title: string, message: string): void;
+  push(severity: Severity, title: string, message: string, key?: string): void;
   dismiss(id: number): void;
   clear(): void;
 }
@@ -29,9 +36,14 @@ let nextId = 1;
 export const useNotifications = create<NotificationState>((set) => ({
   notes: [],
   toasts: [],
-  push(severity, title, message) {
-    const note: Note = { id: nextId++, at: Date.now(), severity, title, message };
-    set((s) => ({ notes: [note, ...s.notes].slice(0, KEEP), toasts: [note, ...s.toasts].slice(0, 4) }));
+  push(severity, title, message, key) {
+    const note: Note = { id: nextId++, at: Date.now(), severity, title, message, key, count: 1 };
+    set((s) => {
+      const same = key ? s.toasts.find((t) => t.key === key) : undefined;
+      const toast = same ? { ...note, count: same.count + 1 } : note;
+      const others = s.toasts.filter((t) => t !== same);
+      return { notes: [note, ...s.notes].slice(0, KEEP), toasts: [toast, ...others].slice(0, TOASTS_SHOWN) };
+    });
     setTimeout(() => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== note.id) })), TOAST_MS);
   },
   dismiss(id) {
@@ -42,5 +54,5 @@ export const useNotifications = create<NotificationState>((set) => ({
   },
 }));
 
-export const notify = (severity: Severity, title: string, message: string) =>
-  useNotifications.getState().push(severity, title, message);
+export const notify = (severity: Severity, title: string, message: string, key?: string) =>
+  useNotifications.getState().push(severity, title, message, key);

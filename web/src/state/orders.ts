@@ -5,6 +5,7 @@
 import { create } from "zustand";
 import { ApiError, api, newIdempotencyKey } from "../api/http";
 import type { Depth, Order, OrderPage, OrderType, Side, TimeInForce } from "../api/types";
+import { formatPrice, formatQty } from "../lib/format";
 
 export interface OrderForm {
   instrumentId: string;
@@ -68,16 +69,16 @@ export async function loadDepth(instrumentId: string): Promise<void> {
 }
 
 function describe(o: Order): string {
-  const avg = o.avgPrice ? ` at ${o.avgPrice}` : "";
+  const avg = o.avgPrice ? ` at ${formatPrice(o.instrumentId, o.avgPrice)}` : "";
   switch (o.status) {
     case "FILLED":
-      return `Filled ${o.filledQty}${avg}`;
+      return `Filled ${formatQty(o.filledQty)}${avg}`;
     case "PARTIAL_FILL":
-      return `Partly filled ${o.filledQty}${avg}; ${o.remainingQty} working`;
+      return `Partly filled ${formatQty(o.filledQty)}${avg}; ${formatQty(o.remainingQty)} working`;
     case "CANCELLED":
-      return o.filledQty !== "0" && !/^0(\.0+)?$/.test(o.filledQty) ? `Filled ${o.filledQty}${avg}; rest cancelled` : "Cancelled: nothing could fill";
+      return o.filledQty !== "0" && !/^0(\.0+)?$/.test(o.filledQty) ? `Filled ${formatQty(o.filledQty)}${avg}; rest cancelled` : "Cancelled: nothing could fill";
     default:
-      return `Working: ${o.remainingQty} at ${o.limitPrice ?? "market"}`;
+      return `Working: ${formatQty(o.remainingQty)} at ${o.limitPrice ? formatPrice(o.instrumentId, o.limitPrice) : "market"}`;
   }
 }
 

@@ -1,5 +1,6 @@
 // The user's workstation preferences, saved on the server (`PUT /me/preferences`): watchlists
-// (create, rename, reorder, delete), pinned instruments, panel layout and theme.
+// (create, rename, reorder, delete), pinned instruments, named workspaces (each a docking layout)
+// and theme.
 
 import { create } from "zustand";
 import { api } from "../api/http";
@@ -12,14 +13,25 @@ export interface Watchlist {
   instruments: string[];
 }
 
+/** The starting arrangement of a workspace that has no saved layout yet. */
+export type Preset = "desk" | "analysis";
+
+/** A named arrangement of the panels: the docking library's serialized layout once the user has
+ * touched it, `null` until then (the preset's layout is shown). */
+export interface Workspace {
+  id: string;
+  name: string;
+  preset: Preset;
+  layout: unknown | null;
+}
+
 export interface Prefs {
   watchlists: Watchlist[];
   activeWatchlist: string;
   pinned: string[];
   theme: "dark" | "light";
-  /** Panels in display order; hidden ones are kept out of the grid. */
-  panels: PanelId[];
-  hidden: PanelId[];
+  workspaces: Workspace[];
+  activeWorkspace: string;
 }
 
 export const ALL_PANELS: PanelId[] = ["market", "ticket", "orderbook", "blotters", "analytics", "admin", "console", "notifications"];
@@ -33,9 +45,18 @@ export function defaultPrefs(): Prefs {
     activeWatchlist: "fx",
     pinned: ["EUR/USD"],
     theme: "dark",
-    panels: [...ALL_PANELS],
-    hidden: [],
+    workspaces: [
+      { id: "desk", name: "Desk", preset: "desk", layout: null },
+      { id: "analysis", name: "Analysis", preset: "analysis", layout: null },
+    ],
+    activeWorkspace: "desk",
   };
+}
+
+function isWorkspace(w: unknown): w is Workspace {
+  if (!w || typeof w !== "object") return false;
+  const o = w as Record<string, unknown>;
+  return typeof o.id === "string" && typeof o.name === "string";
 }
 
 /** Stored preferences over the defaults, dropping what no longer makes sense. */
@@ -43,51 +64,77 @@ export function mergePrefs(stored: Partial<Prefs> | null | undefined): Prefs {
   const base = defaultPrefs();
   if (!stored || typeof stored !== "object") return base;
   const watchlists = Array.isArray(stored.watchlists) && stored.watchlists.length ? stored.watchlists : base.watchlists;
-  const panels = Array.isArray(stored.panels) ? stored.panels.filter((p) => ALL_PANELS.includes(p)) : base.panels;
-  for (const p of ALL_PANELS) if (!panels.includes(p)) panels.push(p);
+  const stored_ = Array.isArray(stored.workspaces) ? stored.workspaces.filter(isWorkspace) : [];
+  const workspaces: Workspace[] = stored_.length
+    ? stored_.map((w) => ({
+        id: w.id,
+        name: w.name,
+        preset: w.preset === "analysis" ? "analysis" : "desk",
+        layout: w.layout && typeof w.layout === "object" ? w.layout : null,
+      }))
+    : base.workspaces;
   return {
     watchlists,
     activeWatchlist: watchlists.some((w) => w.id === stored.activeWatchlist) ? stored.activeWatchlist! : watchlists[0]!.id,
     pinned: Array.isArray(stored.pinned) ? stored.pinned : base.pinned,
     theme: stored.theme === "light" ? "light" : "dark",
-    panels,
-    hidden: Array.isArray(stored.hidden) ? stored.hidden.filter((p) => ALL_PANELS.includes(p)) : [],
+    workspaces,
+    activeWorkspace: workspaces.some((w) => w.id === stored.activeWorkspace) ? stored.activeWorkspace! : workspaces[0]!.id,
   };
 }
 
+/** Whether the server has the preferences as shown: `pending` while a change waits to be sent
+ * or is in flight, `failed` when the last save was refused or could not be sent. */
+export type SyncState = "saved" | "pending" | "failed";
+
 interface PrefsState extends Prefs {
   loaded: boolean;
+  sync: SyncState;
   update(change: (p: Prefs) => Partial<Prefs>): void;
+  /** A change is coming (the dock waits for a drag to settle before it records the layout). */
+  changing(): void;
 }
 
 const SAVE_DELAY_MS = 400;
 let saveTimer: ReturnType<typeof setTimeout> | null = null;
 
 function snapshot(s: PrefsState): Prefs {
-  const { watchlists, activeWatchlist, pinned, theme, panels, hidden } = s;
-  return { watchlists, activeWatchlist, pinned, theme, panels, hidden };
+  const { watchlists, activeWatchlist, pinned, theme, workspaces, activeWorkspace } = s;
+  return { watchlists, activeWatchlist, pinned, theme, workspaces, activeWorkspace };
 }
+
+let saves = 0;
 
 export const usePrefs = create<PrefsState>((set, get) => ({
   ...defaultPrefs(),
   loaded: false,
+  sync: "saved",
   update(change) {
-    set(change(snapshot(get())));
+    set({ ...change(snapshot(get())), sync: "pending" });
     if (saveTimer) clearTimeout(saveTimer);
     saveTimer = setTimeout(() => {
       saveTimer = null;
-      void api("/me/preferences", { method: "PUT", body: snapshot(get()) }).catch(() => undefined);
+      const save = ++saves;
+      // Only the newest save settles the state: an older answer says nothing about later changes.
+      const settle = (sync: SyncState) => save === saves && !saveTimer && set({ sync });
+      api("/me/preferences", { method: "PUT", body: snapshot(get()) }).then(
+        () => settle("saved"),
+        () => settle("failed"),
+      );
     }, SAVE_DELAY_MS);
+  },
+  changing() {
+    set({ sync: "pending" });
   },
 }));
 
 export async function loadPrefs(): Promise<void> {
   const stored = await api<Partial<Prefs>>("/me/preferences").catch(() => null);
-  usePrefs.setState({ ...mergePrefs(stored), loaded: true });
+  usePrefs.setState({ ...mergePrefs(stored), loaded: true, sync: "saved" });
 }
 
 export function resetPrefs(): void {
-  usePrefs.setState({ ...defaultPrefs(), loaded: false });
+  usePrefs.setState({ ...defaultPrefs(), loaded: false, sync: "saved" });
 }
 
 // Watchlist operations (pure, for components and tests).
@@ -137,16 +184,28 @@ export function togglePin(p: Prefs, instrument: string): Partial<Prefs> {
   return { pinned: p.pinned.includes(instrument) ? p.pinned.filter((i) => i !== instrument) : [...p.pinned, instrument] };
 }
 
-/** Moves a panel one place earlier (-1) or later (+1) in the layout. */
-export function movePanel(p: Prefs, id: PanelId, by: -1 | 1): Partial<Prefs> {
-  const i = p.panels.indexOf(id);
-  const j = i + by;
-  if (i < 0 || j < 0 || j >= p.panels.length) return {};
-  const panels = [...p.panels];
-  [panels[i], panels[j]] = [panels[j]!, panels[i]!];
-  return { panels };
+// Workspace operations (pure, for components and tests).
+
+/** A new workspace laid out as `preset`, made the active one. */
+export function addWorkspace(p: Prefs, name: string, preset: Preset = "desk"): Partial<Prefs> {
+  const id = `ws-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+  return { workspaces: [...p.workspaces, { id, name, preset, layout: null }], activeWorkspace: id };
 }
 
-export function togglePanel(p: Prefs, id: PanelId): Partial<Prefs> {
-  return { hidden: p.hidden.includes(id) ? p.hidden.filter((h) => h !== id) : [...p.hidden, id] };
+export function renameWorkspace(p: Prefs, id: string, name: string): Partial<Prefs> {
+  const trimmed = name.trim();
+  if (!trimmed) return {};
+  return { workspaces: p.workspaces.map((w) => (w.id === id ? { ...w, name: trimmed } : w)) };
+}
+
+/** Deletes a workspace; the last one is kept. */
+export function removeWorkspace(p: Prefs, id: string): Partial<Prefs> {
+  if (p.workspaces.length <= 1) return {};
+  const workspaces = p.workspaces.filter((w) => w.id !== id);
+  return { workspaces, activeWorkspace: p.activeWorkspace === id ? workspaces[0]!.id : p.activeWorkspace };
+}
+
+/** Records the docking layout of workspace `id` (`null` returns it to its preset). */
+export function saveLayout(p: Prefs, id: string, layout: unknown | null): Partial<Prefs> {
+  return { workspaces: p.workspaces.map((w) => (w.id === id ? { ...w, layout } : w)) };
 }

@@ -249,7 +249,7 @@ export function applyRfqUpdate(u: RfqUpdate): void {
     case "QuoteReceived":
       if (u.quote) {
         addQuote(u.rfqId, u.quote);
-        if (mine) notify("INFO", "Quote received", `${u.quote.lpId} quotes ${u.quote.price}`);
+        if (mine) notify("INFO", "Quote received", `${u.quote.lpId} quotes ${u.quote.price}`, `quotes:${u.rfqId}`);
       }
       break;
     case "QuoteAcceptanceRejected":

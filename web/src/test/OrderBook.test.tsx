@@ -78,7 +78,7 @@ describe("order book panel", () => {
       instrumentId: "EUR/USD", side: "BUY", type: "LIMIT", qty: "2000000", timeInForce: "GTC", limitPrice: "1.08424",
     });
     expect(init.headers["Idempotency-Key"]).toMatch(/^[0-9a-f-]{36}$/);
-    expect(screen.getByRole("status", { name: "Order outcome" }).textContent).toMatch(/Filled 2000000\.00 at 1\.08423/);
+    expect(screen.getByRole("status", { name: "Order outcome" }).textContent).toMatch(/Filled 2,000,000 at 1\.08423/);
     expect(useOrders.getState().orders["4294967297"]!.status).toBe("FILLED");
   });
 
