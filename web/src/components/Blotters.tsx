@@ -1,8 +1,8 @@
-// Blotters: RFQs (live state), orders (working / done; cancel and amend from the row) and
-// trades (RFQ and order-book fills, paged from the server, kept live), on AG Grid — sort, filter,
-// quick search and CSV export built in; each trade shows its slippage against the mid (TCA).
-// Correlation ids are shown for audit and copy with one click.
-import { useMemo, useRef, useState } from "react";
+// Blotters on AG Grid: RFQs and trades (RFQ and order-book fills) paged from the server, filtered
+// there by status and instrument, and kept live; orders (working / done; cancel and amend from
+// the row) with sort, filter and quick search; CSV export of each. Each trade shows its slippage
+// against the mid (TCA). Correlation ids are shown for audit and copy with one click.
+import { useRef, useState } from "react";
 import { AgGridReact } from "ag-grid-react";
 import {
   CellStyleModule,
@@ -19,9 +19,10 @@ import {
   type ColDef,
   type ICellRendererParams,
 } from "ag-grid-community";
-import type { Order, RfqRow, Trade } from "../api/types";
+import type { Order, RfqRow, RfqStatus, Trade } from "../api/types";
 import { priceColumn, qtyColumn, sideColumn, timeColumn } from "./columns";
 import { OrdersGrid } from "./OrdersGrid";
+import { PagedGrid } from "./PagedGrid";
 import { TradesGrid } from "./TradesGrid";
 import { TradeDetail } from "./TradeDetail";
 import { usePrefs } from "../state/prefs";
@@ -86,21 +87,31 @@ const rfqColumns: ColDef<RfqRow>[] = [
   { field: "quoteCount", headerName: "Quotes", type: "rightAligned", cellClass: "num", maxWidth: 100 },
   priceColumn<RfqRow>("lastQuote", "Last quote"),
   { field: "tradeId", headerName: "Trade" },
-  timeColumn<RfqRow>("updatedAt", "Updated", { sort: "desc" }),
+  timeColumn<RfqRow>("updatedAt", "Updated"),
   { field: "correlationId", headerName: "Correlation id", cellRenderer: CopyCell, minWidth: 220 },
 ];
 
-/** `tca`: the caller may read TCA (for each trade's slippage). */
-export function Blotters({ tca }: { tca: boolean }) {
+const RFQ_STATUSES: RfqStatus[] = ["SENT", "QUOTING", "ACCEPTED", "TRADED", "REJECTED", "EXPIRED", "CANCELLED"];
+
+const rfqId = (r: RfqRow) => r.rfqId;
+
+/** A list endpoint with the filters that are set. */
+function withFilters(path: string, filters: Record<string, string>): string {
+  const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v !== "")).toString();
+  return query ? `${path}?${query}` : path;
+}
+
+/** `tca`: the caller may read TCA (for each trade's slippage); `instrumentIds`: what the
+ * history filters offer. */
+export function Blotters({ tca, instrumentIds }: { tca: boolean; instrumentIds: string[] }) {
   const [tab, setTab] = useState<"rfqs" | "orders" | "trades">("trades");
   const [search, setSearch] = useState("");
   const [selected, setSelected] = useState<string | null>(null);
-  const rfqMap = useRfqs((s) => s.rfqs);
   const [instrument, setInstrument] = useState("");
+  const [rfqStatus, setRfqStatus] = useState("");
+  const rfqMap = useRfqs((s) => s.rfqs);
   const tradeMap = useRfqs((s) => s.trades);
   const theme = usePrefs((s) => s.theme);
-  const rfqs = useMemo(() => Object.values(rfqMap), [rfqMap]);
-  const instrumentIds = useMemo(() => [...new Set(Object.values(tradeMap).map((t) => t.instrumentId))].sort(), [tradeMap]);
   const rfqGrid = useRef<AgGridReact<RfqRow>>(null);
   const tradeGrid = useRef<AgGridReact<Trade>>(null);
   const orderGrid = useRef<AgGridReact<Order>>(null);
@@ -115,7 +126,7 @@ export function Blotters({ tca }: { tca: boolean }) {
     <div className="blotters">
       <div className="tabs" role="tablist" aria-label="Blotters">
         <button role="tab" aria-selected={tab === "rfqs"} className={tab === "rfqs" ? "active" : ""} onClick={() => setTab("rfqs")}>
-          RFQs ({rfqs.length})
+          RFQs
         </button>
         <button role="tab" aria-selected={tab === "orders"} className={tab === "orders" ? "active" : ""} onClick={() => setTab("orders")}>
           Orders
@@ -123,29 +134,38 @@ export function Blotters({ tca }: { tca: boolean }) {
         <button role="tab" aria-selected={tab === "trades"} className={tab === "trades" ? "active" : ""} onClick={() => setTab("trades")}>
           Trades
         </button>
-        {tab === "trades" ? (
-          // The trade history is paged on the server: it is filtered there, by instrument.
-          <select aria-label="Trades of instrument" value={instrument} onChange={(e) => setInstrument(e.target.value)} style={{ marginLeft: "auto" }}>
-            <option value="">All instruments</option>
-            {instrumentIds.map((i) => (
-              <option key={i}>{i}</option>
-            ))}
-          </select>
+        <span style={{ marginLeft: "auto" }} />
+        {tab === "orders" ? (
+          <input placeholder="Search…" aria-label="Search blotter" value={search} onChange={(e) => setSearch(e.target.value)} />
         ) : (
-          <input placeholder="Search…" aria-label="Search blotter" value={search} onChange={(e) => setSearch(e.target.value)} style={{ marginLeft: "auto" }} />
+          // RFQ and trade histories are paged on the server: they are filtered there.
+          <>
+            {tab === "rfqs" && (
+              <select aria-label="RFQs in status" value={rfqStatus} onChange={(e) => setRfqStatus(e.target.value)}>
+                <option value="">All statuses</option>
+                {RFQ_STATUSES.map((st) => (
+                  <option key={st}>{st}</option>
+                ))}
+              </select>
+            )}
+            <select aria-label="Of instrument" value={instrument} onChange={(e) => setInstrument(e.target.value)}>
+              <option value="">All instruments</option>
+              {instrumentIds.map((i) => (
+                <option key={i}>{i}</option>
+              ))}
+            </select>
+          </>
         )}
         <button onClick={exportCsv}>Export CSV</button>
       </div>
       <div className="grid-box" style={{ display: tab === "rfqs" ? "flex" : "none" }} data-testid="rfq-blotter">
-        <AgGridReact<RfqRow>
-          ref={rfqGrid}
+        <PagedGrid<RfqRow>
+          gridRef={rfqGrid}
           theme={gridTheme}
-          rowData={rfqs}
-          columnDefs={rfqColumns}
-          defaultColDef={defaultColDef}
-          getRowId={(p) => p.data.rfqId}
-          quickFilterText={tab === "rfqs" ? search : ""}
-          animateRows={false}
+          path={withFilters("/rfqs", { status: rfqStatus, instrumentId: instrument })}
+          columns={rfqColumns}
+          live={rfqMap}
+          rowId={rfqId}
         />
       </div>
       <div className="blotter-pane" style={{ display: tab === "orders" ? "flex" : "none" }} data-testid="order-blotter">

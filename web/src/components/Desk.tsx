@@ -74,7 +74,7 @@ function PanelContent({ id }: { id: PanelId }): ReactNode {
         <p className="muted">Trading needs ROLE_TRADER.</p>
       );
     case "blotters":
-      return <Blotters tca={mayAnalyse} />;
+      return <Blotters tca={mayAnalyse} instrumentIds={instruments.map((i) => i.instrumentId)} />;
     case "analytics":
       return <Analytics instrumentId={selected} instrumentIds={instruments.map((i) => i.instrumentId)} tradeAnalytics={mayAnalyse} />;
     case "admin":
@@ -106,6 +106,15 @@ function Dock({ me, workspace, onApi }: { me: Me; workspace: Workspace; onApi: (
   const theme = usePrefs((s) => s.theme);
   const update = usePrefs((s) => s.update);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const latest = useRef<unknown>(null);
+  // Records the newest layout in the preferences (which saves them), once per burst of changes.
+  const flush = useCallback(() => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = null;
+    const layout = latest.current;
+    latest.current = null;
+    if (layout) update((p) => saveLayout(p, workspace.id, layout));
+  }, [update, workspace.id]);
 
   const onReady = useCallback(
     (event: DockviewReadyEvent) => {
@@ -124,11 +133,9 @@ function Dock({ me, workspace, onApi }: { me: Me; workspace: Workspace; onApi: (
       if (!restored) applyPreset(api, workspace.preset, allowed);
       api.onDidLayoutChange(() => {
         usePrefs.getState().changing();
+        latest.current = api.toJSON();
         if (timer.current) clearTimeout(timer.current);
-        timer.current = setTimeout(() => {
-          timer.current = null;
-          update((p) => saveLayout(p, workspace.id, api.toJSON()));
-        }, SAVE_DELAY_MS);
+        timer.current = setTimeout(flush, SAVE_DELAY_MS);
       });
       onApi(api);
     },
@@ -137,12 +144,13 @@ function Dock({ me, workspace, onApi }: { me: Me; workspace: Workspace; onApi: (
     [],
   );
 
+  // Leaving the workspace records the change still waiting to be saved rather than dropping it.
   useEffect(
     () => () => {
       onApi(null);
-      if (timer.current) clearTimeout(timer.current);
+      flush();
     },
-    [onApi],
+    [onApi, flush],
   );
 
   return (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CursorPager } from "../components/TradesGrid";
+import { CursorPager } from "../components/PagedGrid";
 
 /** A server list of `total` rows answered `size` at a time with opaque cursors. */
 function server(total: number, size: number) {
@@ -14,7 +14,7 @@ function server(total: number, size: number) {
   return { fetchPage, calls };
 }
 
-describe("the trade blotter's pager", () => {
+describe("the blotters' cursor pager", () => {
   it("reads blocks in order with the server's cursors and ends on the last page", async () => {
     const { fetchPage, calls } = server(250, 100);
     const pager = new CursorPager(fetchPage);
