@@ -398,6 +398,8 @@ async fn main() -> Result<()> {
             let figures = orion_bench::engine::measure(rounds);
             let criterion = report::criterion_medians(&target_dir);
             let mut load = Vec::new();
+            let mut paused = Vec::new();
+            let traders_min = traders.iter().copied().min().unwrap_or(0);
             if let Some(orion) = load_with.clone() {
                 for (traders, postgres) in traders.iter().flat_map(|t| [(*t, false), (*t, true)]) {
                     let database_url = if postgres {
@@ -417,7 +419,24 @@ async fn main() -> Result<()> {
                         traders,
                         duration: Duration::from_secs(load_seconds),
                         rss_every: None,
+                        analytics_paused: false,
                     };
+                    // The smallest load again with the analytics consumer paused, on a fresh
+                    // store: what analytics costs trading on these two cores.
+                    if traders == traders_min {
+                        let mut config = config.clone();
+                        config.analytics_paused = true;
+                        if let Some(url) = &mut config.database_url {
+                            *url = fresh_postgres(&postgres_admin, &format!("paused{traders}"))?;
+                        }
+                        let result = orion_bench::rfq_load::run(config).await?;
+                        println!(
+                            "{} × {traders} traders, analytics paused: {:.0} RFQ→trade/s",
+                            result.store,
+                            result.trades as f64 / result.seconds
+                        );
+                        paused.push(result);
+                    }
                     let result = orion_bench::rfq_load::run(config).await?;
                     println!(
                         "{} × {traders} traders: {:.0} RFQ→trade/s, accept p99 {:.2} ms, first quote p99 {:.2} ms, {} failures",
@@ -475,12 +494,20 @@ async fn main() -> Result<()> {
                         traders: traders.first().copied().unwrap_or(16),
                         duration: Duration::from_secs(soak_seconds),
                         rss_every: Some(Duration::from_secs(10)),
+                        analytics_paused: false,
                     })
                     .await?,
                 );
             }
-            let path =
-                report::write_rfq(&out, &criterion, &figures, &load, &capacity, soak.as_ref())?;
+            let path = report::write_rfq(
+                &out,
+                &criterion,
+                &figures,
+                &load,
+                &paused,
+                &capacity,
+                soak.as_ref(),
+            )?;
             println!(
                 "{:.1} M quotes/s; accept p50 {} ns p99 {} ns; wrote {}",
                 figures.quotes_per_sec / 1e6,

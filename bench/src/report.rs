@@ -361,6 +361,7 @@ pub fn write(
 fn write_analytics(
     md: &mut String,
     load: &[crate::rfq_load::LoadResult],
+    paused: &[crate::rfq_load::LoadResult],
     capacity: &[crate::store_load::StoreFigures],
 ) {
     let replays: Vec<_> = capacity
@@ -431,6 +432,38 @@ fn write_analytics(
             );
         }
     }
+    if !paused.is_empty() {
+        let _ = writeln!(
+            md,
+            "\n**What analytics costs trading.** The same REST load run again on a fresh store with \
+             the analytics consumer paused by the operator's endpoint (`POST \
+             /ops/consumers/analytics/pause`) for the whole measurement, then resumed; \
+             \"catch-up\" is then the time the consumer took to apply the whole backlog. The \
+             consumer is never on the trading path: it reads the committed log afterwards, so \
+             what it costs is a share of the two cores and, on SQLite, of the one write \
+             connection.\n\n\
+             | store | traders | RFQ→trade/s, analytics running | RFQ→trade/s, analytics paused | running ÷ paused | accept p99 ms running / paused | catch-up after pause s |\n|---|---|---|---|---|---|---|"
+        );
+        for p in paused {
+            let Some(r) = load
+                .iter()
+                .find(|r| r.store == p.store && r.config.traders == p.config.traders)
+            else {
+                continue;
+            };
+            let (running, stopped) = (r.trades as f64 / r.seconds, p.trades as f64 / p.seconds);
+            let _ = writeln!(
+                md,
+                "| {} | {} | {running:.0} | {stopped:.0} | {:.2} | {:.2} / {:.2} | {:.2} |",
+                p.store,
+                p.config.traders,
+                running / stopped,
+                r.accept.value_at_quantile(0.99) as f64 / 1e6,
+                p.accept.value_at_quantile(0.99) as f64 / 1e6,
+                p.analytics_catch_up
+            );
+        }
+    }
 }
 
 /// The command that regenerates `rfq.md`.
@@ -442,6 +475,7 @@ pub fn write_rfq(
     criterion: &BTreeMap<String, f64>,
     figures: &crate::engine::EngineFigures,
     load: &[crate::rfq_load::LoadResult],
+    paused: &[crate::rfq_load::LoadResult],
     capacity: &[crate::store_load::StoreFigures],
     soak: Option<&crate::rfq_load::LoadResult>,
 ) -> Result<PathBuf> {
@@ -685,7 +719,7 @@ pub fn write_rfq(
             );
         }
     }
-    write_analytics(&mut md, load, capacity);
+    write_analytics(&mut md, load, paused, capacity);
     if let Some(r) = soak {
         let _ = writeln!(
             md,

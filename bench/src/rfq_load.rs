@@ -34,6 +34,9 @@ pub struct LoadConfig {
     pub duration: Duration,
     /// Sample the server's resident memory this often (a soak run); `None` = not sampled.
     pub rss_every: Option<Duration>,
+    /// Pause the analytics consumer (as an operator would, `POST /ops/consumers/analytics/pause`)
+    /// for the measurement, and resume it after: the same load without analytics, to compare.
+    pub analytics_paused: bool,
 }
 
 /// What the scenario measured.
@@ -93,6 +96,27 @@ async fn metric(client: &reqwest::Client, http: &str, name: &str) -> f64 {
         .sum()
 }
 
+/// Pauses or resumes the analytics consumer through the operator's endpoint.
+async fn set_analytics_paused(
+    client: &reqwest::Client,
+    http: &str,
+    token: &str,
+    paused: bool,
+) -> Result<()> {
+    let verb = if paused { "pause" } else { "resume" };
+    let resp = client
+        .post(format!("http://{http}/ops/consumers/analytics/{verb}"))
+        .bearer_auth(token)
+        .send()
+        .await?;
+    anyhow::ensure!(
+        resp.status().is_success(),
+        "{verb} analytics: {}",
+        resp.status()
+    );
+    Ok(())
+}
+
 /// Logs `user` in with the demo password; the access token.
 pub async fn login(client: &reqwest::Client, http: &str, user: &str) -> Result<String> {
     let body: Value = client
@@ -134,6 +158,10 @@ pub async fn run(config: LoadConfig) -> Result<LoadResult> {
         "raising the trader's limits: {}",
         limits.status()
     );
+    let ops = login(&client, &http, "ops@orion").await?;
+    if config.analytics_paused {
+        set_analytics_paused(&client, &http, &ops, true).await?;
+    }
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     let deadline_holder = Arc::new(std::sync::Mutex::new(
@@ -287,6 +315,9 @@ pub async fn run(config: LoadConfig) -> Result<LoadResult> {
         failures += f;
     }
     let analytics_lag = lag_sampler.await?;
+    if config.analytics_paused {
+        set_analytics_paused(&client, &http, &ops, false).await?;
+    }
     let stopped = Instant::now();
     while metric(&client, &http, ANALYTICS_LAG).await > 0.0
         && stopped.elapsed() < Duration::from_secs(60)

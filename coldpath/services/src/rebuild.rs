@@ -143,8 +143,31 @@ pub async fn rebuild(store: &Store, log: &Log, verify: bool) -> Result<Vec<Line>
             )
         }
     };
-    apply_all(store, &envelopes, only.as_ref()).await?;
-    apply_analytics(store, &envelopes, analytics_only.as_ref()).await?;
+    let now = orion_bridge::clock::unix_nanos() as i64;
+    replay(
+        &envelopes,
+        only.as_ref(),
+        |envelope| Some(blotter_event(envelope)).filter(|e| e.change != BlotterChange::None),
+        |batch| async move {
+            store
+                .apply_blotter_events(Blotters::Shadow, SHADOW_CONSUMER, &batch, now)
+                .await
+        },
+    )
+    .await?;
+    replay(
+        &envelopes,
+        analytics_only.as_ref(),
+        |envelope| {
+            Some(analytics::analytics_event(envelope)).filter(|e| e.change != AnalyticsChange::None)
+        },
+        |batch| async move {
+            store
+                .apply_analytics_events(Blotters::Shadow, ANALYTICS_SHADOW_CONSUMER, &batch, now)
+                .await
+        },
+    )
+    .await?;
     let rebuilt = store.blotter_checksums(Blotters::Shadow).await?;
     let analytics_rebuilt = store.analytics_checksums(Blotters::Shadow).await?;
     let differences = match &live {
@@ -192,40 +215,6 @@ fn lines(
         .collect()
 }
 
-/// Projects `envelopes` into the shadow analytics (only the ids in `only`, when given).
-async fn apply_analytics(
-    store: &Store,
-    envelopes: &[Vec<u8>],
-    only: Option<&HashSet<String>>,
-) -> Result<(), StoreError> {
-    let schemas = Schemas::default();
-    let mut batch = Vec::with_capacity(512);
-    let now = orion_bridge::clock::unix_nanos() as i64;
-    for bytes in envelopes {
-        let Ok(event) = schemas.decode(bytes) else {
-            continue;
-        };
-        if only.is_some_and(|ids| !ids.contains(&event.event_id)) {
-            continue;
-        }
-        let event = analytics::analytics_event(&event.envelope);
-        if event.change == AnalyticsChange::None {
-            continue;
-        }
-        batch.push(event);
-        if batch.len() == 512 {
-            store
-                .apply_analytics_events(Blotters::Shadow, ANALYTICS_SHADOW_CONSUMER, &batch, now)
-                .await?;
-            batch.clear();
-        }
-    }
-    store
-        .apply_analytics_events(Blotters::Shadow, ANALYTICS_SHADOW_CONSUMER, &batch, now)
-        .await?;
-    Ok(())
-}
-
 /// Up to five rows per projection that only one side has (read after the comparison: a live
 /// consumer may have moved on meanwhile).
 async fn differences(store: &Store) -> Result<Vec<(&'static str, String)>, StoreError> {
@@ -248,38 +237,41 @@ async fn differences(store: &Store) -> Result<Vec<(&'static str, String)>, Store
     Ok(out)
 }
 
-/// Projects `envelopes` into the shadows (only the ids in `only`, when given), in batches.
-async fn apply_all(
-    store: &Store,
+/// Events written to a shadow model per transaction.
+const REPLAY_BATCH: usize = 512;
+
+/// Projects `envelopes` into a shadow model (only the ids in `only`, when given): `project`
+/// turns an envelope into the model's event (`None`: of no interest to it), `write` applies a
+/// batch of them in one transaction. What fails validation is skipped: the live consumer
+/// dead-lettered it, so it is not in the live tables either.
+async fn replay<E, W>(
     envelopes: &[Vec<u8>],
     only: Option<&HashSet<String>>,
-) -> Result<(), StoreError> {
+    project: impl Fn(&serde_json::Value) -> Option<E>,
+    mut write: impl FnMut(Vec<E>) -> W,
+) -> Result<(), StoreError>
+where
+    W: std::future::Future<Output = Result<usize, StoreError>>,
+{
     let schemas = Schemas::default();
-    let mut batch = Vec::with_capacity(512);
-    let now = orion_bridge::clock::unix_nanos() as i64;
+    let mut batch = Vec::with_capacity(REPLAY_BATCH);
     for bytes in envelopes {
-        // What the live consumer dead-lettered is not in its tables either.
         let Ok(event) = schemas.decode(bytes) else {
             continue;
         };
         if only.is_some_and(|ids| !ids.contains(&event.event_id)) {
             continue;
         }
-        let event = blotter_event(&event.envelope);
-        if event.change == BlotterChange::None {
-            continue;
-        }
-        batch.push(event);
-        if batch.len() == 512 {
-            store
-                .apply_blotter_events(Blotters::Shadow, SHADOW_CONSUMER, &batch, now)
-                .await?;
-            batch.clear();
+        batch.extend(project(&event.envelope));
+        if batch.len() == REPLAY_BATCH {
+            write(std::mem::replace(
+                &mut batch,
+                Vec::with_capacity(REPLAY_BATCH),
+            ))
+            .await?;
         }
     }
-    store
-        .apply_blotter_events(Blotters::Shadow, SHADOW_CONSUMER, &batch, now)
-        .await?;
+    write(batch).await?;
     Ok(())
 }
 

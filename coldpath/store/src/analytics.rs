@@ -158,16 +158,8 @@ impl Store {
     /// Empties the shadow analytics and what `consumer` recorded as processed into them.
     pub async fn clear_shadow_analytics(&self, consumer: &str) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        for name in TABLES {
-            let sql = format!("DELETE FROM {}", table(Blotters::Shadow, name));
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query("DELETE FROM processed_events WHERE consumer = $1")
-            .bind(consumer)
-            .execute(&mut *tx)
-            .await?;
+        let shadows = TABLES.map(|name| table(Blotters::Shadow, name));
+        crate::shadow::clear(&mut tx, shadows, consumer).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -180,26 +172,8 @@ impl Store {
         shadow_consumer: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        for name in TABLES {
-            let (live, shadow) = (table(Blotters::Live, name), table(Blotters::Shadow, name));
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {live}")))
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO {live} SELECT * FROM {shadow}"
-            )))
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query("DELETE FROM processed_events WHERE consumer = $1")
-            .bind(live_consumer)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE processed_events SET consumer = $1 WHERE consumer = $2")
-            .bind(live_consumer)
-            .bind(shadow_consumer)
-            .execute(&mut *tx)
-            .await?;
+        let pairs = TABLES.map(|name| (table(Blotters::Live, name), table(Blotters::Shadow, name)));
+        crate::shadow::promote(&mut tx, pairs, live_consumer, shadow_consumer).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -211,14 +185,10 @@ impl Store {
         target: Blotters,
     ) -> Result<(std::collections::HashSet<String>, Vec<Checksum>), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let ids: Vec<String> =
-            sqlx::query_scalar("SELECT event_id FROM processed_events WHERE consumer = $1")
-                .bind(consumer)
-                .fetch_all(&mut *tx)
-                .await?;
+        let ids = crate::shadow::processed_ids(&mut tx, consumer).await?;
         let sums = checksums(&mut tx, target).await?;
         tx.commit().await?;
-        Ok((ids.into_iter().collect(), sums))
+        Ok((ids, sums))
     }
 
     /// Rows and digests of `target`'s analytics models.

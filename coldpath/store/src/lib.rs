@@ -32,6 +32,7 @@ pub mod read_models;
 pub mod recovery;
 pub mod reference;
 pub mod rfqs;
+mod shadow;
 pub mod workstation;
 
 use std::borrow::Cow;

@@ -67,6 +67,10 @@ impl Blotters {
             Blotters::Shadow => "shadow_rm_trade_blotter",
         }
     }
+
+    fn tables(self) -> [&'static str; 2] {
+        [self.rfq_table(), self.trade_table()]
+    }
 }
 
 /// Rows and an order-independent digest of one projection.
@@ -171,21 +175,15 @@ impl Store {
     /// Empties the shadow blotters and what `consumer` recorded as processed into them.
     pub async fn clear_shadow_blotters(&self, consumer: &str) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        for table in ["shadow_rm_rfq_blotter", "shadow_rm_trade_blotter"] {
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query("DELETE FROM processed_events WHERE consumer = $1")
-            .bind(consumer)
-            .execute(&mut *tx)
-            .await?;
+        let shadows = Blotters::Shadow.tables().map(str::to_owned);
+        crate::shadow::clear(&mut tx, shadows, consumer).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Replaces the live blotters with the shadows and the live consumer's processed events
-    /// with the rebuild's, in one transaction.
+    /// with the rebuild's, and sets the live consumer's position to `position` (where the
+    /// rebuilt log ended), in one transaction.
     pub async fn promote_shadow_blotters(
         &self,
         live_consumer: &str,
@@ -193,31 +191,12 @@ impl Store {
         position: i64,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        for (live, shadow) in [
-            ("rm_rfq_blotter", "shadow_rm_rfq_blotter"),
-            ("rm_trade_blotter", "shadow_rm_trade_blotter"),
-        ] {
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {live}")))
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO {live} SELECT * FROM {shadow}"
-            )))
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query("DELETE FROM processed_events WHERE consumer = $1")
-            .bind(live_consumer)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO processed_events (consumer, event_id, tenant_id, processed_at) \
-             SELECT $1, event_id, tenant_id, processed_at FROM processed_events WHERE consumer = $2",
-        )
-        .bind(live_consumer)
-        .bind(shadow_consumer)
-        .execute(&mut *tx)
-        .await?;
+        let pairs = Blotters::Live
+            .tables()
+            .into_iter()
+            .zip(Blotters::Shadow.tables())
+            .map(|(live, shadow)| (live.to_owned(), shadow.to_owned()));
+        crate::shadow::promote(&mut tx, pairs, live_consumer, shadow_consumer).await?;
         sqlx::query(
             "INSERT INTO consumer_offsets (consumer, position) VALUES ($1, $2) \
              ON CONFLICT (consumer) DO UPDATE SET position = excluded.position",
@@ -238,14 +217,10 @@ impl Store {
         target: Blotters,
     ) -> Result<(std::collections::HashSet<String>, Vec<Checksum>), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let ids: Vec<String> =
-            sqlx::query_scalar("SELECT event_id FROM processed_events WHERE consumer = $1")
-                .bind(consumer)
-                .fetch_all(&mut *tx)
-                .await?;
+        let ids = crate::shadow::processed_ids(&mut tx, consumer).await?;
         let sums = checksums(&mut tx, target).await?;
         tx.commit().await?;
-        Ok((ids.into_iter().collect(), sums))
+        Ok((ids, sums))
     }
 
     /// Each projection's rows of `target` as canonical text, for showing what differs.
