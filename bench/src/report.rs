@@ -408,7 +408,7 @@ fn write_analytics(
             "\n**Lag under the REST load.** During each REST run above, the analytics consumer's \
              lag (`orion_consumer_lag{{consumer=\"analytics\"}}`: committed outbox rows it has not \
              applied yet) was read from `/metrics` every {} ms; \"catch-up\" is the time from the \
-             end of the load until it read 0. The time behind is the lag divided by the rate the \
+             end of the load until the consumer had applied everything committed by then. The time behind is the lag divided by the rate the \
              log grew (group-commit events per second).\n\n\
              | store | traders | samples | lag p50 | lag p99 | lag max | ≈ time behind at p99 | catch-up s |\n|---|---|---|---|---|---|---|---|",
             crate::rfq_load::LAG_SAMPLE.as_millis()

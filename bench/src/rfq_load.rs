@@ -96,6 +96,29 @@ async fn metric(client: &reqwest::Client, http: &str, name: &str) -> f64 {
         .sum()
 }
 
+/// The analytics consumer's outbox position and lag, from `GET /ops/consumers`.
+async fn analytics_position(
+    client: &reqwest::Client,
+    http: &str,
+    token: &str,
+) -> Result<(i64, i64)> {
+    let consumers: Value = client
+        .get(format!("http://{http}/ops/consumers"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let analytics = consumers["consumers"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["consumer"] == "analytics"))
+        .context("no analytics consumer in /ops/consumers")?;
+    Ok((
+        analytics["position"]["outbox"].as_i64().unwrap_or(0),
+        analytics["lag"].as_i64().unwrap_or(0),
+    ))
+}
+
 /// Pauses or resumes the analytics consumer through the operator's endpoint.
 async fn set_analytics_paused(
     client: &reqwest::Client,
@@ -318,9 +341,13 @@ pub async fn run(config: LoadConfig) -> Result<LoadResult> {
     if config.analytics_paused {
         set_analytics_paused(&client, &http, &ops, false).await?;
     }
+    // Post-trade events keep the log growing after the load, so the lag need not read 0: the
+    // catch-up is the time until the consumer has applied everything committed when it stopped.
     let stopped = Instant::now();
-    while metric(&client, &http, ANALYTICS_LAG).await > 0.0
-        && stopped.elapsed() < Duration::from_secs(60)
+    let (position, lag) = analytics_position(&client, &http, &ops).await?;
+    let head = position + lag;
+    while analytics_position(&client, &http, &ops).await?.0 < head
+        && stopped.elapsed() < Duration::from_secs(120)
     {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
