@@ -96,11 +96,23 @@ export class Orion {
     );
   }
 
+  /** Stops the server: SIGTERM, then SIGKILL if it is still running after 15 s. The kill is
+   * aimed at this process only and cancelled once it has exited — never at a server started
+   * after it on the same port. */
   async stop() {
-    if (!this.child) return;
-    this.child.kill("SIGTERM");
-    await Promise.race([this.exited, sleep(15_000).then(() => this.child.kill("SIGKILL"))]);
+    const child = this.child;
+    if (!child) return;
     this.child = null;
+    child.kill("SIGTERM");
+    let timer;
+    const deadline = new Promise((r) => {
+      timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        r();
+      }, 15_000);
+    });
+    await Promise.race([this.exited, deadline]);
+    clearTimeout(timer);
   }
 
   async restart() {
